@@ -1,0 +1,114 @@
+# Tenor - build, test, run, benchmark.  See README.md.
+#
+#   make            install missing Debian packages, build bin/train and bin/classify
+#   make test       unit + end-to-end tests with -Werror; ends with "N passed, N failed"
+#   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make run        train models/news if missing, classify data/sample into out/
+#   make bench      throughput against peers (after make bench-deps)
+#   make eval       accuracy against peers on public corpora
+
+CC      ?= gcc
+BUILD   ?= build
+BIN     ?= bin
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wcast-qual -Wstrict-prototypes \
+           -Wmissing-prototypes -Wvla -Wformat=2 -Wwrite-strings -Wundef -fno-common
+OPT     ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fopenmp -MMD -MP
+LDLIBS  := -lsvm -llinear -lzstd -larchive -ljansson -lxxhash -lutf8proc -lm
+LDFLAGS += -fopenmp
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+DEB_PKGS := gcc make libsvm-dev liblinear-dev libzstd-dev libarchive-dev libjansson-dev \
+            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3
+BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox hyperfine
+
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+PROGS    := $(BIN)/train $(BIN)/classify
+
+.PHONY: all deps bench-deps test unit e2e asan run bench bench-train eval clean models
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(PROGS)
+
+# Installs what is missing (apt-get update once, then apt-get install), as root.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "make deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	fi
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench-deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD)/libtenor.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN)/%: $(BUILD)/%/main.o $(BUILD)/libtenor.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtenor.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+.SECONDARY: $(LIB_OBJ) $(BUILD)/train/main.o $(BUILD)/classify/main.o
+
+# The test runner counts every unit and end-to-end test and prints one summary.
+test: deps
+	@$(MAKE) --no-print-directory WERROR=1 build $(UNIT_BIN:$(BUILD)/%=build/%)
+	@TENOR_BIN=$(CURDIR)/$(BIN) TENOR_UNIT=$(CURDIR)/$(BUILD)/tests tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory WERROR=1 SAN=1 BUILD=build/asan BIN=build/asan/bin OPT="-O1 -g" \
+	  build/asan/bin/train build/asan/bin/classify $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  TENOR_BIN=$(CURDIR)/build/asan/bin TENOR_UNIT=$(CURDIR)/build/asan/tests TENOR_SANITIZED=1 tests/run.sh
+
+models/news/manifest.json: data/news/train.jsonl | all
+	$(BIN)/train -o models/news --labels topic,tone --test data/news/test.jsonl data/news/train.jsonl
+
+models: models/news/manifest.json
+
+run: all
+	@scripts/run.sh
+
+bench: all
+	@bench/run.sh
+
+bench-train: all
+	@bench/train.sh
+
+eval: all
+	@bench/eval.sh
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/train/main.d $(BUILD)/classify/main.d $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

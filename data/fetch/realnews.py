@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Rebuild Tenor's real-news labeled set from committed labels plus fetched text.
+
+Third-party text is never committed.  The repository holds only label files,
+one JSON object per passage giving where the passage is and how it is labeled:
+
+    data/realnews/test-labels.jsonl    (required)
+    data/realnews/train-labels.jsonl   (optional; used if present)
+
+    {"source": "reuters-test", "doc": "reuters-test-0123",
+     "start": 345, "end": 512, "topic": "security", "tone": "adversarial"}
+
+Sources:
+    reuters-test   "text" of doc in data/external/reuters/grain-test.jsonl
+    reuters-train  "text" of doc in data/external/reuters/grain-train.jsonl
+                   (both written by data/fetch/reuters.py, which this script
+                   runs first if data/external/reuters/ is missing)
+    seed           the file SEEDS/<doc>, decoded as UTF-8 (no newline
+                   translation)
+
+start/end are Python str (code point) offsets into that text.  The passage
+is text[start:end] with every whitespace run collapsed to one space and
+stripped.  This script writes, for each labels file, OUT/test.jsonl and
+OUT/train.jsonl with one object per passage, in label-file order:
+
+    {"id": "<doc>:<start>-<end>", "text": "...", "topic": "...", "tone": "..."}
+
+It exits non-zero with a message naming the label file and line if any
+location does not resolve (unknown source or document, offset out of range,
+empty passage) or a label is not one of the allowed values; nothing is
+written in that case.
+
+Usage: data/fetch/realnews.py [--out data/external/realnews] [--seeds ../shared/seeds]
+(default paths are relative to the repository root; given paths are taken as
+written, i.e. relative to the current directory).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LABEL_FILES = (("test", os.path.join("data", "realnews", "test-labels.jsonl"), True),
+               ("train", os.path.join("data", "realnews", "train-labels.jsonl"), False))
+REUTERS_DIR = os.path.join(REPO, "data", "external", "reuters")
+REUTERS_FILES = {"reuters-test": "grain-test.jsonl", "reuters-train": "grain-train.jsonl"}
+TOPICS = {"diplomacy", "security", "economy", "domestic"}
+TONES = {"conciliatory", "neutral", "adversarial"}
+
+
+class LabelError(Exception):
+    pass
+
+
+def die(msg):
+    print("realnews.py: error: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def ensure_reuters():
+    """Run data/fetch/reuters.py (from the repository root) if its output is missing."""
+    if os.path.isdir(REUTERS_DIR):
+        return
+    print("realnews.py: %s missing, running data/fetch/reuters.py" % REUTERS_DIR, file=sys.stderr)
+    script = os.path.join(REPO, "data", "fetch", "reuters.py")
+    rc = subprocess.run([sys.executable, script], cwd=REPO).returncode
+    if rc != 0 or not os.path.isdir(REUTERS_DIR):
+        die("data/fetch/reuters.py failed (exit %d); cannot rebuild Reuters passages" % rc)
+
+
+class Texts:
+    """Lazily loaded source texts, keyed by (source, doc)."""
+
+    def __init__(self, seeds):
+        self.seeds = seeds
+        self.reuters = {}
+
+    def get(self, source, doc):
+        if source in REUTERS_FILES:
+            if source not in self.reuters:
+                ensure_reuters()
+                path = os.path.join(REUTERS_DIR, REUTERS_FILES[source])
+                if not os.path.isfile(path):
+                    raise LabelError("%s not found (rerun data/fetch/reuters.py)" % path)
+                docs = {}
+                with open(path, encoding="utf-8") as f:
+                    for line in f:
+                        if line.strip():
+                            rec = json.loads(line)
+                            docs[rec["id"]] = rec["text"]
+                self.reuters[source] = docs
+            if doc not in self.reuters[source]:
+                raise LabelError("document %r not found in %s" % (doc, REUTERS_FILES[source]))
+            return self.reuters[source][doc]
+        if source == "seed":
+            if not doc or os.path.isabs(doc) or ".." in doc.replace("\\", "/").split("/"):
+                raise LabelError("bad seed document name %r" % doc)
+            path = os.path.join(self.seeds, doc)
+            if not os.path.isfile(path):
+                raise LabelError("seed file %s not found (use --seeds DIR)" % path)
+            with open(path, "rb") as f:
+                try:
+                    return f.read().decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise LabelError("seed file %s is not UTF-8: %s" % (path, e))
+        raise LabelError("unknown source %r (expected reuters-test, reuters-train or seed)"
+                         % source)
+
+
+def rebuild(label_path, texts):
+    """Return the rebuilt records for one labels file, or exit with a message."""
+    out, seen = [], set()
+    with open(label_path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = "%s line %d" % (label_path, n)
+            try:
+                lab = json.loads(line)
+                for key in ("source", "doc", "start", "end", "topic", "tone"):
+                    if key not in lab:
+                        raise LabelError("missing field %r" % key)
+                start, end = lab["start"], lab["end"]
+                if not (isinstance(start, int) and isinstance(end, int)) \
+                        or isinstance(start, bool) or isinstance(end, bool):
+                    raise LabelError("start/end must be integers")
+                if lab["topic"] not in TOPICS:
+                    raise LabelError("topic %r not one of %s" % (lab["topic"], sorted(TOPICS)))
+                if lab["tone"] not in TONES:
+                    raise LabelError("tone %r not one of %s" % (lab["tone"], sorted(TONES)))
+                text = texts.get(lab["source"], lab["doc"])
+                if not 0 <= start <= end <= len(text):
+                    raise LabelError("offsets %d-%d out of range for %s (%d characters)"
+                                     % (start, end, lab["doc"], len(text)))
+                passage = " ".join(text[start:end].split())
+                if not passage:
+                    raise LabelError("empty passage at %s:%d-%d" % (lab["doc"], start, end))
+            except LabelError as e:
+                die("%s: %s" % (where, e))
+            except ValueError as e:
+                die("%s: not valid JSON: %s" % (where, e))
+            pid = "%s:%d-%d" % (lab["doc"], start, end)
+            if pid in seen:
+                print("realnews.py: warning: %s: duplicate location %s" % (where, pid),
+                      file=sys.stderr)
+            seen.add(pid)
+            out.append({"id": pid, "text": passage, "topic": lab["topic"], "tone": lab["tone"]})
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(REPO, "data", "external", "realnews"),
+                    help="output directory (default data/external/realnews)")
+    ap.add_argument("--seeds", default=os.path.join(os.path.dirname(REPO), "shared", "seeds"),
+                    help="directory holding the seed articles (default ../shared/seeds)")
+    args = ap.parse_args()
+
+    texts = Texts(args.seeds)
+    results = []
+    for split, rel, required in LABEL_FILES:
+        path = os.path.join(REPO, rel)
+        if not os.path.isfile(path):
+            if required:
+                die("%s not found" % path)
+            print("realnews.py: %s not present, no %s set" % (rel, split), file=sys.stderr)
+            continue
+        results.append((split, rebuild(path, texts)))
+
+    # Everything resolved: write the outputs (each via a temporary file).
+    os.makedirs(args.out, exist_ok=True)
+    for split, recs in results:
+        dst = os.path.join(args.out, "%s.jsonl" % split)
+        tmp = dst + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            for rec in recs:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        os.replace(tmp, dst)
+        print("realnews.py: wrote %s (%d passages)" % (dst, len(recs)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

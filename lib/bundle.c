@@ -1,0 +1,578 @@
+/*
+ * bundle.c - saving and loading model bundles; the layout is in bundle.h.
+ */
+#include "bundle.h"
+#include "buf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libsvm/svm.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+static const unsigned char idf_magic[8] = { 'T', 'N', 'I', 'D', 'F', 0, 0, 1 };
+
+struct tn_bundle *tn_bundle_create(const struct tn_feat_opts *feat)
+{
+	struct tn_bundle *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->feat = *feat;
+	b->idf = calloc((size_t)1 << feat->bits, sizeof(*b->idf));
+	b->info = json_object();
+	if (!b->idf || !b->info) {
+		tn_bundle_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void tn_bundle_free(struct tn_bundle *b)
+{
+	size_t h, k;
+
+	if (!b)
+		return;
+	for (h = 0; h < b->nheads; h++) {
+		struct tn_head *hd = &b->heads[h];
+
+		for (k = 0; k < hd->nclass; k++)
+			free(hd->classes[k]);
+		free(hd->classes);
+		free(hd->name);
+		if (hd->svm)
+			svm_free_and_destroy_model(&hd->svm);
+		json_decref(hd->info);
+	}
+	free(b->heads);
+	free(b->idf);
+	free(b->path);
+	free(b->sv_pool);
+	free(b->sv_index);
+	json_decref(b->info);
+	free(b);
+}
+
+int tn_bundle_valid_head_name(const char *name)
+{
+	const char *p;
+
+	if (!*name || *name == '.' || strlen(name) > 64)
+		return 0;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+enum tn_kernel tn_head_kernel(const struct tn_head *h)
+{
+	return h->svm->param.kernel_type == RBF ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
+}
+
+int tn_head_has_probability(const struct tn_head *h)
+{
+	return h->svm->probA && h->svm->probB;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int write_idf(const struct tn_bundle *b, const char *path, struct tn_err *err)
+{
+	size_t nb = (size_t)1 << b->feat.bits, i, count = 0;
+	unsigned char rec[8];
+	FILE *f;
+	int bad = 0;
+
+	for (i = 0; i < nb; i++)
+		count += b->idf[i] != 0.0f;
+	f = fopen(path, "wb");
+	if (!f)
+		return tn_err_set(err, TN_EIO, "cannot write '%s': %s", path, strerror(errno));
+	bad |= fwrite(idf_magic, 1, 8, f) != 8;
+	put32(rec, (uint32_t)b->feat.bits);
+	put32(rec + 4, (uint32_t)count);
+	bad |= fwrite(rec, 1, 8, f) != 8;
+	for (i = 0; i < nb && !bad; i++) {
+		uint32_t bits;
+
+		if (b->idf[i] == 0.0f)
+			continue;
+		memcpy(&bits, &b->idf[i], 4);
+		put32(rec, (uint32_t)i);
+		put32(rec + 4, bits);
+		bad |= fwrite(rec, 1, 8, f) != 8;
+	}
+	if (fclose(f) || bad)
+		return tn_err_set(err, TN_EIO, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+static json_t *feat_json(const struct tn_feat_opts *o)
+{
+	char seed[32];
+
+	snprintf(seed, sizeof(seed), "0x%016llx", (unsigned long long)o->seed);
+	return json_pack("{s:s, s:s, s:[i,i], s:[i,i], s:i, s:i, s:b, s:s, s:s, s:s}",
+			 "tokenizer", "unicode-casefold-1",
+			 "hash", "xxh3-64",
+			 "word_ngrams", o->word_min, o->word_max,
+			 "char_ngrams", o->char_min, o->char_max,
+			 "bits", o->bits,
+			 "min_df", o->min_df,
+			 "sublinear_tf", o->sublinear_tf,
+			 "seed", seed,
+			 "weighting", "tfidf-smooth-l2",
+			 "idf_file", "idf.bin");
+}
+
+static json_t *build_manifest(const struct tn_bundle *b)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	json_t *man, *heads;
+	size_t h;
+
+	man = json_pack("{s:s, s:i, s:o, s:[]}", "format", TN_BUNDLE_FORMAT, "version", TN_BUNDLE_VERSION,
+			"features", feat_json(&b->feat), "heads");
+	if (!man)
+		return NULL;
+	heads = json_object_get(man, "heads");
+	for (h = 0; h < b->nheads; h++) {
+		const struct tn_head *hd = &b->heads[h];
+		json_t *e = json_object(), *cls = json_array();
+		size_t k;
+		int bad = !e || !cls;
+
+		for (k = 0; k < hd->nclass && !bad; k++)
+			bad |= json_array_append_new(cls, json_string(hd->classes[k]));
+		tn_buf_reset(&p);
+		bad |= tn_buf_addf(&p, "%s.svm", hd->name);
+		/* Fixed keys first, then what training recorded (settings, metrics). */
+		bad |= json_object_set_new(e, "name", json_string(hd->name));
+		bad |= json_object_set_new(e, "classes", cls);
+		cls = NULL;
+		bad |= json_object_set_new(e, "model_file", json_string(p.ptr));
+		bad |= json_object_set_new(e, "kernel", json_string(tn_head_kernel(hd) == TN_KERNEL_RBF ? "rbf" : "linear"));
+		bad |= json_object_set_new(e, "probability", json_boolean(tn_head_has_probability(hd)));
+		bad |= json_object_set_new(e, "support_vectors", json_integer(hd->svm->l));
+		if (hd->info)
+			bad |= json_object_update_missing(e, hd->info);
+		bad |= json_array_append_new(heads, e);
+		e = NULL;
+		json_decref(cls);
+		if (bad) {
+			json_decref(man);
+			tn_buf_release(&p);
+			return NULL;
+		}
+	}
+	if (b->info)
+		json_object_update_missing(man, b->info);
+	tn_buf_release(&p);
+	return man;
+}
+
+static int dump_manifest(const struct tn_bundle *b, const char *path, struct tn_err *err)
+{
+	json_t *man = build_manifest(b);
+	int rc = 0;
+
+	if (!man)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (json_dump_file(man, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)))
+		rc = tn_err_set(err, TN_EIO, "cannot write '%s'", path);
+	json_decref(man);
+	return rc;
+}
+
+static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	size_t h;
+	int rc = 0;
+
+	for (h = 0; h < b->nheads && !rc; h++) {
+		tn_buf_reset(&p);
+		if (tn_buf_addf(&p, "%s/%s.svm", dir, b->heads[h].name))
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		else if (svm_save_model(p.ptr, b->heads[h].svm))
+			rc = tn_err_set(err, TN_EIO, "cannot write '%s'", p.ptr);
+	}
+	if (!rc) {
+		tn_buf_reset(&p);
+		tn_buf_addf(&p, "%s/idf.bin", dir);
+		rc = write_idf(b, p.ptr, err);
+	}
+	if (!rc) {
+		tn_buf_reset(&p);
+		tn_buf_addf(&p, "%s/manifest.json", dir);
+		rc = dump_manifest(b, p.ptr, err);
+	}
+	tn_buf_release(&p);
+	return rc;
+}
+
+int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct tn_err *err)
+{
+	struct tn_buf tmp = TN_BUF_INIT, dst = TN_BUF_INIT;
+	int rc;
+
+	if (tn_buf_addf(&tmp, "%s/manifest.json.tmp", dir) || tn_buf_addf(&dst, "%s/manifest.json", dir)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	} else {
+		rc = dump_manifest(b, tmp.ptr, err);
+		if (!rc && rename(tmp.ptr, dst.ptr))
+			rc = tn_err_set(err, TN_EIO, "cannot rename '%s': %s", tmp.ptr, strerror(errno));
+		if (rc)
+			unlink(tmp.ptr);
+	}
+	tn_buf_release(&tmp);
+	tn_buf_release(&dst);
+	return rc;
+}
+
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d) {
+		while ((e = readdir(d))) {
+			struct tn_buf p = TN_BUF_INIT;
+
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
+				unlink(p.ptr);
+			tn_buf_release(&p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+int tn_bundle_save(const struct tn_bundle *b, const char *dir, struct tn_err *err)
+{
+	struct tn_buf tmp = TN_BUF_INIT, old = TN_BUF_INIT;
+	struct stat st;
+	int rc, had_old = 0;
+
+	if (tn_buf_addf(&tmp, "%s.tmp-%ld", dir, (long)getpid()) ||
+	    tn_buf_addf(&old, "%s.old-%ld", dir, (long)getpid())) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	remove_tree(tmp.ptr);
+	if (mkdir(tmp.ptr, 0777)) {
+		rc = tn_err_set(err, TN_EIO, "cannot create '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
+	rc = save_into(b, tmp.ptr, err);
+	if (rc) {
+		remove_tree(tmp.ptr);
+		goto out;
+	}
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			remove_tree(tmp.ptr);
+			rc = tn_err_set(err, TN_EIO, "cannot write bundle '%s': it exists and is not a folder", dir);
+			goto out;
+		}
+		if (rename(dir, old.ptr)) {
+			rc = tn_err_set(err, TN_EIO, "cannot replace '%s': %s", dir, strerror(errno));
+			remove_tree(tmp.ptr);
+			goto out;
+		}
+		had_old = 1;
+	}
+	if (rename(tmp.ptr, dir)) {
+		rc = tn_err_set(err, TN_EIO, "cannot rename '%s' to '%s': %s", tmp.ptr, dir, strerror(errno));
+		remove_tree(tmp.ptr);
+		if (had_old)
+			rename(old.ptr, dir);
+		goto out;
+	}
+	if (had_old)
+		remove_tree(old.ptr);
+out:
+	tn_buf_release(&tmp);
+	tn_buf_release(&old);
+	return rc;
+}
+
+/* Reads a whole file; *data is malloc'd (NUL-terminated). */
+static int slurp(const char *path, char **data, size_t *len, struct tn_err *err)
+{
+	struct tn_buf b = TN_BUF_INIT;
+	char chunk[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return tn_err_set(err, TN_EIO, "cannot open '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (tn_buf_add(&b, chunk, n)) {
+			fclose(f);
+			tn_buf_release(&b);
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
+		}
+	if (ferror(f)) {
+		fclose(f);
+		tn_buf_release(&b);
+		return tn_err_set(err, TN_EIO, "cannot read '%s': %s", path, strerror(errno));
+	}
+	fclose(f);
+	*data = tn_buf_detach(&b, len);
+	return *data ? 0 : tn_err_set(err, TN_ENOMEM, "out of memory");
+}
+
+static int load_idf(struct tn_bundle *b, const char *path, const char *data, size_t len, struct tn_err *err)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	uint32_t bits, count, i, prev = 0;
+
+	if (len < 16 || memcmp(p, idf_magic, 8))
+		return tn_err_set(err, TN_EMODEL, "'%s' is not a Tenor idf file", path);
+	bits = get32(p + 8);
+	count = get32(p + 12);
+	if (bits != (uint32_t)b->feat.bits)
+		return tn_err_set(err, TN_EMODEL, "'%s' has %u hash bits, the manifest says %d", path, bits, b->feat.bits);
+	if (len != 16 + (size_t)count * 8)
+		return tn_err_set(err, TN_EMODEL, "'%s' is truncated or too long (%zu bytes for %u entries)", path, len, count);
+	for (i = 0; i < count; i++) {
+		uint32_t bucket = get32(p + 16 + 8 * (size_t)i), v = get32(p + 20 + 8 * (size_t)i);
+		float f;
+
+		memcpy(&f, &v, 4);
+		if (bucket >= (1u << bits) || (i && bucket <= prev) || !(f > 0.0f))
+			return tn_err_set(err, TN_EMODEL, "'%s' entry %u is out of order or out of range", path, i);
+		b->idf[bucket] = f;
+		prev = bucket;
+	}
+	return 0;
+}
+
+static int get_int_pair(json_t *o, const char *key, int *a, int *b)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_array(v) || json_array_size(v) != 2 ||
+	    !json_is_integer(json_array_get(v, 0)) || !json_is_integer(json_array_get(v, 1)))
+		return -1;
+	*a = (int)json_integer_value(json_array_get(v, 0));
+	*b = (int)json_integer_value(json_array_get(v, 1));
+	return 0;
+}
+
+static int parse_features(json_t *f, struct tn_feat_opts *o, const char *path, struct tn_err *err)
+{
+	json_t *bits = json_object_get(f, "bits"), *mindf = json_object_get(f, "min_df");
+	json_t *sub = json_object_get(f, "sublinear_tf"), *seed = json_object_get(f, "seed");
+	const char *tok = json_string_value(json_object_get(f, "tokenizer"));
+	char *end;
+
+	tn_feat_opts_default(o);
+	if (!json_is_object(f) || get_int_pair(f, "word_ngrams", &o->word_min, &o->word_max) ||
+	    get_int_pair(f, "char_ngrams", &o->char_min, &o->char_max) || !json_is_integer(bits) ||
+	    !json_is_integer(mindf) || !json_is_boolean(sub) || !json_is_string(seed))
+		return tn_err_set(err, TN_EMODEL, "'%s': \"features\" is missing or incomplete", path);
+	if (!tok || strcmp(tok, "unicode-casefold-1"))
+		return tn_err_set(err, TN_EMODEL, "'%s': unknown tokenizer '%s'", path, tok ? tok : "(none)");
+	o->bits = (int)json_integer_value(bits);
+	o->min_df = (int)json_integer_value(mindf);
+	o->sublinear_tf = json_is_true(sub);
+	errno = 0;
+	o->seed = strtoull(json_string_value(seed), &end, 16);
+	if (errno || *end)
+		return tn_err_set(err, TN_EMODEL, "'%s': bad hash seed '%s'", path, json_string_value(seed));
+	if (tn_feat_opts_check(o, err))
+		return tn_err_prefix(err, TN_EMODEL, "'%s': ", path);
+	return 0;
+}
+
+static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const char *dir,
+		     XXH64_state_t *xs, struct tn_err *err)
+{
+	json_t *cls = json_object_get(e, "classes");
+	const char *name = json_string_value(json_object_get(e, "name"));
+	const char *file = json_string_value(json_object_get(e, "model_file"));
+	struct tn_buf p = TN_BUF_INIT;
+	char *data = NULL;
+	size_t k, len;
+	int labels[TN_MAX_CLASSES_BUNDLE], rc = 0;
+	int i;
+
+	if (!name || !file || !json_is_array(cls) || json_array_size(cls) < 2 ||
+	    json_array_size(cls) > TN_MAX_CLASSES_BUNDLE || !tn_bundle_valid_head_name(name) ||
+	    strchr(file, '/'))
+		return tn_err_set(err, TN_EMODEL, "bundle '%s': a head entry is missing its name, classes or model_file", dir);
+	hd->name = strdup(name);
+	hd->nclass = json_array_size(cls);
+	hd->classes = calloc(hd->nclass, sizeof(char *));
+	hd->info = json_incref(e);
+	if (!hd->name || !hd->classes)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	for (k = 0; k < hd->nclass; k++) {
+		const char *c = json_string_value(json_array_get(cls, k));
+
+		if (!c)
+			return tn_err_set(err, TN_EMODEL, "bundle '%s': head '%s' class %zu is not a string", dir, name, k);
+		hd->classes[k] = strdup(c);
+		if (!hd->classes[k])
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
+	if (tn_buf_addf(&p, "%s/%s", dir, file))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	rc = slurp(p.ptr, &data, &len, err);
+	if (!rc) {
+		XXH64_update(xs, data, len);
+		free(data);
+		hd->svm = svm_load_model(p.ptr);
+		if (!hd->svm)
+			rc = tn_err_set(err, TN_EMODEL, "cannot load '%s': not a libsvm model, or corrupt", p.ptr);
+	}
+	if (!rc && (svm_get_svm_type(hd->svm) != C_SVC ||
+		    (hd->svm->param.kernel_type != LINEAR && hd->svm->param.kernel_type != RBF)))
+		rc = tn_err_set(err, TN_EMODEL, "'%s': only C-SVC models with a linear or RBF kernel are supported", p.ptr);
+	if (!rc && (size_t)svm_get_nr_class(hd->svm) != hd->nclass)
+		rc = tn_err_set(err, TN_EMODEL, "'%s' has %d classes, the manifest lists %zu for head '%s'",
+				p.ptr, svm_get_nr_class(hd->svm), hd->nclass, name);
+	if (!rc) {
+		svm_get_labels(hd->svm, labels);
+		for (i = 0; i < svm_get_nr_class(hd->svm) && !rc; i++)
+			if (labels[i] < 0 || (size_t)labels[i] >= hd->nclass)
+				rc = tn_err_set(err, TN_EMODEL, "'%s' has label %d, outside the %zu classes of head '%s'",
+						p.ptr, labels[i], hd->nclass, name);
+	}
+	if (!rc) {
+		/* Every feature index must fit the hash space. */
+		int s;
+		uint32_t maxidx = (uint32_t)1 << b->feat.bits;
+
+		for (s = 0; s < hd->svm->l && !rc; s++) {
+			const struct svm_node *x;
+
+			for (x = hd->svm->SV[s]; x->index != -1; x++)
+				if (x->index < 1 || (uint32_t)x->index > maxidx) {
+					rc = tn_err_set(err, TN_EMODEL, "'%s': feature index %d is outside 1..%u",
+							p.ptr, x->index, maxidx);
+					break;
+				}
+		}
+	}
+	tn_buf_release(&p);
+	return rc;
+}
+
+int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	struct tn_bundle *b = NULL;
+	struct tn_feat_opts fo;
+	XXH64_state_t *xs = XXH64_createState();
+	json_error_t je;
+	json_t *man = NULL, *heads, *v;
+	const char *key;
+	char *data = NULL;
+	size_t len, h;
+	int rc;
+
+	*out = NULL;
+	if (!xs || tn_buf_addf(&p, "%s/manifest.json", dir)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	XXH64_reset(xs, 0);
+	rc = slurp(p.ptr, &data, &len, err);
+	if (rc) {
+		struct stat st;
+
+		if (stat(dir, &st))
+			rc = tn_err_set(err, TN_EIO, "no model bundle at '%s'", dir);
+		else
+			tn_err_prefix(err, TN_EIO, "'%s' is not a model bundle: ", dir);
+		goto out;
+	}
+	XXH64_update(xs, data, len);
+	man = json_loadb(data, len, 0, &je);
+	if (!man) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s' line %d: invalid JSON: %s", p.ptr, je.line, je.text);
+		goto out;
+	}
+	if (!json_is_string(json_object_get(man, "format")) ||
+	    strcmp(json_string_value(json_object_get(man, "format")), TN_BUNDLE_FORMAT)) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s' is not a Tenor model manifest", p.ptr);
+		goto out;
+	}
+	if (json_integer_value(json_object_get(man, "version")) != TN_BUNDLE_VERSION) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s' has format version %lld; this Tenor reads version %d",
+				p.ptr, (long long)json_integer_value(json_object_get(man, "version")), TN_BUNDLE_VERSION);
+		goto out;
+	}
+	rc = parse_features(json_object_get(man, "features"), &fo, p.ptr, err);
+	if (rc)
+		goto out;
+	b = tn_bundle_create(&fo);
+	heads = json_object_get(man, "heads");
+	if (!b || !(b->path = strdup(dir))) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!json_is_array(heads) || json_array_size(heads) == 0 || json_array_size(heads) > 64) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s': no heads", p.ptr);
+		goto out;
+	}
+	b->heads = calloc(json_array_size(heads), sizeof(*b->heads));
+	if (!b->heads) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	free(data);
+	data = NULL;
+	tn_buf_reset(&p);
+	tn_buf_addf(&p, "%s/idf.bin", dir);
+	rc = slurp(p.ptr, &data, &len, err);
+	if (rc)
+		goto out;
+	XXH64_update(xs, data, len);
+	rc = load_idf(b, p.ptr, data, len, err);
+	if (rc)
+		goto out;
+	for (h = 0; h < json_array_size(heads) && !rc; h++) {
+		b->nheads++;
+		rc = load_head(b, &b->heads[h], json_array_get(heads, h), dir, xs, err);
+	}
+	if (rc)
+		goto out;
+	json_object_foreach(man, key, v)
+		if (strcmp(key, "format") && strcmp(key, "version") && strcmp(key, "features") && strcmp(key, "heads"))
+			json_object_set(b->info, key, v);
+	snprintf(b->identity, sizeof(b->identity), "%016llx", (unsigned long long)XXH64_digest(xs));
+	*out = b;
+	b = NULL;
+out:
+	tn_bundle_free(b);
+	json_decref(man);
+	free(data);
+	XXH64_freeState(xs);
+	tn_buf_release(&p);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * bundle.h - the model bundle: a folder with everything needed to classify.
+ *
+ *   NAME/manifest.json   format version, feature settings, heads with their
+ *                        classes and training settings, corpus summary, metrics
+ *   NAME/idf.bin         the learned idf of every kept bucket (see below)
+ *   NAME/HEAD.svm        one libsvm model per head, in libsvm's own format:
+ *                        svm_load_model and libsvm's svm-predict read it, on
+ *                        vectors whose indices are bucket + 1 (feat.h)
+ *
+ * idf.bin: "TNIDF\0\0\1", uint32 bits, uint32 count, then count pairs
+ * (uint32 bucket, float32 idf), buckets ascending, all little-endian.
+ *
+ * A bundle is written to a temporary folder beside NAME and renamed into place,
+ * so a failed run never leaves half a bundle.  Loading checks the format
+ * version and that every part agrees with the manifest.  Load and save call
+ * libsvm's loader/saver, which are not thread-safe: do both outside parallel
+ * regions.  A loaded bundle is read-only and may be shared by threads.
+ */
+#ifndef TN_BUNDLE_H
+#define TN_BUNDLE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "feat.h"
+
+#define TN_BUNDLE_FORMAT "tenor-model"
+#define TN_BUNDLE_VERSION 1
+#define TN_MAX_CLASSES_BUNDLE 1000
+
+struct svm_model;
+
+enum tn_kernel { TN_KERNEL_LINEAR, TN_KERNEL_RBF };
+
+struct tn_head {
+	char *name;
+	size_t nclass;
+	char **classes;           /* class id -> name; libsvm labels are the ids */
+	struct svm_model *svm;    /* owned */
+	json_t *info;             /* the head's manifest entry (settings, metrics); owned */
+};
+
+struct tn_bundle {
+	struct tn_feat_opts feat;
+	float *idf;               /* 2^feat.bits entries */
+	size_t nheads;
+	struct tn_head *heads;
+	json_t *info;             /* manifest extras: "corpus", "training"; owned */
+	char identity[17];        /* hex XXH64 of the bundle's files, set by load */
+	char *path;               /* where it was loaded from */
+	void *sv_pool, *sv_index; /* a trained bundle's vectors, which its models point into */
+};
+
+/* An empty bundle with these feature settings; idf zeroed.  NULL if out of memory. */
+struct tn_bundle *tn_bundle_create(const struct tn_feat_opts *feat);
+void tn_bundle_free(struct tn_bundle *b);
+
+/* Head names become file names: letters, digits, '_', '-', '.'; not starting with '.'. */
+int tn_bundle_valid_head_name(const char *name);
+
+/* Writes b to dir (replacing an existing bundle there).  0, TN_EIO or TN_ENOMEM. */
+int tn_bundle_save(const struct tn_bundle *b, const char *dir, struct tn_err *err);
+
+/*
+ * Rewrites dir/manifest.json from b (e.g. after adding held-out metrics to the
+ * heads' info), atomically.  0, TN_EIO or TN_ENOMEM.
+ */
+int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct tn_err *err);
+
+/* Loads the bundle in dir.  0, or TN_EIO / TN_EMODEL / TN_ENOMEM with err saying what is wrong. */
+int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err);
+
+/* The kernel of head h's model. */
+enum tn_kernel tn_head_kernel(const struct tn_head *h);
+/* 1 if head h carries probability calibration (probA/probB). */
+int tn_head_has_probability(const struct tn_head *h);
+
+#endif

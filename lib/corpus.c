@@ -1,0 +1,737 @@
+/*
+ * corpus.c - loading labeled corpora; see corpus.h.
+ *
+ * Records are parsed one line at a time; labels are interned into per-head
+ * class lists in order of first appearance and renumbered in sorted order
+ * once the whole corpus is read, so class ids do not depend on record order.
+ */
+#include "corpus.h"
+#include "buf.h"
+#include "input.h"
+#include "text.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct loader {
+	struct tn_corpus *c;
+	const struct tn_corpus_opts *o;
+	const char *path;
+	uint64_t lineno;
+	/* TSV: column roles */
+	int tsv_text_col;
+	int *tsv_head_of_col;   /* head index, or -1 */
+	size_t tsv_ncols;
+	/* class lists per head while loading */
+	size_t *cls_cap;
+};
+
+void tn_corpus_opts_default(struct tn_corpus_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = TN_FORMAT_AUTO;
+	o->text_field = "text";
+	o->max_line = (size_t)16 << 20;
+}
+
+void tn_corpus_init(struct tn_corpus *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void tn_corpus_release(struct tn_corpus *c)
+{
+	size_t i, k;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->ndocs; i++)
+		free(c->text[i]);
+	free(c->text);
+	free(c->len);
+	free(c->label);
+	for (i = 0; i < c->nheads; i++) {
+		for (k = 0; k < c->heads[i].nclass; k++)
+			free(c->heads[i].classes[k]);
+		free(c->heads[i].classes);
+		free(c->heads[i].name);
+	}
+	free(c->heads);
+	for (i = 0; i < c->nerrors; i++)
+		free(c->errors[i]);
+	tn_corpus_init(c);
+}
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+enum tn_format tn_format_from_name(const char *path)
+{
+	static const char *const compressed[] = { ".gz", ".zst", ".zstd", ".xz", ".bz2", ".lz4" };
+	size_t n = strlen(path), i;
+
+	for (i = 0; i < sizeof(compressed) / sizeof(*compressed); i++)
+		if (ends_with(path, n, compressed[i])) {
+			n -= strlen(compressed[i]);
+			break;
+		}
+	if (ends_with(path, n, ".jsonl") || ends_with(path, n, ".ndjson") || ends_with(path, n, ".json"))
+		return TN_FORMAT_JSONL;
+	if (ends_with(path, n, ".tsv") || ends_with(path, n, ".tab"))
+		return TN_FORMAT_TSV;
+	if (ends_with(path, n, ".ft") || ends_with(path, n, ".fasttext") || ends_with(path, n, ".txt"))
+		return TN_FORMAT_FASTTEXT;
+	return TN_FORMAT_AUTO;
+}
+
+const char *tn_format_name(enum tn_format f)
+{
+	switch (f) {
+	case TN_FORMAT_JSONL: return "jsonl";
+	case TN_FORMAT_TSV: return "tsv";
+	case TN_FORMAT_FASTTEXT: return "fasttext";
+	default: return "auto";
+	}
+}
+
+int tn_format_parse(const char *s)
+{
+	if (!strcmp(s, "auto")) return TN_FORMAT_AUTO;
+	if (!strcmp(s, "jsonl")) return TN_FORMAT_JSONL;
+	if (!strcmp(s, "tsv")) return TN_FORMAT_TSV;
+	if (!strcmp(s, "fasttext")) return TN_FORMAT_FASTTEXT;
+	return -1;
+}
+
+/* Index of head `name`, adding it when discovering; -1 if not a head. */
+static int head_index(struct loader *L, const char *name, int may_add, struct tn_err *err, int *rc)
+{
+	struct tn_corpus *c = L->c;
+	size_t i;
+
+	*rc = 0;
+	for (i = 0; i < c->nheads; i++)
+		if (!strcmp(c->heads[i].name, name))
+			return (int)i;
+	if (!may_add)
+		return -1;
+	if (c->nheads >= TN_MAX_HEADS) {
+		*rc = tn_err_set(err, TN_EINVAL, "read '%s' line %llu: more than %d label fields",
+				 L->path, (unsigned long long)L->lineno, TN_MAX_HEADS);
+		return -1;
+	}
+	{
+		struct tn_corpus_head *h = realloc(c->heads, (c->nheads + 1) * sizeof(*h));
+		size_t *cc;
+
+		if (!h)
+			goto oom;
+		c->heads = h;
+		cc = realloc(L->cls_cap, (c->nheads + 1) * sizeof(*cc));
+		if (!cc)
+			goto oom;
+		L->cls_cap = cc;
+		memset(&h[c->nheads], 0, sizeof(*h));
+		cc[c->nheads] = 0;
+		h[c->nheads].name = strdup(name);
+		if (!h[c->nheads].name)
+			goto oom;
+		/* Earlier documents lack the new head: widen the label matrix. */
+		if (c->ndocs) {
+			int32_t *nl = malloc(c->cap * (c->nheads + 1) * sizeof(*nl));
+			size_t d, k;
+
+			if (!nl) {
+				free(h[c->nheads].name);
+				goto oom;
+			}
+			for (d = 0; d < c->ndocs; d++) {
+				for (k = 0; k < c->nheads; k++)
+					nl[d * (c->nheads + 1) + k] = c->label[d * c->nheads + k];
+				nl[d * (c->nheads + 1) + c->nheads] = -1;
+			}
+			free(c->label);
+			c->label = nl;
+		} else if (c->cap) {
+			int32_t *nl = realloc(c->label, c->cap * (c->nheads + 1) * sizeof(*nl));
+
+			if (!nl) {
+				free(h[c->nheads].name);
+				goto oom;
+			}
+			c->label = nl;
+		}
+		c->nheads++;
+		return (int)(c->nheads - 1);
+	}
+oom:
+	*rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	return -1;
+}
+
+/* Class id of `value` in head h, interning it unless evaluating against `like`. */
+static int32_t class_id(struct loader *L, size_t h, const char *value, size_t vlen,
+			struct tn_err *err, int *rc)
+{
+	struct tn_corpus_head *hd = &L->c->heads[h];
+	size_t k;
+
+	*rc = 0;
+	for (k = 0; k < hd->nclass; k++)
+		if (strlen(hd->classes[k]) == vlen && !memcmp(hd->classes[k], value, vlen))
+			return (int32_t)k;
+	if (L->o->like) {
+		*rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: label '%.*s' of '%s' is not a class of the model",
+				 L->path, (unsigned long long)L->lineno, (int)(vlen > 64 ? 64 : vlen), value, hd->name);
+		return -1;
+	}
+	if (hd->nclass >= TN_MAX_CLASSES) {
+		*rc = tn_err_set(err, TN_EINVAL, "read '%s' line %llu: label field '%s' has more than %d classes",
+				 L->path, (unsigned long long)L->lineno, hd->name, TN_MAX_CLASSES);
+		return -1;
+	}
+	if (hd->nclass == L->cls_cap[h]) {
+		size_t cap = L->cls_cap[h] ? 2 * L->cls_cap[h] : 8;
+		char **p = realloc(hd->classes, cap * sizeof(*p));
+
+		if (!p)
+			goto oom;
+		hd->classes = p;
+		L->cls_cap[h] = cap;
+	}
+	hd->classes[hd->nclass] = strndup(value, vlen);
+	if (!hd->classes[hd->nclass])
+		goto oom;
+	return (int32_t)hd->nclass++;
+oom:
+	*rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	return -1;
+}
+
+/* Appends a document (text copied) with all labels missing; returns its index. */
+static int add_doc(struct loader *L, const char *text, size_t len, size_t *idx)
+{
+	struct tn_corpus *c = L->c;
+	size_t k;
+
+	if (c->ndocs == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		char **t = realloc(c->text, cap * sizeof(*t));
+		size_t *l;
+		int32_t *lab;
+
+		if (!t)
+			return TN_ENOMEM;
+		c->text = t;
+		l = realloc(c->len, cap * sizeof(*l));
+		if (!l)
+			return TN_ENOMEM;
+		c->len = l;
+		lab = realloc(c->label, cap * (c->nheads ? c->nheads : 1) * sizeof(*lab));
+		if (!lab)
+			return TN_ENOMEM;
+		c->label = lab;
+		c->cap = cap;
+	}
+	c->text[c->ndocs] = strndup(text, len);
+	if (!c->text[c->ndocs])
+		return TN_ENOMEM;
+	c->len[c->ndocs] = len;
+	for (k = 0; k < c->nheads; k++)
+		c->label[c->ndocs * c->nheads + k] = -1;
+	c->bytes += len;
+	*idx = c->ndocs++;
+	return 0;
+}
+
+static int check_text(struct loader *L, const char *s, size_t n, struct tn_err *err)
+{
+	size_t bad;
+
+	if (tn_text_valid_utf8(s, n, &bad))
+		return 0;
+	return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: %s at byte %zu",
+			  L->path, (unsigned long long)L->lineno,
+			  s[bad] ? "invalid UTF-8" : "NUL byte", bad);
+}
+
+/* A label value in JSON: a string, or an integer or boolean written as text. */
+static int json_label(json_t *v, char *tmp, size_t tmpn, const char **s, size_t *n)
+{
+	if (json_is_string(v)) {
+		*s = json_string_value(v);
+		*n = json_string_length(v);
+		return 1;
+	}
+	if (json_is_integer(v)) {
+		snprintf(tmp, tmpn, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		*s = tmp;
+		*n = strlen(tmp);
+		return 1;
+	}
+	if (json_is_boolean(v)) {
+		*s = json_is_true(v) ? "true" : "false";
+		*n = strlen(*s);
+		return 1;
+	}
+	return 0;
+}
+
+static int set_label(struct loader *L, size_t doc, size_t h, const char *v, size_t n, struct tn_err *err)
+{
+	int rc;
+	int32_t id;
+
+	if (n == 0)
+		return 0;
+	id = class_id(L, h, v, n, err, &rc);
+	if (rc)
+		return rc;
+	L->c->label[doc * L->c->nheads + h] = id;
+	return 0;
+}
+
+static int parse_jsonl(struct loader *L, const char *line, size_t len, struct tn_err *err)
+{
+	const struct tn_corpus_opts *o = L->o;
+	json_error_t je;
+	json_t *root, *text, *v;
+	const char *key;
+	size_t doc, i;
+	int rc = 0;
+
+	root = json_loadb(line, len, 0, &je);
+	if (!root)
+		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: invalid JSON: %s",
+				  L->path, (unsigned long long)L->lineno, je.text);
+	if (!json_is_object(root)) {
+		rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: not a JSON object",
+				L->path, (unsigned long long)L->lineno);
+		goto out;
+	}
+	text = json_object_get(root, o->text_field);
+	if (!json_is_string(text)) {
+		rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: %s field '%s'",
+				L->path, (unsigned long long)L->lineno,
+				text ? "not a string:" : "no text", o->text_field);
+		goto out;
+	}
+	/* Heads are discovered before the document is added, so the matrix is wide enough. */
+	if (!o->like && !o->labels) {
+		json_object_foreach(root, key, v) {
+			if (!strcmp(key, "id") || !strcmp(key, o->text_field) || !json_is_string(v))
+				continue;
+			head_index(L, key, 1, err, &rc);
+			if (rc)
+				goto out;
+		}
+	}
+	if (add_doc(L, json_string_value(text), json_string_length(text), &doc)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < L->c->nheads; i++) {
+		char tmp[32];
+		const char *s;
+		size_t n;
+
+		v = json_object_get(root, L->c->heads[i].name);
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_label(v, tmp, sizeof(tmp), &s, &n)) {
+			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: label '%s' is not a string",
+					L->path, (unsigned long long)L->lineno, L->c->heads[i].name);
+			break;
+		}
+		rc = set_label(L, doc, i, s, n, err);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		/* Take the half-added document back. */
+		L->c->ndocs--;
+		L->c->bytes -= L->c->len[doc];
+		free(L->c->text[doc]);
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* Decodes TSV escapes in place; returns the new length. */
+static size_t tsv_unescape(char *s, size_t n)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			char c = s[i + 1];
+
+			if (c == 't' || c == 'n' || c == 'r' || c == '\\') {
+				s[j++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : '\\';
+				i++;
+				continue;
+			}
+		}
+		s[j++] = s[i];
+	}
+	return j;
+}
+
+/* Splits a TSV line (copied into b) into fields; returns the count or -1. */
+static ssize_t tsv_split(struct tn_buf *b, const char *line, size_t len, char ***fields, size_t **lens,
+			 size_t *cap)
+{
+	size_t nf = 0, i, start = 0;
+
+	tn_buf_reset(b);
+	if (tn_buf_add(b, line, len))
+		return -1;
+	for (i = 0; i <= len; i++) {
+		if (i < len && b->ptr[i] != '\t')
+			continue;
+		if (nf == *cap) {
+			size_t c = *cap ? *cap * 2 : 16;
+			char **f = realloc(*fields, c * sizeof(*f));
+			size_t *l;
+
+			if (!f)
+				return -1;
+			*fields = f;
+			l = realloc(*lens, c * sizeof(*l));
+			if (!l)
+				return -1;
+			*lens = l;
+			*cap = c;
+		}
+		b->ptr[i] = '\0';
+		(*fields)[nf] = b->ptr + start;
+		(*lens)[nf] = tsv_unescape(b->ptr + start, i - start);
+		(*fields)[nf][(*lens)[nf]] = '\0';
+		nf++;
+		start = i + 1;
+	}
+	return (ssize_t)nf;
+}
+
+struct tsv_state {
+	struct tn_buf b;
+	char **f;
+	size_t *fl, cap;
+};
+
+static int parse_tsv_header(struct loader *L, struct tsv_state *st, const char *line, size_t len,
+			    struct tn_err *err)
+{
+	const struct tn_corpus_opts *o = L->o;
+	ssize_t nf = tsv_split(&st->b, line, len, &st->f, &st->fl, &st->cap);
+	size_t i;
+	int rc = 0;
+
+	if (nf < 0)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	free(L->tsv_head_of_col);
+	L->tsv_head_of_col = malloc((size_t)nf * sizeof(int));
+	if (!L->tsv_head_of_col)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	L->tsv_ncols = (size_t)nf;
+	L->tsv_text_col = -1;
+	for (i = 0; i < (size_t)nf; i++) {
+		const char *name = st->f[i];
+
+		L->tsv_head_of_col[i] = -1;
+		if (!strcmp(name, o->text_field)) {
+			L->tsv_text_col = (int)i;
+			continue;
+		}
+		if (!strcmp(name, "id"))
+			continue;
+		L->tsv_head_of_col[i] = head_index(L, name, !o->like && !o->labels, err, &rc);
+		if (rc)
+			return rc;
+	}
+	if (L->tsv_text_col < 0)
+		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column",
+				  L->path, (unsigned long long)L->lineno, o->text_field);
+	return 0;
+}
+
+static int parse_tsv(struct loader *L, struct tsv_state *st, const char *line, size_t len,
+		     struct tn_err *err)
+{
+	ssize_t nf = tsv_split(&st->b, line, len, &st->f, &st->fl, &st->cap);
+	size_t i, doc;
+	int rc;
+
+	if (nf < 0)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if ((size_t)nf != L->tsv_ncols)
+		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: %zd fields, the header has %zu",
+				  L->path, (unsigned long long)L->lineno, nf, L->tsv_ncols);
+	rc = check_text(L, st->f[L->tsv_text_col], st->fl[L->tsv_text_col], err);
+	if (rc)
+		return rc;
+	if (add_doc(L, st->f[L->tsv_text_col], st->fl[L->tsv_text_col], &doc))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	for (i = 0; i < (size_t)nf; i++) {
+		int h = L->tsv_head_of_col[i];
+
+		if (h < 0)
+			continue;
+		if ((rc = check_text(L, st->f[i], st->fl[i], err)) ||
+		    (rc = set_label(L, doc, (size_t)h, st->f[i], st->fl[i], err))) {
+			L->c->ndocs--;
+			L->c->bytes -= L->c->len[doc];
+			free(L->c->text[doc]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int parse_fasttext(struct loader *L, const char *line, size_t len, struct tn_err *err)
+{
+	static const char prefix[] = "__label__";
+	const size_t plen = sizeof(prefix) - 1;
+	const char *label = NULL, *p = line, *end = line + len;
+	size_t label_len = 0, doc;
+	int rc, h;
+
+	rc = check_text(L, line, len, err);
+	if (rc)
+		return rc;
+	for (;;) {
+		const char *tok;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(end - p) < plen || memcmp(p, prefix, plen))
+			break;
+		tok = p + plen;
+		p = tok;
+		while (p < end && *p != ' ' && *p != '\t')
+			p++;
+		if (!label) {
+			label = tok;
+			label_len = (size_t)(p - tok);
+		}
+	}
+	h = head_index(L, "label", !L->o->like, err, &rc);
+	if (rc)
+		return rc;
+	if (add_doc(L, p, (size_t)(end - p), &doc))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (h >= 0 && label && label_len) {
+		rc = set_label(L, doc, (size_t)h, label, label_len, err);
+		if (rc) {
+			L->c->ndocs--;
+			L->c->bytes -= L->c->len[doc];
+			free(L->c->text[doc]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int keep_error(struct tn_corpus *c, const struct tn_err *e)
+{
+	c->nskipped++;
+	if (c->nerrors < TN_CORPUS_KEEP_ERRORS) {
+		c->errors[c->nerrors] = strdup(e->msg);
+		if (!c->errors[c->nerrors])
+			return TN_ENOMEM;
+		c->nerrors++;
+	}
+	return 0;
+}
+
+static int load_one(struct loader *L, const char *path, struct tn_err *err)
+{
+	const struct tn_corpus_opts *o = L->o;
+	enum tn_format fmt = o->format;
+	struct tn_input *in = NULL;
+	struct tn_lines lines;
+	struct tsv_state st;
+	const char *name, *line;
+	size_t len;
+	int regular, cut, r, rc = 0, header_done = 0;
+
+	memset(&st, 0, sizeof(st));
+	tn_buf_init(&st.b);
+	L->path = path;
+	L->lineno = 0;
+	if (fmt == TN_FORMAT_AUTO)
+		fmt = tn_format_from_name(path);
+	rc = tn_input_open(&in, path, 0, err);
+	if (rc)
+		return rc;
+	r = tn_input_next(in, &name, &regular, err);
+	if (r <= 0) {
+		tn_input_close(in);
+		return r;
+	}
+	tn_lines_init(&lines, in, o->max_line);
+	while ((r = tn_lines_next(&lines, &line, &len, &cut, err)) == 1) {
+		L->lineno = lines.lineno;
+		if (len == 0 || (len == strspn(line, " \t") && fmt != TN_FORMAT_TSV))
+			continue;
+		if (fmt == TN_FORMAT_AUTO) {
+			/* Sniff the first non-empty line. */
+			if (line[0] == '{')
+				fmt = TN_FORMAT_JSONL;
+			else if (len >= 9 && !memcmp(line, "__label__", 9))
+				fmt = TN_FORMAT_FASTTEXT;
+			else if (memchr(line, '\t', len))
+				fmt = TN_FORMAT_TSV;
+			else {
+				rc = tn_err_set(err, TN_EFORMAT, "read '%s': cannot tell its format (JSONL, TSV or fastText); name it with --format",
+						path);
+				break;
+			}
+		}
+		if (cut) {
+			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: record longer than %zu bytes",
+					path, (unsigned long long)L->lineno, o->max_line);
+		} else if (fmt == TN_FORMAT_JSONL) {
+			rc = parse_jsonl(L, line, len, err);
+		} else if (fmt == TN_FORMAT_FASTTEXT) {
+			rc = parse_fasttext(L, line, len, err);
+		} else if (!header_done) {
+			rc = parse_tsv_header(L, &st, line, len, err);
+			if (rc)
+				break;  /* without a header nothing else can be read */
+			header_done = 1;
+			continue;
+		} else {
+			rc = parse_tsv(L, &st, line, len, err);
+		}
+		if (rc == TN_EFORMAT && o->skip_errors) {
+			rc = keep_error(L->c, (const struct tn_err *)err);
+			if (rc)
+				break;
+			continue;
+		}
+		if (rc)
+			break;
+	}
+	if (r < 0)
+		rc = r;
+	tn_lines_release(&lines);
+	tn_input_close(in);
+	tn_buf_release(&st.b);
+	free(st.f);
+	free(st.fl);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Renumbers each head's classes in sorted order. */
+static int sort_classes(struct tn_corpus *c)
+{
+	size_t h, k, d;
+
+	for (h = 0; h < c->nheads; h++) {
+		struct tn_corpus_head *hd = &c->heads[h];
+		char **sorted;
+		int32_t *map;
+
+		if (hd->nclass < 2)
+			continue;
+		sorted = malloc(hd->nclass * sizeof(*sorted));
+		map = malloc(hd->nclass * sizeof(*map));
+		if (!sorted || !map) {
+			free(sorted);
+			free(map);
+			return TN_ENOMEM;
+		}
+		memcpy(sorted, hd->classes, hd->nclass * sizeof(*sorted));
+		qsort(sorted, hd->nclass, sizeof(*sorted), cmp_str);
+		for (k = 0; k < hd->nclass; k++) {
+			size_t j;
+
+			for (j = 0; j < hd->nclass; j++)
+				if (sorted[j] == hd->classes[k])
+					map[k] = (int32_t)j;
+		}
+		for (d = 0; d < c->ndocs; d++) {
+			int32_t *l = &c->label[d * c->nheads + h];
+
+			if (*l >= 0)
+				*l = map[*l];
+		}
+		free(hd->classes);
+		hd->classes = sorted;
+		free(map);
+	}
+	return 0;
+}
+
+/* Evaluation: start with the training corpus's heads and classes. */
+static int copy_heads(struct loader *L, const struct tn_corpus *like)
+{
+	struct tn_corpus *c = L->c;
+	size_t h, k;
+
+	c->heads = calloc(like->nheads ? like->nheads : 1, sizeof(*c->heads));
+	L->cls_cap = calloc(like->nheads ? like->nheads : 1, sizeof(*L->cls_cap));
+	if (!c->heads || !L->cls_cap)
+		return TN_ENOMEM;
+	for (h = 0; h < like->nheads; h++) {
+		struct tn_corpus_head *d = &c->heads[h];
+
+		c->nheads++;
+		d->name = strdup(like->heads[h].name);
+		d->classes = calloc(like->heads[h].nclass + 1, sizeof(char *));
+		if (!d->name || !d->classes)
+			return TN_ENOMEM;
+		for (k = 0; k < like->heads[h].nclass; k++) {
+			d->classes[k] = strdup(like->heads[h].classes[k]);
+			if (!d->classes[k])
+				return TN_ENOMEM;
+			d->nclass++;
+		}
+		L->cls_cap[h] = d->nclass + 1;
+	}
+	return 0;
+}
+
+int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
+		   const struct tn_corpus_opts *o, struct tn_err *err)
+{
+	struct loader L;
+	size_t i;
+	int rc = 0;
+
+	memset(&L, 0, sizeof(L));
+	L.c = c;
+	L.o = o;
+	if (o->like) {
+		rc = copy_heads(&L, o->like);
+	} else if (o->labels) {
+		for (i = 0; i < o->nlabels && !rc; i++) {
+			if (!strcmp(o->labels[i], o->text_field)) {
+				rc = tn_err_set(err, TN_EINVAL, "label field '%s' is the text field", o->labels[i]);
+				break;
+			}
+			head_index(&L, o->labels[i], 1, err, &rc);
+		}
+	}
+	if (rc == TN_ENOMEM)
+		tn_err_set(err, rc, "out of memory");
+	for (i = 0; i < npaths && !rc; i++)
+		rc = load_one(&L, paths[i], err);
+	if (!rc && !o->like && sort_classes(c))
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	free(L.cls_cap);
+	free(L.tsv_head_of_col);
+	return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * corpus.h - labeled corpora for training and evaluation.
+ *
+ * Three formats, any of them compressed (input.h):
+ *  - JSONL: one object a line; the text in "text" (or text_field); the heads are
+ *    the fields named in labels, or by default every string field other than
+ *    "id" and the text, in order of first appearance;
+ *  - TSV: a header row naming the columns, then one document a row; fields hold
+ *    no tab or newline (write them as \t, \n; \\ is a backslash);
+ *  - fastText: "__label__X [__label__Y ...] text"; one head named "label" that
+ *    takes the first label of the line.
+ * A document may lack a head's label: it then trains only the heads it has.
+ * Class names of a head are sorted (bytewise); a class id is its position.
+ *
+ * Not thread-safe; a loaded corpus is read-only and may be shared by threads.
+ */
+#ifndef TN_CORPUS_H
+#define TN_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define TN_MAX_CLASSES 1000
+#define TN_MAX_HEADS 64
+#define TN_CORPUS_KEEP_ERRORS 5
+
+enum tn_format { TN_FORMAT_AUTO, TN_FORMAT_JSONL, TN_FORMAT_TSV, TN_FORMAT_FASTTEXT };
+
+struct tn_corpus_head {
+	char *name;
+	size_t nclass;
+	char **classes;
+};
+
+struct tn_corpus {
+	size_t ndocs;
+	char **text;             /* NUL-terminated, valid UTF-8 */
+	size_t *len;
+	size_t nheads;
+	struct tn_corpus_head *heads;
+	int32_t *label;          /* ndocs x nheads: class id, or -1 if missing */
+	uint64_t bytes;          /* text bytes in all */
+	size_t nskipped;         /* malformed records skipped (skip_errors) */
+	char *errors[TN_CORPUS_KEEP_ERRORS]; /* the first skipped records' messages */
+	size_t nerrors;
+	/* private: capacity and the class order before sorting */
+	size_t cap;
+};
+
+struct tn_corpus_opts {
+	enum tn_format format;         /* AUTO: by name, then by the first byte */
+	const char *text_field;        /* default "text" */
+	const char *const *labels;     /* NULL: discover */
+	size_t nlabels;
+	int skip_errors;               /* count and skip malformed records */
+	const struct tn_corpus *like;  /* evaluation: heads and classes of a training corpus */
+	size_t max_line;               /* longest record, default 16 MiB */
+};
+
+void tn_corpus_opts_default(struct tn_corpus_opts *o);
+void tn_corpus_init(struct tn_corpus *c);
+void tn_corpus_release(struct tn_corpus *c);
+
+/*
+ * Reads every path ("-" is stdin) into c as one corpus.  A malformed record
+ * (bad JSON, no text, invalid UTF-8, a NUL byte, a label not known to `like`)
+ * stops the load with TN_EFORMAT and "read 'FILE' line N: why" in err, or is
+ * counted and skipped with skip_errors.  Returns 0, TN_EIO, TN_EFORMAT,
+ * TN_EINVAL (e.g. too many classes) or TN_ENOMEM.
+ */
+int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
+		   const struct tn_corpus_opts *o, struct tn_err *err);
+
+/* The format a path would be read as, from its name (".jsonl", ".tsv", ".txt"...). */
+enum tn_format tn_format_from_name(const char *path);
+const char *tn_format_name(enum tn_format f);
+/* Parses "jsonl", "tsv", "fasttext" (and "auto"); returns -1 if unknown. */
+int tn_format_parse(const char *s);
+
+#endif

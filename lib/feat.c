@@ -1,0 +1,369 @@
+/*
+ * feat.c - n-gram hashing and TF-IDF vectors; the scheme is in feat.h.
+ *
+ * The count table is dense (one uint32 a bucket) with a list of touched buckets,
+ * so counting is linear in the number of n-grams; only the unique buckets are
+ * sorted, by a two-pass radix sort.
+ */
+#include "feat.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct tn_feat_scratch {
+	struct tn_tokens tok;
+	uint64_t *hash;          /* one hash a token */
+	size_t hash_cap;
+	uint32_t *table;         /* 2^bits counts, all zero between calls */
+	uint32_t *touched, *tmp; /* buckets with a non-zero count */
+	size_t touched_n, touched_cap;
+	int bits;
+};
+
+void tn_feat_opts_default(struct tn_feat_opts *o)
+{
+	o->word_min = 1;
+	o->word_max = 2;
+	o->char_min = 0;
+	o->char_max = 0;
+	o->bits = 20;
+	o->min_df = 2;
+	o->sublinear_tf = 1;
+	o->seed = TN_FEAT_SEED;
+}
+
+int tn_feat_opts_check(const struct tn_feat_opts *o, struct tn_err *err)
+{
+	if (o->bits < TN_FEAT_BITS_MIN || o->bits > TN_FEAT_BITS_MAX)
+		return tn_err_set(err, TN_EINVAL, "hash bits must be %d..%d, not %d",
+				  TN_FEAT_BITS_MIN, TN_FEAT_BITS_MAX, o->bits);
+	if (o->word_min < 0 || o->word_max > TN_FEAT_NGRAM_MAX || o->word_min > o->word_max ||
+	    (o->word_min == 0 && o->word_max != 0))
+		return tn_err_set(err, TN_EINVAL, "word n-grams must be a range within 1..%d, not %d-%d",
+				  TN_FEAT_NGRAM_MAX, o->word_min, o->word_max);
+	if (o->char_min < 0 || o->char_max > 8 || o->char_min > o->char_max ||
+	    (o->char_min == 0 && o->char_max != 0))
+		return tn_err_set(err, TN_EINVAL, "character n-grams must be a range within 1..8, not %d-%d",
+				  o->char_min, o->char_max);
+	if (o->word_max == 0 && o->char_max == 0)
+		return tn_err_set(err, TN_EINVAL, "no features: both word and character n-grams are off");
+	if (o->min_df < 1)
+		return tn_err_set(err, TN_EINVAL, "minimum document frequency must be >= 1, not %d",
+				  o->min_df);
+	return 0;
+}
+
+struct tn_feat_scratch *tn_feat_scratch_create(const struct tn_feat_opts *o)
+{
+	struct tn_feat_scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->bits = o->bits;
+	s->table = calloc((size_t)1 << o->bits, sizeof(*s->table));
+	if (!s->table) {
+		free(s);
+		return NULL;
+	}
+	tn_tokens_init(&s->tok);
+	return s;
+}
+
+void tn_feat_scratch_free(struct tn_feat_scratch *s)
+{
+	if (!s)
+		return;
+	tn_tokens_release(&s->tok);
+	free(s->hash);
+	free(s->table);
+	free(s->touched);
+	free(s->tmp);
+	free(s);
+}
+
+void tn_counts_init(struct tn_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void tn_counts_release(struct tn_counts *c)
+{
+	if (!c)
+		return;
+	free(c->bucket);
+	free(c->count);
+	tn_counts_init(c);
+}
+
+void tn_vec_init(struct tn_vec *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+void tn_vec_release(struct tn_vec *v)
+{
+	if (!v)
+		return;
+	free(v->idx);
+	free(v->val);
+	tn_vec_init(v);
+}
+
+static int grow_u32(uint32_t **p, size_t *cap, size_t need)
+{
+	size_t c = *cap ? *cap : 256;
+	uint32_t *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * sizeof(*q));
+	if (!q)
+		return TN_ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static inline void put_le64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Counts one hashed n-gram; the touched list has room (reserved by the caller). */
+static inline void bump(struct tn_feat_scratch *s, uint64_t h)
+{
+	uint32_t b = (uint32_t)(h & (((uint64_t)1 << s->bits) - 1));
+
+	if (s->table[b]++ == 0)
+		s->touched[s->touched_n++] = b;
+}
+
+static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
+{
+	size_t n = s->tok.n, i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		const char *w = s->tok.bytes + s->tok.off[i];
+		size_t wl = s->tok.off[i + 1] - s->tok.off[i];
+
+		s->hash[i] = XXH3_64bits_withSeed(w, wl, o->seed);
+	}
+	for (k = o->word_min; k >= 1 && k <= o->word_max; k++) {
+		unsigned char key[8 * TN_FEAT_NGRAM_MAX];
+
+		if ((size_t)k > n)
+			break;
+		for (i = 0; i + (size_t)k <= n; i++) {
+			int j;
+
+			if (k == 1) {
+				bump(s, s->hash[i]);
+				continue;
+			}
+			for (j = 0; j < k; j++)
+				put_le64(key + 8 * j, s->hash[i + (size_t)j]);
+			bump(s, XXH3_64bits_withSeed(key, (size_t)(8 * k), o->seed + (uint64_t)k));
+		}
+	}
+}
+
+/* Character n-grams of "<token>", counted in code points. */
+static void count_chars(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
+{
+	unsigned char pad[TN_TOKEN_MAX + 2];
+	uint32_t starts[TN_TOKEN_MAX + 3];
+	size_t i;
+
+	for (i = 0; i < s->tok.n; i++) {
+		size_t wl = s->tok.off[i + 1] - s->tok.off[i], plen = wl + 2, ncp = 0, p;
+		int k;
+
+		pad[0] = '<';
+		memcpy(pad + 1, s->tok.bytes + s->tok.off[i], wl);
+		pad[wl + 1] = '>';
+		for (p = 0; p < plen; p++)
+			if ((pad[p] & 0xC0) != 0x80)
+				starts[ncp++] = (uint32_t)p;
+		starts[ncp] = (uint32_t)plen;
+		for (k = o->char_min; k <= o->char_max; k++) {
+			size_t a;
+
+			for (a = 0; a + (size_t)k <= ncp; a++) {
+				size_t from = starts[a], to = starts[a + (size_t)k];
+
+				bump(s, XXH3_64bits_withSeed(pad + from, to - from,
+							     o->seed ^ (0x9E3779B97F4A7C15ULL + (uint64_t)k)));
+			}
+		}
+	}
+}
+
+/* Buckets are below 2^TN_FEAT_BITS_MAX = 2^24: two passes of 12 bits. */
+static void radix_sort(uint32_t *a, uint32_t *tmp, size_t n)
+{
+	size_t cnt[1 << 12];
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		int shift = pass * 12;
+		size_t i, sum = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(a[i] >> shift) & 0xFFF]++;
+		for (i = 0; i < (1 << 12); i++) {
+			size_t c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[(a[i] >> shift) & 0xFFF]++] = a[i];
+		memcpy(a, tmp, n * sizeof(*a));
+	}
+}
+
+static void sort_u32(uint32_t *a, uint32_t *tmp, size_t n)
+{
+	size_t i, j;
+
+	if (n > 512) {
+		radix_sort(a, tmp, n);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		uint32_t v = a[i];
+
+		for (j = i; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+int tn_feat_count(const struct tn_feat_opts *o, struct tn_feat_scratch *s,
+		  const char *text, size_t len, struct tn_counts *c, size_t *bad_offset)
+{
+	size_t need, i, ntok;
+	int rc;
+
+	rc = tn_text_tokenize(&s->tok, text, len, bad_offset);
+	if (rc)
+		return rc;
+	ntok = s->tok.n;
+	if (ntok > s->hash_cap) {
+		uint64_t *h = realloc(s->hash, ntok * sizeof(*h));
+
+		if (!h)
+			return TN_ENOMEM;
+		s->hash = h;
+		s->hash_cap = ntok;
+	}
+	/* Upper bound on n-grams: per word order, and per char order. */
+	need = ntok * (size_t)(o->word_max ? o->word_max - o->word_min + 1 : 0) + 1;
+	if (o->char_max)
+		need += (s->tok.nbytes + 2 * ntok) * (size_t)(o->char_max - o->char_min + 1);
+	if (grow_u32(&s->touched, &s->touched_cap, need))
+		return TN_ENOMEM;
+	if (s->touched_cap) {
+		uint32_t *t = realloc(s->tmp, s->touched_cap * sizeof(*t));
+
+		if (!t)
+			return TN_ENOMEM;
+		s->tmp = t;
+	}
+	s->touched_n = 0;
+	if (o->word_max)
+		count_words(o, s);
+	if (o->char_max)
+		count_chars(o, s);
+	sort_u32(s->touched, s->tmp, s->touched_n);
+	if (s->touched_n > c->cap) {
+		size_t cap = s->touched_n;
+		uint32_t *b = realloc(c->bucket, cap * sizeof(*b)), *n;
+
+		if (!b)
+			goto oom;
+		c->bucket = b;
+		n = realloc(c->count, cap * sizeof(*n));
+		if (!n)
+			goto oom;
+		c->count = n;
+		c->cap = cap;
+	}
+	for (i = 0; i < s->touched_n; i++) {
+		uint32_t b = s->touched[i];
+
+		c->bucket[i] = b;
+		c->count[i] = s->table[b];
+		s->table[b] = 0;
+	}
+	c->n = s->touched_n;
+	return 0;
+oom:
+	for (i = 0; i < s->touched_n; i++)
+		s->table[s->touched[i]] = 0;
+	return TN_ENOMEM;
+}
+
+int tn_feat_weigh(const struct tn_feat_opts *o, const float *idf,
+		  const struct tn_counts *c, struct tn_vec *v)
+{
+	double norm = 0;
+	size_t i, n = 0;
+
+	if (c->n > v->cap) {
+		uint32_t *ix = realloc(v->idx, c->n * sizeof(*ix));
+		double *va;
+
+		if (!ix)
+			return TN_ENOMEM;
+		v->idx = ix;
+		va = realloc(v->val, c->n * sizeof(*va));
+		if (!va)
+			return TN_ENOMEM;
+		v->val = va;
+		v->cap = c->n;
+	}
+	for (i = 0; i < c->n; i++) {
+		float w = idf[c->bucket[i]];
+		double tf;
+
+		if (w == 0.0f)
+			continue;
+		tf = o->sublinear_tf ? 1.0 + log((double)c->count[i]) : (double)c->count[i];
+		v->idx[n] = c->bucket[i] + 1;
+		v->val[n] = tf * (double)w;
+		norm += v->val[n] * v->val[n];
+		n++;
+	}
+	v->n = n;
+	if (norm > 0) {
+		norm = 1.0 / sqrt(norm);
+		for (i = 0; i < n; i++)
+			v->val[i] *= norm;
+	}
+	return 0;
+}
+
+size_t tn_feat_idf(const struct tn_feat_opts *o, const uint32_t *df, size_t ndocs, float *idf)
+{
+	size_t nb = (size_t)1 << o->bits, b, kept = 0;
+
+	for (b = 0; b < nb; b++) {
+		if (df[b] < (uint32_t)o->min_df || df[b] == 0) {
+			idf[b] = 0.0f;
+			continue;
+		}
+		idf[b] = (float)(log((1.0 + (double)ndocs) / (1.0 + (double)df[b])) + 1.0);
+		kept++;
+	}
+	return kept;
+}

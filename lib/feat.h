@@ -1,0 +1,95 @@
+/*
+ * feat.h - hashed word and character n-grams, TF-IDF weighting, L2 vectors.
+ *
+ * A document becomes a sparse vector in 2^bits dimensions:
+ *  1. tokens (text.h) form word n-grams of word_min..word_max tokens and, when
+ *     char_max > 0, character n-grams of char_min..char_max code points taken
+ *     inside each token padded as "<token>" (as fastText does);
+ *  2. each n-gram is hashed with XXH3-64 and a seed (machine-independent: token
+ *     hashes are combined as little-endian bytes), bucket = hash mod 2^bits;
+ *  3. term counts tf become 1 + ln(tf) (sublinear), times the bucket's idf,
+ *     idf = ln((1 + N) / (1 + df)) + 1 learned from the training corpus; buckets
+ *     seen in fewer than min_df training documents have idf 0 and are dropped;
+ *  4. the vector is scaled to unit L2 norm and its indices are 1-based
+ *     (bucket + 1), ascending, as libsvm expects.
+ */
+#ifndef TN_FEAT_H
+#define TN_FEAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "text.h"
+
+#define TN_FEAT_BITS_MIN 10
+#define TN_FEAT_BITS_MAX 24
+#define TN_FEAT_NGRAM_MAX 5
+
+struct tn_feat_opts {
+	int word_min, word_max;   /* word n-grams; default 1..2 */
+	int char_min, char_max;   /* character n-grams; 0..0 = none */
+	int bits;                 /* log2 of the number of buckets; default 20 */
+	int min_df;               /* default 2 */
+	int sublinear_tf;         /* 1: 1 + ln(tf); 0: raw tf */
+	uint64_t seed;            /* hash seed; default TN_FEAT_SEED */
+};
+
+#define TN_FEAT_SEED 0x54656e6f72ULL /* "Tenor" */
+
+/* Fills o with the defaults above. */
+void tn_feat_opts_default(struct tn_feat_opts *o);
+/* Returns 0 if o is usable, else TN_EINVAL with the reason in err. */
+int tn_feat_opts_check(const struct tn_feat_opts *o, struct tn_err *err);
+
+/* Unique buckets of one document with their counts, buckets ascending. */
+struct tn_counts {
+	uint32_t *bucket;
+	uint32_t *count;
+	size_t n, cap;
+};
+
+/* A sparse vector: 1-based indices ascending, values. */
+struct tn_vec {
+	uint32_t *idx;
+	double *val;
+	size_t n, cap;
+};
+
+/*
+ * Per-thread scratch for feature extraction: tokens, hashes and a dense count
+ * table of 2^bits entries (4 MiB at bits = 20).  Create one per thread, reuse it.
+ */
+struct tn_feat_scratch;
+
+struct tn_feat_scratch *tn_feat_scratch_create(const struct tn_feat_opts *o);
+void tn_feat_scratch_free(struct tn_feat_scratch *s);
+
+void tn_counts_init(struct tn_counts *c);
+void tn_counts_release(struct tn_counts *c);
+void tn_vec_init(struct tn_vec *v);
+void tn_vec_release(struct tn_vec *v);
+
+/*
+ * Counts the hashed n-grams of text[0..len) into c (replacing its content).
+ * Returns 0, TN_EFORMAT (invalid UTF-8 or NUL; *bad_offset set) or TN_ENOMEM.
+ * Thread-safe for distinct s and c.
+ */
+int tn_feat_count(const struct tn_feat_opts *o, struct tn_feat_scratch *s,
+		  const char *text, size_t len, struct tn_counts *c, size_t *bad_offset);
+
+/*
+ * Weighs counts into an L2-normalised TF-IDF vector v (replacing its content).
+ * idf has 2^bits entries; buckets with idf 0 are left out.  A document with no
+ * known n-gram gives an empty vector.  Returns 0 or TN_ENOMEM.
+ */
+int tn_feat_weigh(const struct tn_feat_opts *o, const float *idf,
+		  const struct tn_counts *c, struct tn_vec *v);
+
+/*
+ * Learns idf from document frequencies: df[b] documents of ndocs contain bucket
+ * b.  Writes 2^bits floats into idf (0 where df < min_df).  Returns the number
+ * of buckets kept.
+ */
+size_t tn_feat_idf(const struct tn_feat_opts *o, const uint32_t *df, size_t ndocs, float *idf);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * input.h - reading one input file (or stdin) through libarchive.
+ *
+ * An input is opened once and is then either a single stream (a plain file, or
+ * one compressed with gzip, zstd, xz, bzip2 or lz4, recognised by its magic
+ * bytes) or, when archives are allowed, an archive (tar, zip, 7z, possibly
+ * compressed) whose regular members are read one after the other.  On top of a
+ * stream or member, struct tn_lines splits lines without limit on the input size
+ * and with a limit on one line.
+ *
+ * Nothing here is thread-safe: one thread reads one input.
+ */
+#ifndef TN_INPUT_H
+#define TN_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct tn_input;
+
+/*
+ * Opens path ("-" is stdin).  With allow_archives, tar/zip/7z are recognised;
+ * otherwise everything is read as one (possibly compressed) stream.  Returns 0
+ * and *out, or TN_EIO / TN_ENOMEM with err filled.
+ */
+int tn_input_open(struct tn_input **out, const char *path, int allow_archives, struct tn_err *err);
+void tn_input_close(struct tn_input *in);
+
+/* 1 if the input is an archive of members, 0 if it is one stream. */
+int tn_input_is_archive(const struct tn_input *in);
+
+/*
+ * Archives: moves to the next member.  Returns 1 with *name (valid until the
+ * next call) and *is_regular, 0 after the last member, or TN_EIO.
+ * Streams: returns 1 once (name "data", regular), then 0.
+ */
+int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struct tn_err *err);
+
+/*
+ * Reads the next block of the current stream or member: returns 1 with
+ * *data and *len (valid until the next call), 0 at its end, or TN_EIO (a truncated
+ * or corrupt compressed stream, a read error) with err filled.
+ */
+int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn_err *err);
+
+/* Bytes of the file consumed so far (compressed size), for progress. */
+uint64_t tn_input_raw_bytes(const struct tn_input *in);
+
+/* Splits the current stream or member of an input into lines. */
+struct tn_lines {
+	struct tn_input *in;
+	struct tn_buf line;     /* the line being assembled across blocks */
+	const char *blk;        /* the current block, and where we are in it */
+	size_t blen, bpos;
+	uint64_t lineno;        /* 1-based number of the last line returned */
+	size_t max;             /* longest line kept in full; longer ones are cut */
+	int eof;
+};
+
+void tn_lines_init(struct tn_lines *l, struct tn_input *in, size_t max_line);
+void tn_lines_release(struct tn_lines *l);
+
+/*
+ * Returns 1 with the next line in *line and *len (without "\n" or "\r\n"; valid
+ * until the next call), 0 at the end, or TN_EIO with err filled.  A line longer
+ * than max is cut to max bytes and *cut is set to 1 (the rest is skipped).
+ */
+int tn_lines_next(struct tn_lines *l, const char **line, size_t *len, int *cut, struct tn_err *err);
+
+#endif

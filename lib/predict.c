@@ -1,0 +1,408 @@
+/*
+ * predict.c - collapsed linear prediction and libsvm fallback; see predict.h.
+ */
+#include "predict.h"
+
+#include <libsvm/svm.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct head_plan {
+	int linear;
+	size_t nclass, npair;
+	size_t dec_off;          /* first column of this head in a weight row */
+	int *order;              /* libsvm's class order: order[i] = class id */
+	double *rho;             /* npair */
+	double *probA, *probB;   /* NULL without calibration */
+	const struct svm_model *svm;
+};
+
+struct tn_predictor {
+	size_t nheads;
+	struct head_plan *heads;
+	size_t ncols;            /* pairs of all linear heads */
+	uint32_t *slot;          /* bucket -> row + 1, 0 if no linear head uses it */
+	double *w;               /* rows x ncols */
+	size_t nrows;
+	size_t nbuckets;
+	size_t max_pairs, max_class, max_nodes;
+};
+
+struct tn_predict_scratch {
+	double *dec;             /* ncols (linear heads' decision values) */
+	double *dec1;            /* max_pairs, for one RBF head */
+	double *r;               /* max_class^2 pairwise probabilities */
+	double *prob;            /* max_class */
+	int *votes;
+	struct svm_node *nodes;
+	size_t nodes_cap;
+};
+
+void tn_predictor_free(struct tn_predictor *p)
+{
+	size_t h;
+
+	if (!p)
+		return;
+	for (h = 0; h < p->nheads; h++)
+		free(p->heads[h].order);
+	free(p->heads);
+	free(p->slot);
+	free(p->w);
+	free(p);
+}
+
+size_t tn_predictor_bytes(const struct tn_predictor *p)
+{
+	return p->nbuckets * sizeof(*p->slot) + p->nrows * p->ncols * sizeof(*p->w);
+}
+
+/* Marks the buckets used by head h's support vectors and counts new rows. */
+static void mark_buckets(struct tn_predictor *p, const struct svm_model *m)
+{
+	int s;
+
+	for (s = 0; s < m->l; s++) {
+		const struct svm_node *x;
+
+		for (x = m->SV[s]; x->index != -1; x++) {
+			uint32_t b = (uint32_t)x->index - 1;
+
+			if (!p->slot[b])
+				p->slot[b] = (uint32_t)++p->nrows;
+		}
+	}
+}
+
+/* Adds head h's collapsed pair weights into its columns of the rows. */
+static void collapse(struct tn_predictor *p, const struct head_plan *hp)
+{
+	const struct svm_model *m = hp->svm;
+	size_t k = hp->nclass, i, j, col = hp->dec_off;
+	int *start = malloc(k * sizeof(int));
+
+	start[0] = 0;
+	for (i = 1; i < k; i++)
+		start[i] = start[i - 1] + m->nSV[i - 1];
+	for (i = 0; i < k; i++)
+		for (j = i + 1; j < k; j++, col++) {
+			int s;
+
+			for (s = start[i]; s < start[i] + m->nSV[i]; s++) {
+				double c = m->sv_coef[j - 1][s];
+				const struct svm_node *x;
+
+				for (x = m->SV[s]; x->index != -1; x++)
+					p->w[(size_t)(p->slot[x->index - 1] - 1) * p->ncols + col] += c * x->value;
+			}
+			for (s = start[j]; s < start[j] + m->nSV[j]; s++) {
+				double c = m->sv_coef[i][s];
+				const struct svm_node *x;
+
+				for (x = m->SV[s]; x->index != -1; x++)
+					p->w[(size_t)(p->slot[x->index - 1] - 1) * p->ncols + col] += c * x->value;
+			}
+		}
+	free(start);
+}
+
+int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, struct tn_err *err)
+{
+	struct tn_predictor *p = calloc(1, sizeof(*p));
+	size_t h;
+
+	*out = NULL;
+	if (!p)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	p->nheads = b->nheads;
+	p->nbuckets = (size_t)1 << b->feat.bits;
+	p->heads = calloc(b->nheads, sizeof(*p->heads));
+	p->slot = calloc(p->nbuckets, sizeof(*p->slot));
+	if (!p->heads || !p->slot)
+		goto oom;
+	for (h = 0; h < b->nheads; h++) {
+		struct head_plan *hp = &p->heads[h];
+		const struct svm_model *m = b->heads[h].svm;
+		size_t i;
+
+		hp->svm = m;
+		hp->nclass = (size_t)m->nr_class;
+		hp->npair = hp->nclass * (hp->nclass - 1) / 2;
+		hp->linear = m->param.kernel_type == LINEAR;
+		hp->rho = m->rho;
+		hp->probA = m->probA && m->probB ? m->probA : NULL;
+		hp->probB = m->probA && m->probB ? m->probB : NULL;
+		hp->order = malloc(hp->nclass * sizeof(int));
+		if (!hp->order)
+			goto oom;
+		for (i = 0; i < hp->nclass; i++)
+			hp->order[i] = m->label[i];
+		if (hp->linear) {
+			hp->dec_off = p->ncols;
+			p->ncols += hp->npair;
+			mark_buckets(p, m);
+		}
+		if (hp->npair > p->max_pairs)
+			p->max_pairs = hp->npair;
+		if (hp->nclass > p->max_class)
+			p->max_class = hp->nclass;
+	}
+	if (p->ncols && p->nrows) {
+		p->w = calloc(p->nrows * p->ncols, sizeof(*p->w));
+		if (!p->w)
+			goto oom;
+		for (h = 0; h < b->nheads; h++)
+			if (p->heads[h].linear)
+				collapse(p, &p->heads[h]);
+	}
+	*out = p;
+	return 0;
+oom:
+	tn_predictor_free(p);
+	return tn_err_set(err, TN_ENOMEM, "out of memory building the predictor");
+}
+
+struct tn_predict_scratch *tn_predict_scratch_create(const struct tn_predictor *p)
+{
+	struct tn_predict_scratch *s = calloc(1, sizeof(*s));
+	size_t k = p->max_class ? p->max_class : 2;
+
+	if (!s)
+		return NULL;
+	s->dec = calloc(p->ncols + 1, sizeof(double));
+	s->dec1 = calloc(p->max_pairs + 1, sizeof(double));
+	s->r = calloc(k * k, sizeof(double));
+	s->prob = calloc(k, sizeof(double));
+	s->votes = calloc(k, sizeof(int));
+	if (!s->dec || !s->dec1 || !s->r || !s->prob || !s->votes) {
+		tn_predict_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void tn_predict_scratch_free(struct tn_predict_scratch *s)
+{
+	if (!s)
+		return;
+	free(s->dec);
+	free(s->dec1);
+	free(s->r);
+	free(s->prob);
+	free(s->votes);
+	free(s->nodes);
+	free(s);
+}
+
+static void linear_decisions(const struct tn_predictor *p, const struct tn_vec *x, double *dec)
+{
+	size_t i, c, nc = p->ncols;
+
+	memset(dec, 0, nc * sizeof(*dec));
+	for (i = 0; i < x->n; i++) {
+		uint32_t r = p->slot[x->idx[i] - 1];
+		const double *row;
+		double v = x->val[i];
+
+		if (!r)
+			continue;
+		row = p->w + (size_t)(r - 1) * nc;
+		for (c = 0; c < nc; c++)
+			dec[c] += v * row[c];
+	}
+}
+
+static int rbf_decisions(const struct head_plan *hp, struct tn_predict_scratch *s,
+			 const struct tn_vec *x, double *dec)
+{
+	size_t i;
+
+	if (x->n + 1 > s->nodes_cap) {
+		struct svm_node *n = realloc(s->nodes, (x->n + 1) * sizeof(*n));
+
+		if (!n)
+			return TN_ENOMEM;
+		s->nodes = n;
+		s->nodes_cap = x->n + 1;
+	}
+	for (i = 0; i < x->n; i++) {
+		s->nodes[i].index = (int)x->idx[i];
+		s->nodes[i].value = x->val[i];
+	}
+	s->nodes[x->n].index = -1;
+	svm_predict_values(hp->svm, s->nodes, dec);
+	return 0;
+}
+
+static double sigmoid_predict(double dec, double A, double B)
+{
+	double f = dec * A + B;
+
+	/* Written two ways so that exp() never overflows. */
+	return f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1.0 + exp(f));
+}
+
+void tn_couple_probabilities(size_t k, const double *r, double *p)
+{
+	size_t t, j, it, max_iter = k > 100 ? k : 100;
+	double *Q = malloc(k * k * sizeof(double)), *Qp = malloc(k * sizeof(double));
+	double pQp, eps = 0.005 / (double)k;
+
+	if (!Q || !Qp) {
+		for (t = 0; t < k; t++)
+			p[t] = 1.0 / (double)k;
+		free(Q);
+		free(Qp);
+		return;
+	}
+	for (t = 0; t < k; t++) {
+		p[t] = 1.0 / (double)k;
+		Q[t * k + t] = 0;
+		for (j = 0; j < k; j++) {
+			if (j == t)
+				continue;
+			Q[t * k + t] += r[j * k + t] * r[j * k + t];
+			Q[t * k + j] = -r[j * k + t] * r[t * k + j];
+		}
+	}
+	for (it = 0; it < max_iter; it++) {
+		double max_err = 0;
+
+		pQp = 0;
+		for (t = 0; t < k; t++) {
+			Qp[t] = 0;
+			for (j = 0; j < k; j++)
+				Qp[t] += Q[t * k + j] * p[j];
+			pQp += p[t] * Qp[t];
+		}
+		for (t = 0; t < k; t++) {
+			double e = fabs(Qp[t] - pQp);
+
+			if (e > max_err)
+				max_err = e;
+		}
+		if (max_err < eps)
+			break;
+		for (t = 0; t < k; t++) {
+			double diff = (-Qp[t] + pQp) / Q[t * k + t];
+
+			p[t] += diff;
+			pQp = (pQp + diff * (diff * Q[t * k + t] + 2 * Qp[t])) / (1 + diff) / (1 + diff);
+			for (j = 0; j < k; j++) {
+				Qp[j] = (Qp[j] + diff * Q[t * k + j]) / (1 + diff);
+				p[j] /= (1 + diff);
+			}
+		}
+	}
+	free(Q);
+	free(Qp);
+}
+
+/* Turns one head's decision values into a class and score(s). */
+static void decide(const struct head_plan *hp, struct tn_predict_scratch *s, const double *dec,
+		   struct tn_head_result *res, double *all)
+{
+	size_t k = hp->nclass, i, j, pr = 0, best = 0;
+
+	if (hp->probA) {
+		double *r = s->r, *prob = s->prob;
+
+		for (i = 0; i < k; i++)
+			for (j = i + 1; j < k; j++, pr++) {
+				double v = sigmoid_predict(dec[pr], hp->probA[pr], hp->probB[pr]);
+
+				v = v < 1e-7 ? 1e-7 : v > 1 - 1e-7 ? 1 - 1e-7 : v;
+				r[i * k + j] = v;
+				r[j * k + i] = 1 - v;
+			}
+		if (k == 2) {
+			prob[0] = r[1];
+			prob[1] = r[2];
+		} else {
+			tn_couple_probabilities(k, r, prob);
+		}
+		for (i = 1; i < k; i++)
+			if (prob[i] > prob[best])
+				best = i;
+		res->cls = hp->order[best];
+		res->score = prob[best];
+		if (all)
+			for (i = 0; i < k; i++)
+				all[hp->order[i]] = prob[i];
+		return;
+	}
+	memset(s->votes, 0, k * sizeof(int));
+	for (i = 0; i < k; i++)
+		for (j = i + 1; j < k; j++, pr++)
+			s->votes[dec[pr] > 0 ? i : j]++;
+	for (i = 1; i < k; i++)
+		if (s->votes[i] > s->votes[best])
+			best = i;
+	res->cls = hp->order[best];
+	for (i = 0; i < k; i++) {
+		/* Class i's smallest signed margin against every other class. */
+		double m = INFINITY;
+
+		if (!all && i != best)
+			continue;
+		for (j = 0; j < k; j++) {
+			size_t a = i < j ? i : j, c = i < j ? j : i, idx;
+			double d;
+
+			if (j == i)
+				continue;
+			idx = a * (2 * k - a - 1) / 2 + (c - a - 1);
+			d = i < j ? dec[idx] : -dec[idx];
+			if (d < m)
+				m = d;
+		}
+		if (i == best)
+			res->score = 1.0 / (1.0 + exp(-m));
+		if (all)
+			all[hp->order[i]] = 1.0 / (1.0 + exp(-m));
+	}
+}
+
+int tn_predict(const struct tn_predictor *p, struct tn_predict_scratch *s, const struct tn_vec *x,
+	       struct tn_head_result *res, double *const *all)
+{
+	size_t h;
+
+	if (p->ncols)
+		linear_decisions(p, x, s->dec);
+	for (h = 0; h < p->nheads; h++) {
+		const struct head_plan *hp = &p->heads[h];
+		const double *dec;
+
+		if (hp->linear) {
+			size_t c;
+			double *d = s->dec + hp->dec_off;
+
+			for (c = 0; c < hp->npair; c++)
+				d[c] -= hp->rho[c];
+			dec = d;
+		} else {
+			if (rbf_decisions(hp, s, x, s->dec1))
+				return TN_ENOMEM;
+			dec = s->dec1;
+		}
+		decide(hp, s, dec, &res[h], all ? all[h] : NULL);
+	}
+	return 0;
+}
+
+int tn_predict_decision_values(const struct tn_predictor *p, struct tn_predict_scratch *s,
+			       size_t h, const struct tn_vec *x, double *dec)
+{
+	const struct head_plan *hp = &p->heads[h];
+	size_t c;
+
+	if (!hp->linear)
+		return rbf_decisions(hp, s, x, dec);
+	linear_decisions(p, x, s->dec);
+	for (c = 0; c < hp->npair; c++)
+		dec[c] = s->dec[hp->dec_off + c] - hp->rho[c];
+	return 0;
+}

@@ -1,0 +1,241 @@
+/*
+ * text.c - tokenizer; the rules are in text.h.
+ *
+ * The ASCII table decides most bytes of English news text without calling into
+ * utf8proc; any byte >= 0x80 goes through utf8proc_iterate (which also rejects
+ * overlong forms and surrogates), utf8proc_category and utf8proc's case folding.
+ */
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* The folded ASCII byte of a token character, or 0 for a separator. */
+static inline unsigned char ascii_fold(unsigned char c)
+{
+	unsigned char lower = (unsigned char)(c | 0x20);
+
+	if (lower >= 'a' && lower <= 'z')
+		return lower;
+	if (c >= '0' && c <= '9')
+		return c;
+	return 0;
+}
+
+void tn_tokens_init(struct tn_tokens *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void tn_tokens_release(struct tn_tokens *t)
+{
+	if (!t)
+		return;
+	free(t->bytes);
+	free(t->off);
+	tn_tokens_init(t);
+}
+
+static int reserve_bytes(struct tn_tokens *t, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (need <= t->bytes_cap)
+		return 0;
+	cap = t->bytes_cap ? t->bytes_cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(t->bytes, cap);
+	if (!p)
+		return TN_ENOMEM;
+	t->bytes = p;
+	t->bytes_cap = cap;
+	return 0;
+}
+
+static int reserve_off(struct tn_tokens *t, size_t need)
+{
+	size_t cap;
+	uint32_t *p;
+
+	if (need <= t->off_cap)
+		return 0;
+	cap = t->off_cap ? t->off_cap : 256;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(t->off, cap * sizeof(*p));
+	if (!p)
+		return TN_ENOMEM;
+	t->off = p;
+	t->off_cap = cap;
+	return 0;
+}
+
+enum cls { SEP, WORD, SOLO };
+
+static enum cls classify_cp(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LO:
+		if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+		    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+		    (cp >= 0x20000 && cp <= 0x3FFFF))
+			return SOLO;
+		return WORD;
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return WORD;
+	default:
+		return SEP;
+	}
+}
+
+/* Closes the open token, if any, at the current end of the bytes. */
+static int end_token(struct tn_tokens *t, int *open)
+{
+	if (!*open)
+		return 0;
+	*open = 0;
+	if (reserve_off(t, t->n + 2))
+		return TN_ENOMEM;
+	t->n++;
+	t->off[t->n] = (uint32_t)t->nbytes;
+	return 0;
+}
+
+static int start_token(struct tn_tokens *t, int *open)
+{
+	if (*open)
+		return 0;
+	if (reserve_off(t, t->n + 2))
+		return TN_ENOMEM;
+	t->off[t->n] = (uint32_t)t->nbytes;
+	*open = 1;
+	return 0;
+}
+
+static size_t token_len(const struct tn_tokens *t)
+{
+	return t->nbytes - t->off[t->n];
+}
+
+/* Appends the case folding of cp to the open token, within TN_TOKEN_MAX. */
+static int add_folded(struct tn_tokens *t, utf8proc_int32_t cp)
+{
+	utf8proc_int32_t dst[8];
+	utf8proc_ssize_t nd, i;
+	int last = 0;
+
+	nd = utf8proc_decompose_char(cp, dst, 8, UTF8PROC_CASEFOLD, &last);
+	if (nd < 0 || nd > 8) {
+		dst[0] = cp;
+		nd = 1;
+	}
+	for (i = 0; i < nd; i++) {
+		utf8proc_uint8_t enc[4];
+		utf8proc_ssize_t ne = utf8proc_encode_char(dst[i], enc);
+
+		if (token_len(t) + (size_t)ne > TN_TOKEN_MAX)
+			return 0;
+		memcpy(t->bytes + t->nbytes, enc, (size_t)ne);
+		t->nbytes += (size_t)ne;
+	}
+	return 0;
+}
+
+int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *bad_offset)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+	int open = 0;
+
+	t->n = 0;
+	t->nbytes = 0;
+	/* Folding grows a code point to at most 3 code points of 4 bytes. */
+	if (len > ((size_t)1 << 30) || reserve_bytes(t, len * 3 + 16))
+		return TN_ENOMEM;
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c < 0x80) {
+			unsigned char f = ascii_fold(c);
+
+			if (c == 0) {
+				if (bad_offset)
+					*bad_offset = i;
+				return TN_EFORMAT;
+			}
+			if (f) {
+				if (start_token(t, &open))
+					return TN_ENOMEM;
+				if (token_len(t) < TN_TOKEN_MAX)
+					t->bytes[t->nbytes++] = (char)f;
+			} else if (end_token(t, &open)) {
+				return TN_ENOMEM;
+			}
+			i++;
+			continue;
+		}
+		{
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t n = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+			enum cls k;
+
+			if (n <= 0) {
+				if (bad_offset)
+					*bad_offset = i;
+				return TN_EFORMAT;
+			}
+			k = classify_cp(cp);
+			if (k == SEP) {
+				if (end_token(t, &open))
+					return TN_ENOMEM;
+			} else {
+				if (k == SOLO && end_token(t, &open))
+					return TN_ENOMEM;
+				if (start_token(t, &open) || add_folded(t, cp))
+					return TN_ENOMEM;
+				if (k == SOLO && end_token(t, &open))
+					return TN_ENOMEM;
+			}
+			i += (size_t)n;
+		}
+	}
+	if (end_token(t, &open))
+		return TN_ENOMEM;
+	/* A folded token can be empty only if folding dropped every code point. */
+	return 0;
+}
+
+int tn_text_valid_utf8(const char *str, size_t len, size_t *bad_offset)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n;
+
+		if (s[i] && s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] == 0) {
+			if (bad_offset)
+				*bad_offset = i;
+			return 0;
+		}
+		n = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0) {
+			if (bad_offset)
+				*bad_offset = i;
+			return 0;
+		}
+		i += (size_t)n;
+	}
+	return 1;
+}

@@ -1,0 +1,76 @@
+/*
+ * train.h - from a loaded corpus to a trained bundle, and its quality figures.
+ *
+ * Steps: n-gram counts for every document (parallel), document frequencies and
+ * idf, TF-IDF vectors (parallel), then one libsvm C-SVC model per head.  The
+ * final models of all heads, the cross-validation fold models and the
+ * calibration fold models are independent tasks run in parallel; every task is
+ * deterministic, so the bundle does not depend on the number of threads.
+ *
+ * Folds are stratified: each class's documents are shuffled with a fixed seed
+ * (splitmix64) and dealt round-robin.  libsvm's own svm_cross_validation and
+ * its -b 1 calibration draw from rand(), which is neither seeded here nor
+ * thread-safe, so neither is used: probability calibration is done here, by
+ * fitting Platt's sigmoid (with the Newton method of Lin, Lin and Weng, 2007)
+ * to out-of-fold decision values of a 5-fold split, for every class pair,
+ * and the sigmoids are stored in the libsvm model as probA/probB, where
+ * libsvm's own svm_predict_probability reads them too.
+ *
+ * Calls into libsvm happen inside parallel regions; libsvm's svm_train keeps no
+ * global state besides its print function, which tn_train silences first.
+ */
+#ifndef TN_TRAIN_H
+#define TN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle.h"
+#include "corpus.h"
+#include "err.h"
+#include "feat.h"
+#include "metrics.h"
+
+struct tn_train_opts {
+	enum tn_kernel kernel;    /* default linear */
+	double C;                 /* default 1 */
+	double gamma;             /* RBF only; default 1 (vectors have unit norm) */
+	int balanced;             /* class weights n / (k * n_c) */
+	int probability;          /* calibrate probabilities */
+	int cv;                   /* folds for cross-validated figures; 0 = none */
+	double eps;               /* libsvm stopping tolerance, default 0.001 */
+	double cache_mb;          /* libsvm kernel cache per task, default 100 */
+	uint64_t seed;            /* fold shuffling */
+};
+
+void tn_train_opts_default(struct tn_train_opts *o);
+int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err);
+
+/* Progress, reported from the calling thread only. */
+struct tn_progress {
+	void (*fn)(void *ctx, const char *stage, size_t done, size_t total);
+	void *ctx;
+};
+
+/*
+ * Trains a bundle on c.  Returns 0 and *out (free with tn_bundle_free), or
+ * TN_EINVAL (a head with one class, an empty corpus), TN_ENOMEM, with err
+ * filled.  With o->cv, each head's manifest entry gets "cv" metrics and
+ * cv_conf[h] (when non-NULL, initialised here) the summed confusion matrix.
+ */
+int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_feat_opts *fo,
+	     const struct tn_train_opts *o, const struct tn_progress *prog,
+	     struct tn_confusion *cv_conf, struct tn_err *err);
+
+/*
+ * Evaluates bundle b on corpus c (loaded with `like` = the model's heads):
+ * conf[h] (initialised here) gets head h's confusion matrix over the documents
+ * labeled for it.  Parallel; 0 or TN_ENOMEM / TN_EFORMAT.
+ */
+int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_confusion *conf,
+		struct tn_err *err);
+
+/* Fits Platt's sigmoid P(y=1|f) = 1 / (1 + exp(A f + B)); y is +1 or -1. */
+void tn_platt_fit(size_t n, const double *f, const int *y, double *A, double *B);
+
+#endif

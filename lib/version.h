@@ -1,0 +1,7 @@
+/* version.h - the Tenor version, shared by the library and the programs. */
+#ifndef TN_VERSION_H
+#define TN_VERSION_H
+
+#define TN_VERSION "0.1.0"
+
+#endif
