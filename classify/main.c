@@ -1,2 +1,301 @@
-int main(void);
-int main(void) { return 0; }
+/*
+ * classify - stream documents through a model bundle into zstd shards.
+ *
+ * Option parsing fills struct classify_options, check_options validates it,
+ * and run() hands the job to the library's pipeline (lib/pipeline.h), printing
+ * progress, the first error records and the summary.  Signals only set a flag
+ * that the pipeline polls between batches.
+ */
+#include <getopt.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/parse.h"
+#include "../lib/pipeline.h"
+#include "../lib/version.h"
+
+#define EXIT_USAGE 2
+#define EXIT_DOC_ERRORS 3
+#define SHOW_ERRORS 10
+
+struct classify_options {
+	struct tn_run_opts run;
+	long threads;
+	int quiet;
+	int progress;
+	uint64_t errors_shown;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static const char usage_text[] =
+"usage: classify -m MODEL -o OUT [options] INPUT...\n"
+"\n"
+"Tags every document of the inputs with every head of a model bundle, on all\n"
+"cores, and writes one JSON record per document, in input order, to zstd\n"
+"shards OUT/part-00000.jsonl.zst, ... with OUT/manifest.json and OUT/_SUCCESS.\n"
+"\n"
+"Inputs (read in command-line order; folders walked recursively, sorted):\n"
+"  FILE.jsonl     one document a line; text in \"text\", id in \"id\" (else FILE:LINE)\n"
+"  other files    one document each, id = the path\n"
+"  tar, zip, 7z   one document per regular member, id = ARCHIVE:MEMBER\n"
+"                 (a member named *.jsonl: one document a line)\n"
+"  -              JSONL on standard input\n"
+"  Any of these may be gzip-, zstd-, xz- or bzip2-compressed (found by magic bytes).\n"
+"\n"
+"Options:\n"
+"  -m, --model DIR          model bundle made by train  [required]\n"
+"  -o, --output OUT         run folder, or - for plain JSONL on stdout  [required]\n"
+"  -f, --input-format F     auto, jsonl or text: how to read non-archive files\n"
+"                           [auto: .jsonl/.ndjson/.json names are JSONL]\n"
+"  -t, --text-field NAME    JSONL field holding the text  [text]\n"
+"      --id-field NAME      JSONL field holding the id  [id]\n"
+"      --shard-docs N       records per shard  [1000000]\n"
+"      --max-doc-bytes SIZE longest document or line; longer ones become error\n"
+"                           records (K, M, G suffixes)  [16M]\n"
+"      --all-scores         add HEAD_scores: every class's score\n"
+"      --resume             continue an interrupted run in OUT after its last\n"
+"                           complete shard (same model, options and inputs)\n"
+"      --force              start over in an OUT that holds a run\n"
+"      --part I/N           process only part I of N: by file when there are at\n"
+"                           least N files, else by document; the N parts hold\n"
+"                           every document exactly once\n"
+"      --zstd-level L       shard compression level, 1..19  [3]\n"
+"      --batch-docs N       documents read per batch  [4096]\n"
+"  -j, --threads N          threads  [all cores]\n"
+"  -q, --quiet              no progress line (the summary is still printed)\n"
+"  -h, --help               this help\n"
+"  -V, --version            version\n"
+"\n"
+"Records (one JSON object a line):\n"
+"  {\"id\": ID, \"topic\": \"diplomacy\", \"topic_score\": 0.9100, \"tone\": ...}\n"
+"  {\"id\": ID, \"error\": \"invalid JSON at column 12: ...\"}\n"
+"  A score is the calibrated probability of the class when the model was trained\n"
+"  with --probability, else 1/(1+exp(-m)), m the class's smallest one-vs-one\n"
+"  margin: 0.5 at a tie, growing with the margin.\n"
+"  If the inputs carry a head's labels (a JSONL field named like the head), the\n"
+"  summary and the manifest give accuracy, macro-F1 and the confusion matrix.\n"
+"\n"
+"Exit codes: 0 every document classified; 3 done, but some documents are error\n"
+"records; 1 runtime error; 2 usage error; 130 or 143 stopped by SIGINT or\n"
+"SIGTERM (complete shards kept; continue with --resume).\n";
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("classify: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\ntry 'classify --help'\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static void parse_options(struct classify_options *o, int argc, char **argv)
+{
+	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
+	       OPT_BATCH };
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "input-format", required_argument, NULL, 'f' },
+		{ "text-field", required_argument, NULL, 't' },
+		{ "id-field", required_argument, NULL, OPT_ID },
+		{ "shard-docs", required_argument, NULL, OPT_SHARD },
+		{ "max-doc-bytes", required_argument, NULL, OPT_MAXDOC },
+		{ "all-scores", no_argument, NULL, OPT_ALL },
+		{ "resume", no_argument, NULL, OPT_RESUME },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "part", required_argument, NULL, OPT_PART },
+		{ "zstd-level", required_argument, NULL, OPT_ZSTD },
+		{ "batch-docs", required_argument, NULL, OPT_BATCH },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tn_run_opts *r = &o->run;
+	uint64_t size;
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	tn_run_opts_default(r);
+	while ((c = getopt_long(argc, argv, "m:o:f:t:j:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': r->model_dir = optarg; break;
+		case 'o': r->out_dir = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "auto"))
+				r->input_format = TN_INPUT_AUTO;
+			else if (!strcmp(optarg, "jsonl"))
+				r->input_format = TN_INPUT_JSONL;
+			else if (!strcmp(optarg, "text"))
+				r->input_format = TN_INPUT_TEXT;
+			else
+				usage_error("--input-format takes auto, jsonl or text, not '%s'", optarg);
+			break;
+		case 't': r->text_field = optarg; break;
+		case OPT_ID: r->id_field = optarg; break;
+		case OPT_SHARD:
+			if (tn_parse_long(optarg, 1, 1000000000L, &v))
+				usage_error("--shard-docs takes a whole number >= 1, not '%s'", optarg);
+			r->shard_docs = (uint64_t)v;
+			break;
+		case OPT_MAXDOC:
+			if (tn_parse_size(optarg, (uint64_t)1 << 30, &size) || size < 1)
+				usage_error("--max-doc-bytes takes a size from 1 to 1G, not '%s'", optarg);
+			r->max_doc_bytes = (size_t)size;
+			break;
+		case OPT_ALL: r->all_scores = 1; break;
+		case OPT_RESUME: r->resume = 1; break;
+		case OPT_FORCE: r->force = 1; break;
+		case OPT_PART:
+			if (tn_parse_part(optarg, &r->part_i, &r->part_n))
+				usage_error("--part takes I/N with 1 <= I <= N, not '%s'", optarg);
+			break;
+		case OPT_ZSTD:
+			if (tn_parse_long(optarg, 1, 19, &v))
+				usage_error("--zstd-level takes 1..19, not '%s'", optarg);
+			r->zstd_level = (int)v;
+			break;
+		case OPT_BATCH:
+			if (tn_parse_long(optarg, 1, 1000000, &v))
+				usage_error("--batch-docs takes 1..1000000, not '%s'", optarg);
+			r->batch_docs = (size_t)v;
+			break;
+		case 'j':
+			if (tn_parse_long(optarg, 1, 1024, &o->threads))
+				usage_error("--threads takes 1..1024, not '%s'", optarg);
+			break;
+		case 'q': o->quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
+		default: fprintf(stderr, "try 'classify --help'\n"); exit(EXIT_USAGE);
+		}
+	}
+	r->inputs = (const char *const *)(argv + optind);
+	r->ninputs = (size_t)(argc - optind);
+}
+
+static void check_options(struct classify_options *o)
+{
+	struct tn_run_opts *r = &o->run;
+
+	if (!r->model_dir)
+		usage_error("no model: name a bundle with -m DIR (e.g. models/news)");
+	if (!r->out_dir)
+		usage_error("no output: name a run folder with -o OUT, or -o - for stdout");
+	if (!r->ninputs)
+		usage_error("no input given (use - for standard input)");
+	if (r->resume && r->force)
+		usage_error("--resume and --force contradict each other");
+	if (!strcmp(r->out_dir, "-") && (r->resume || r->force))
+		usage_error("--resume and --force need a run folder, not -o -");
+	o->progress = !o->quiet && isatty(2);
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void show_progress(void *ctx, const struct tn_run_progress *p)
+{
+	const struct classify_options *o = ctx;
+	double rate = p->seconds > 0 ? (double)p->docs / p->seconds : 0;
+	double mbs = p->seconds > 0 ? (double)p->text_bytes / 1e6 / p->seconds : 0;
+	char eta[32] = "";
+
+	if (!o->progress)
+		return;
+	if (p->total_bytes && p->raw_bytes && p->raw_bytes < p->total_bytes && !p->final) {
+		double left = p->seconds * (double)(p->total_bytes - p->raw_bytes) / (double)p->raw_bytes;
+		long s = (long)left;
+
+		snprintf(eta, sizeof(eta), ", ETA %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+	}
+	fprintf(stderr, "\rclassify: %llu docs, %.1f MB, %.0f docs/s, %.1f MB/s%s\033[K",
+		(unsigned long long)p->docs, (double)p->text_bytes / 1e6, rate, mbs, eta);
+	if (p->final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void show_error(void *ctx, const char *where, const char *why)
+{
+	struct classify_options *o = ctx;
+
+	if (o->errors_shown++ < SHOW_ERRORS) {
+		if (o->progress)
+			fputs("\r\033[K", stderr);
+		fprintf(stderr, "classify: %s: %s\n", where, why);
+	}
+}
+
+static int run(struct classify_options *o)
+{
+	struct tn_run_stats st;
+	struct tn_err err;
+	struct sigaction sa;
+	int rc;
+
+	if (o->threads)
+		omp_set_num_threads((int)o->threads);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	o->run.stop = &stop_signal;
+	o->run.progress = show_progress;
+	o->run.on_error = show_error;
+	o->run.ctx = o;
+	rc = tn_run(&o->run, &st, &err);
+	if (st.already_complete) {
+		fprintf(stderr, "classify: '%s' is complete already; nothing to resume\n", o->run.out_dir);
+		tn_run_stats_release(&st);
+		return 0;
+	}
+	if (rc && rc != TN_EINTR) {
+		fprintf(stderr, "classify: %s\n", err.msg);
+		tn_run_stats_release(&st);
+		return 1;
+	}
+	if (st.errors > SHOW_ERRORS)
+		fprintf(stderr, "classify: ... %llu more error records\n",
+			(unsigned long long)(st.errors - SHOW_ERRORS));
+	if (st.summary)
+		fputs(st.summary, stderr);
+	fprintf(stderr, "classify: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
+		(unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
+		st.errors == 1 ? "" : "s", st.seconds, st.seconds > 0 ? (double)st.docs / st.seconds : 0.0,
+		st.seconds > 0 ? (double)st.text_bytes / 1e6 / st.seconds : 0.0);
+	if (strcmp(o->run.out_dir, "-"))
+		fprintf(stderr, "; %u shard%s in '%s'", st.shards, st.shards == 1 ? "" : "s", o->run.out_dir);
+	fputc('\n', stderr);
+	tn_run_stats_release(&st);
+	if (rc == TN_EINTR) {
+		fprintf(stderr, "classify: %s\n", err.msg);
+		return 128 + (int)stop_signal;
+	}
+	return st.errors ? EXIT_DOC_ERRORS : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct classify_options o;
+
+	parse_options(&o, argc, argv);
+	check_options(&o);
+	return run(&o);
+}

@@ -1,0 +1,1022 @@
+/*
+ * pipeline.c - the classify run; see pipeline.h.
+ *
+ * One batch at a time: read (calling thread), process (OpenMP threads, one
+ * document each, results stored per document), write (calling thread, in
+ * order).  Everything the manifest says about a shard - counts, evaluation,
+ * input position - is accumulated by the writer as it writes each record, so
+ * it describes exactly the records in complete shards, whatever the batch
+ * boundaries were.
+ */
+#include "pipeline.h"
+#include "buf.h"
+#include "feat.h"
+#include "metrics.h"
+#include "predict.h"
+#include "shard.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define MANIFEST_FORMAT "tenor-classify"
+#define MANIFEST_VERSION 1
+#define BATCH_BYTES ((size_t)32 << 20)
+
+struct batch_doc {
+	enum tn_doc_kind kind;
+	size_t data_off, data_len, id_off;
+	size_t input;
+	uint64_t ordinal, enumerated;   /* position just after this document */
+	struct tn_buf out;              /* the record, newline included */
+	struct tn_buf why;              /* the error, for error records */
+	int error;
+	size_t text_len;
+};
+
+struct batch {
+	size_t n, cap;
+	struct batch_doc *d;
+	struct tn_buf arena;
+	int32_t *truth, *pred;          /* cap x nheads */
+};
+
+struct worker {
+	struct tn_feat_scratch *fs;
+	struct tn_predict_scratch *ps;
+	struct tn_counts cnt;
+	struct tn_vec vec;
+	struct tn_head_result *res;
+	double **all;
+	double t_feat, t_pred;
+};
+
+struct run {
+	const struct tn_run_opts *o;
+	struct tn_bundle *b;
+	struct tn_predictor *p;
+	struct tn_source *src;
+	size_t nheads;
+	char **class_json;              /* per head: nclass JSON strings, back to back */
+	size_t **class_off;
+	char **head_key, **score_key, **scores_key;
+	int lock_fd;
+	int to_stdout;
+	struct tn_shard *shard;
+	unsigned next_shard;
+	json_t *shards;
+	uint64_t docs, ok, errors, text_bytes, enumerated;
+	uint64_t labeled;
+	struct tn_confusion *conf;
+	size_t pos_input;
+	uint64_t pos_ordinal, pos_enumerated;
+	double t0, t_read, t_write;
+	json_t *inputs;
+	char inputs_digest[17];
+	struct worker *w;
+	int nworkers;
+	struct tn_buf line;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void tn_run_opts_default(struct tn_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->input_format = TN_INPUT_AUTO;
+	o->text_field = "text";
+	o->id_field = "id";
+	o->shard_docs = 1000000;
+	o->max_doc_bytes = (size_t)16 << 20;
+	o->batch_docs = 4096;
+	o->zstd_level = 3;
+	o->part_i = 1;
+	o->part_n = 1;
+}
+
+void tn_run_stats_release(struct tn_run_stats *s)
+{
+	free(s->summary);
+	s->summary = NULL;
+}
+
+/* ---- record formatting ---- */
+
+static int add_json_text(struct tn_buf *b, const char *s, size_t n)
+{
+	size_t bad;
+	char *copy;
+	size_t i;
+	int rc;
+
+	if (tn_text_valid_utf8(s, n, &bad))
+		return tn_buf_add_json_string(b, s, n);
+	/* Ids come from paths and member names, which need not be UTF-8. */
+	copy = malloc(n ? n : 1);
+	if (!copy)
+		return TN_ENOMEM;
+	for (i = 0; i < n; i++)
+		copy[i] = (unsigned char)s[i] >= 0x80 || !s[i] ? '?' : s[i];
+	rc = tn_buf_add_json_string(b, copy, n);
+	free(copy);
+	return rc;
+}
+
+static int prepare_keys(struct run *r)
+{
+	size_t h, k;
+
+	r->class_json = calloc(r->nheads, sizeof(char *));
+	r->class_off = calloc(r->nheads, sizeof(size_t *));
+	r->head_key = calloc(r->nheads, sizeof(char *));
+	r->score_key = calloc(r->nheads, sizeof(char *));
+	r->scores_key = calloc(r->nheads, sizeof(char *));
+	if (!r->class_json || !r->class_off || !r->head_key || !r->score_key || !r->scores_key)
+		return TN_ENOMEM;
+	for (h = 0; h < r->nheads; h++) {
+		const struct tn_head *hd = &r->b->heads[h];
+		struct tn_buf b = TN_BUF_INIT;
+		int bad = 0;
+
+		r->class_off[h] = calloc(hd->nclass + 1, sizeof(size_t));
+		if (!r->class_off[h])
+			return TN_ENOMEM;
+		for (k = 0; k < hd->nclass; k++) {
+			r->class_off[h][k] = b.len;
+			bad |= tn_buf_add_json_string(&b, hd->classes[k], strlen(hd->classes[k]));
+		}
+		r->class_off[h][hd->nclass] = b.len;
+		r->class_json[h] = tn_buf_detach(&b, NULL);
+		bad |= tn_buf_addstr(&b, ", ") || tn_buf_add_json_string(&b, hd->name, strlen(hd->name)) ||
+		       tn_buf_addstr(&b, ": ");
+		r->head_key[h] = tn_buf_detach(&b, NULL);
+		bad |= tn_buf_addstr(&b, ", \"") || tn_buf_addstr(&b, hd->name) || tn_buf_addstr(&b, "_score\": ");
+		r->score_key[h] = tn_buf_detach(&b, NULL);
+		bad |= tn_buf_addstr(&b, ", \"") || tn_buf_addstr(&b, hd->name) || tn_buf_addstr(&b, "_scores\": {");
+		r->scores_key[h] = tn_buf_detach(&b, NULL);
+		if (bad || !r->class_json[h] || !r->head_key[h] || !r->score_key[h] || !r->scores_key[h])
+			return TN_ENOMEM;
+	}
+	return 0;
+}
+
+/* Appends a score with 4 decimals (scores are in [0, 1]). */
+static int add_score(struct tn_buf *b, double v)
+{
+	char s[16];
+	long q = (long)(v * 10000.0 + 0.5);
+
+	if (q < 0)
+		q = 0;
+	if (q > 10000)
+		q = 10000;
+	snprintf(s, sizeof(s), "%ld.%04ld", q / 10000, q % 10000);
+	return tn_buf_addstr(b, s);
+}
+
+static int format_result(const struct run *r, struct tn_buf *out, const char *id, size_t idlen,
+			 const struct tn_head_result *res, double *const *all)
+{
+	size_t h, k;
+	int bad = 0;
+
+	bad |= tn_buf_addstr(out, "{\"id\": ") || add_json_text(out, id, idlen);
+	for (h = 0; h < r->nheads; h++) {
+		const size_t *off = r->class_off[h];
+		int c = res[h].cls;
+
+		bad |= tn_buf_addstr(out, r->head_key[h]);
+		bad |= tn_buf_add(out, r->class_json[h] + off[c], off[c + 1] - off[c]);
+		bad |= tn_buf_addstr(out, r->score_key[h]) || add_score(out, res[h].score);
+		if (all) {
+			bad |= tn_buf_addstr(out, r->scores_key[h]);
+			for (k = 0; k < r->b->heads[h].nclass; k++) {
+				if (k)
+					bad |= tn_buf_addstr(out, ", ");
+				bad |= tn_buf_add(out, r->class_json[h] + off[k], off[k + 1] - off[k]);
+				bad |= tn_buf_addstr(out, ": ") || add_score(out, all[h][k]);
+			}
+			bad |= tn_buf_addch(out, '}');
+		}
+	}
+	bad |= tn_buf_addstr(out, "}\n");
+	return bad ? TN_ENOMEM : 0;
+}
+
+static void fail_doc(struct batch_doc *d, const char *id, size_t idlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail_doc(struct batch_doc *d, const char *id, size_t idlen, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->error = 1;
+	tn_buf_reset(&d->out);
+	tn_buf_reset(&d->why);
+	tn_buf_addstr(&d->why, msg);
+	tn_buf_addstr(&d->out, "{\"id\": ");
+	add_json_text(&d->out, id, idlen);
+	tn_buf_addstr(&d->out, ", \"error\": ");
+	add_json_text(&d->out, msg, strlen(msg));
+	tn_buf_addstr(&d->out, "}\n");
+}
+
+/* Class id of a label value in head h, or -1. */
+static int32_t lookup_class(const struct tn_head *hd, const char *v, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < hd->nclass; k++)
+		if (strlen(hd->classes[k]) == n && !memcmp(hd->classes[k], v, n))
+			return (int32_t)k;
+	return -1;
+}
+
+static void process_doc(const struct run *r, struct worker *w, struct batch *bt, size_t i)
+{
+	struct batch_doc *d = &bt->d[i];
+	const char *data = bt->arena.ptr + d->data_off, *id = bt->arena.ptr + d->id_off, *text = NULL;
+	size_t idlen = strlen(id), tlen = 0, bad = 0, h;
+	int32_t *truth = bt->truth + i * r->nheads, *pred = bt->pred + i * r->nheads;
+	json_t *root = NULL;
+	char idbuf[32];
+	double t1, t2, t3;
+	int rc;
+
+	t1 = now();
+	d->error = 0;
+	d->text_len = 0;
+	tn_buf_reset(&d->out);
+	for (h = 0; h < r->nheads; h++)
+		truth[h] = pred[h] = -1;
+	if (d->kind == TN_DOC_ERROR) {
+		fail_doc(d, id, idlen, "%.*s", (int)d->data_len, data);
+		goto out;
+	}
+	if (d->kind == TN_DOC_JSONL) {
+		json_error_t je;
+		json_t *v;
+
+		root = json_loadb(data, d->data_len, 0, &je);
+		if (!root) {
+			fail_doc(d, id, idlen, "invalid JSON at column %d: %s", je.column, je.text);
+			goto out;
+		}
+		if (!json_is_object(root)) {
+			fail_doc(d, id, idlen, "not a JSON object");
+			goto out;
+		}
+		v = json_object_get(root, r->o->id_field);
+		if (json_is_string(v)) {
+			id = json_string_value(v);
+			idlen = json_string_length(v);
+		} else if (json_is_integer(v)) {
+			snprintf(idbuf, sizeof(idbuf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			id = idbuf;
+			idlen = strlen(idbuf);
+		}
+		v = json_object_get(root, r->o->text_field);
+		if (!v) {
+			fail_doc(d, id, idlen, "no text field '%s'", r->o->text_field);
+			goto out;
+		}
+		if (!json_is_string(v)) {
+			fail_doc(d, id, idlen, "field '%s' is not a string", r->o->text_field);
+			goto out;
+		}
+		text = json_string_value(v);
+		tlen = json_string_length(v);
+		for (h = 0; h < r->nheads; h++) {
+			json_t *l = json_object_get(root, r->b->heads[h].name);
+
+			if (json_is_string(l))
+				truth[h] = lookup_class(&r->b->heads[h], json_string_value(l), json_string_length(l));
+		}
+	} else {
+		text = data;
+		tlen = d->data_len;
+	}
+	d->text_len = tlen;
+	rc = tn_feat_count(&r->b->feat, w->fs, text, tlen, &w->cnt, &bad);
+	if (rc == TN_EFORMAT) {
+		fail_doc(d, id, idlen, "%s at byte %zu", text[bad] ? "invalid UTF-8" : "NUL byte", bad);
+		goto out;
+	}
+	if (rc || tn_feat_weigh(&r->b->feat, r->b->idf, &w->cnt, &w->vec)) {
+		fail_doc(d, id, idlen, "out of memory");
+		goto out;
+	}
+	t2 = now();
+	w->t_feat += t2 - t1;
+	if (tn_predict(r->p, w->ps, &w->vec, w->res, r->o->all_scores ? w->all : NULL)) {
+		fail_doc(d, id, idlen, "out of memory");
+		goto out;
+	}
+	for (h = 0; h < r->nheads; h++)
+		pred[h] = w->res[h].cls;
+	if (format_result(r, &d->out, id, idlen, w->res, r->o->all_scores ? w->all : NULL))
+		fail_doc(d, id, idlen, "out of memory");
+	t3 = now();
+	w->t_pred += t3 - t2;
+	json_decref(root);
+	return;
+out:
+	w->t_feat += now() - t1;
+	json_decref(root);
+}
+
+/* ---- workers and batches ---- */
+
+static void workers_free(struct run *r)
+{
+	int t;
+	size_t h;
+
+	if (!r->w)
+		return;
+	for (t = 0; t < r->nworkers; t++) {
+		struct worker *w = &r->w[t];
+
+		tn_feat_scratch_free(w->fs);
+		tn_predict_scratch_free(w->ps);
+		tn_counts_release(&w->cnt);
+		tn_vec_release(&w->vec);
+		free(w->res);
+		if (w->all)
+			for (h = 0; h < r->nheads; h++)
+				free(w->all[h]);
+		free(w->all);
+	}
+	free(r->w);
+	r->w = NULL;
+}
+
+static int workers_create(struct run *r)
+{
+	int t;
+	size_t h;
+
+	r->nworkers = omp_get_max_threads();
+	r->w = calloc((size_t)r->nworkers, sizeof(*r->w));
+	if (!r->w)
+		return TN_ENOMEM;
+	for (t = 0; t < r->nworkers; t++) {
+		struct worker *w = &r->w[t];
+
+		w->fs = tn_feat_scratch_create(&r->b->feat);
+		w->ps = tn_predict_scratch_create(r->p);
+		w->res = calloc(r->nheads, sizeof(*w->res));
+		w->all = calloc(r->nheads, sizeof(*w->all));
+		tn_counts_init(&w->cnt);
+		tn_vec_init(&w->vec);
+		if (!w->fs || !w->ps || !w->res || !w->all)
+			return TN_ENOMEM;
+		for (h = 0; h < r->nheads; h++)
+			if (!(w->all[h] = calloc(r->b->heads[h].nclass, sizeof(double))))
+				return TN_ENOMEM;
+	}
+	return 0;
+}
+
+static void batch_release(struct batch *bt)
+{
+	size_t i;
+
+	for (i = 0; i < bt->cap; i++) {
+		tn_buf_release(&bt->d[i].out);
+		tn_buf_release(&bt->d[i].why);
+	}
+	free(bt->d);
+	free(bt->truth);
+	free(bt->pred);
+	tn_buf_release(&bt->arena);
+	memset(bt, 0, sizeof(*bt));
+}
+
+static int batch_init(struct batch *bt, size_t cap, size_t nheads)
+{
+	memset(bt, 0, sizeof(*bt));
+	bt->cap = cap;
+	bt->d = calloc(cap, sizeof(*bt->d));
+	bt->truth = calloc(cap * (nheads ? nheads : 1), sizeof(int32_t));
+	bt->pred = calloc(cap * (nheads ? nheads : 1), sizeof(int32_t));
+	tn_buf_init(&bt->arena);
+	return bt->d && bt->truth && bt->pred ? 0 : TN_ENOMEM;
+}
+
+/* Reads up to a batch of selected documents; *eof when the source is exhausted. */
+static int fill_batch(struct run *r, struct batch *bt, int *eof)
+{
+	const struct tn_run_opts *o = r->o;
+	struct tn_raw_doc raw;
+
+	bt->n = 0;
+	tn_buf_reset(&bt->arena);
+	while (bt->n < bt->cap && bt->arena.len < BATCH_BYTES) {
+		struct batch_doc *d;
+		int rc = tn_source_next(r->src, &raw);
+		uint64_t g;
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			*eof = 1;
+			break;
+		}
+		g = r->enumerated++;
+		/* --part by document: only with fewer files than parts (see tn_run). */
+		if (o->part_n > 1 && tn_source_nfiles(r->src) < (size_t)o->part_n &&
+		    (long)(g % (uint64_t)o->part_n) != o->part_i - 1)
+			continue;
+		d = &bt->d[bt->n++];
+		d->kind = raw.kind;
+		d->data_off = bt->arena.len;
+		d->data_len = raw.len;
+		if (tn_buf_add(&bt->arena, raw.data, raw.len) || tn_buf_addch(&bt->arena, '\0'))
+			return TN_ENOMEM;
+		d->id_off = bt->arena.len;
+		if (tn_buf_addstr(&bt->arena, raw.id) || tn_buf_addch(&bt->arena, '\0'))
+			return TN_ENOMEM;
+		d->input = raw.input;
+		d->ordinal = raw.ordinal + 1;
+		d->enumerated = r->enumerated;
+	}
+	return 0;
+}
+
+/* ---- manifest ---- */
+
+static json_t *evaluation_json(const struct run *r)
+{
+	json_t *ev = json_object();
+	size_t h;
+
+	for (h = 0; h < r->nheads; h++) {
+		json_t *m;
+
+		if (!r->conf[h].total)
+			continue;
+		m = tn_confusion_json(&r->conf[h], (const char *const *)r->b->heads[h].classes);
+		if (m)
+			json_object_set_new(ev, r->b->heads[h].name, m);
+	}
+	return ev;
+}
+
+static json_t *build_manifest(const struct run *r, int complete)
+{
+	const struct tn_run_opts *o = r->o;
+	double secs = now() - r->t0;
+	json_t *heads = json_array();
+	char part[48];
+	size_t h;
+
+	snprintf(part, sizeof(part), "%ld/%ld", o->part_i, o->part_n);
+	for (h = 0; h < r->nheads; h++)
+		json_array_append_new(heads, json_string(r->b->heads[h].name));
+	return json_pack("{s:s, s:i, s:b, s:{s:s, s:s, s:o}, s:{s:I, s:I, s:b, s:s, s:s, s:s, s:s, s:i},"
+			 " s:{s:I, s:s, s:O}, s:O, s:{s:I, s:I, s:I, s:I}, s:o,"
+			 " s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}}",
+			 "format", MANIFEST_FORMAT, "version", MANIFEST_VERSION, "complete", complete,
+			 "model", "path", o->model_dir, "identity", r->b->identity, "heads", heads,
+			 "options", "shard_docs", (json_int_t)o->shard_docs,
+			 "max_doc_bytes", (json_int_t)o->max_doc_bytes, "all_scores", o->all_scores,
+			 "part", part, "text_field", o->text_field, "id_field", o->id_field,
+			 "input_format", o->input_format == TN_INPUT_JSONL ? "jsonl" :
+					 o->input_format == TN_INPUT_TEXT ? "text" : "auto",
+			 "zstd_level", o->zstd_level,
+			 "inputs", "files", (json_int_t)tn_source_nfiles(r->src), "digest", r->inputs_digest,
+			 "list", r->inputs,
+			 "shards", r->shards,
+			 "counts", "documents", (json_int_t)r->docs, "ok", (json_int_t)r->ok,
+			 "errors", (json_int_t)r->errors, "text_bytes", (json_int_t)r->text_bytes,
+			 "evaluation", evaluation_json(r),
+			 "timings", "seconds", secs,
+			 "docs_per_second", secs > 0 ? (double)r->docs / secs : 0.0,
+			 "mb_per_second", secs > 0 ? (double)r->text_bytes / 1e6 / secs : 0.0,
+			 "read", r->t_read, "write", r->t_write,
+			 "features", 0.0, "predict", 0.0);
+}
+
+static int write_manifest(struct run *r, int complete, struct tn_err *err)
+{
+	json_t *m = build_manifest(r, complete);
+	struct tn_buf path = TN_BUF_INIT;
+	double tf = 0, tp = 0;
+	char *s;
+	int rc, t;
+
+	if (!m)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	for (t = 0; t < r->nworkers; t++) {
+		tf += r->w[t].t_feat;
+		tp += r->w[t].t_pred;
+	}
+	json_object_set_new(json_object_get(m, "timings"), "features", json_real(tf));
+	json_object_set_new(json_object_get(m, "timings"), "predict", json_real(tp));
+	s = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
+	json_decref(m);
+	if (!s || tn_buf_addf(&path, "%s/manifest.json", r->o->out_dir)) {
+		free(s);
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
+	rc = tn_write_atomic(path.ptr, s, strlen(s), err);
+	free(s);
+	tn_buf_release(&path);
+	return rc;
+}
+
+/* ---- shards ---- */
+
+static int finish_shard(struct run *r, struct tn_err *err)
+{
+	struct tn_shard_info info;
+	json_t *e;
+	int rc;
+
+	rc = tn_shard_close(r->shard, &info, err);
+	r->shard = NULL;
+	if (rc)
+		return rc;
+	r->next_shard++;
+	e = json_pack("{s:s, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I}}",
+		      "name", info.name, "documents", (json_int_t)info.docs, "bytes", (json_int_t)info.bytes,
+		      "raw_bytes", (json_int_t)info.raw_bytes, "xxh64", info.xxh64,
+		      "end", "input", (json_int_t)r->pos_input, "ordinal", (json_int_t)r->pos_ordinal,
+		      "enumerated", (json_int_t)r->pos_enumerated, "documents", (json_int_t)r->docs);
+	if (!e || json_array_append_new(r->shards, e))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	return write_manifest(r, 0, err);
+}
+
+static int write_batch(struct run *r, struct batch *bt, struct tn_err *err)
+{
+	const struct tn_run_opts *o = r->o;
+	size_t i, h;
+	int rc;
+
+	for (i = 0; i < bt->n; i++) {
+		struct batch_doc *d = &bt->d[i];
+
+		if (r->to_stdout) {
+			if (fwrite(d->out.ptr, 1, d->out.len, stdout) != d->out.len)
+				return tn_err_set(err, TN_EIO, "cannot write to standard output: %s", strerror(errno));
+		} else {
+			if (!r->shard) {
+				rc = tn_shard_open(&r->shard, o->out_dir, r->next_shard, o->zstd_level, err);
+				if (rc)
+					return rc;
+			}
+			rc = tn_shard_write(r->shard, d->out.ptr, d->out.len, err);
+			if (rc)
+				return rc;
+		}
+		r->docs++;
+		r->text_bytes += d->text_len;
+		if (d->error) {
+			r->errors++;
+			if (o->on_error)
+				o->on_error(o->ctx, bt->arena.ptr + d->id_off, d->why.ptr);
+		} else {
+			r->ok++;
+			for (h = 0; h < r->nheads; h++) {
+				int32_t t = bt->truth[i * r->nheads + h];
+
+				if (t >= 0)
+					tn_confusion_add(&r->conf[h], t, bt->pred[i * r->nheads + h]);
+			}
+		}
+		r->pos_input = d->input;
+		r->pos_ordinal = d->ordinal;
+		r->pos_enumerated = d->enumerated;
+		if (r->shard && tn_shard_docs(r->shard) >= o->shard_docs) {
+			rc = finish_shard(r, err);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- the run folder: lock, fresh start, resume ---- */
+
+static int take_lock(struct run *r, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+
+	if (tn_buf_addf(&p, "%s/.lock", r->o->out_dir))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	r->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	tn_buf_release(&p);
+	if (r->lock_fd < 0)
+		return tn_err_set(err, TN_EIO, "cannot create a lock in '%s': %s", r->o->out_dir, strerror(errno));
+	if (flock(r->lock_fd, LOCK_EX | LOCK_NB))
+		return tn_err_set(err, TN_ESTATE, "'%s' is in use by another classify run", r->o->out_dir);
+	return 0;
+}
+
+/* Removes temporary files, and part files numbered from `from` on (all if 0). */
+static void clean_folder(const char *dir, unsigned from, int all_parts)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		unsigned idx;
+		int n = 0, drop = 0;
+
+		if (strncmp(e->d_name, ".part-", 6) == 0 || !strcmp(e->d_name, "manifest.json.tmp"))
+			drop = 1;
+		else if (sscanf(e->d_name, "part-%5u.jsonl.zst%n", &idx, &n) == 1 &&
+			 (size_t)n == strlen(e->d_name))
+			drop = all_parts || idx >= from;
+		else if (all_parts && (!strcmp(e->d_name, "manifest.json") || !strcmp(e->d_name, "_SUCCESS")))
+			drop = 1;
+		if (drop) {
+			struct tn_buf p = TN_BUF_INIT;
+
+			if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
+				unlink(p.ptr);
+			tn_buf_release(&p);
+		}
+	}
+	closedir(d);
+}
+
+static int check_same(json_t *old, const char *key, json_t *now_v, const char *what, const char *dir,
+		      struct tn_err *err)
+{
+	json_t *v = json_object_get(old, key);
+
+	if (!v || !json_equal(v, now_v))
+		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': %s differ from the interrupted run's", dir, what);
+	return 0;
+}
+
+static int resume_from(struct run *r, json_t *man, struct tn_err *err)
+{
+	const char *dir = r->o->out_dir;
+	json_t *cur = build_manifest(r, 0), *shards, *last, *counts, *ev;
+	size_t h, n;
+	int rc;
+
+	if (!cur)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (!json_is_string(json_object_get(man, "format")) ||
+	    strcmp(json_string_value(json_object_get(man, "format")), MANIFEST_FORMAT) ||
+	    json_integer_value(json_object_get(man, "version")) != MANIFEST_VERSION) {
+		json_decref(cur);
+		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': its manifest is not a Tenor classify manifest", dir);
+	}
+	if (!json_equal(json_object_get(json_object_get(man, "model"), "identity"),
+			json_object_get(json_object_get(cur, "model"), "identity")))
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': it was started with another model", dir);
+	else if (!(rc = check_same(man, "options", json_object_get(cur, "options"), "the options", dir, err)))
+		rc = check_same(json_object_get(man, "inputs"), "digest",
+				json_object_get(json_object_get(cur, "inputs"), "digest"),
+				"the inputs (names, sizes or times)", dir, err);
+	json_decref(cur);
+	if (rc)
+		return rc;
+	shards = json_object_get(man, "shards");
+	if (!json_is_array(shards))
+		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': the manifest lists no shards", dir);
+	n = json_array_size(shards);
+	json_decref(r->shards);
+	r->shards = json_deep_copy(shards);
+	r->next_shard = (unsigned)n;
+	counts = json_object_get(man, "counts");
+	r->docs = (uint64_t)json_integer_value(json_object_get(counts, "documents"));
+	r->ok = (uint64_t)json_integer_value(json_object_get(counts, "ok"));
+	r->errors = (uint64_t)json_integer_value(json_object_get(counts, "errors"));
+	r->text_bytes = (uint64_t)json_integer_value(json_object_get(counts, "text_bytes"));
+	if (n) {
+		json_t *end = json_object_get(json_array_get(shards, n - 1), "end");
+
+		last = end;
+		r->pos_input = (size_t)json_integer_value(json_object_get(last, "input"));
+		r->pos_ordinal = (uint64_t)json_integer_value(json_object_get(last, "ordinal"));
+		r->pos_enumerated = (uint64_t)json_integer_value(json_object_get(last, "enumerated"));
+		if ((uint64_t)json_integer_value(json_object_get(last, "documents")) != r->docs)
+			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': the manifest's counts disagree", dir);
+		r->enumerated = r->pos_enumerated;
+		tn_source_seek(r->src, r->pos_input, r->pos_ordinal);
+	}
+	ev = json_object_get(man, "evaluation");
+	for (h = 0; h < r->nheads; h++) {
+		json_t *m = json_object_get(ev, r->b->heads[h].name);
+
+		if (m && tn_confusion_from_json(&r->conf[h], m))
+			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': bad evaluation in the manifest", dir);
+	}
+	clean_folder(dir, (unsigned)n, 0);
+	return 0;
+}
+
+static int prepare_folder(struct run *r, int *complete, struct tn_err *err)
+{
+	const struct tn_run_opts *o = r->o;
+	struct tn_buf p = TN_BUF_INIT;
+	json_error_t je;
+	json_t *man = NULL;
+	struct stat st;
+	int rc = 0;
+
+	*complete = 0;
+	if (mkdir(o->out_dir, 0777) && errno != EEXIST)
+		return tn_err_set(err, TN_EIO, "cannot create '%s': %s", o->out_dir, strerror(errno));
+	if (stat(o->out_dir, &st) || !S_ISDIR(st.st_mode))
+		return tn_err_set(err, TN_EIO, "'%s' is not a folder", o->out_dir);
+	rc = take_lock(r, err);
+	if (rc)
+		return rc;
+	if (tn_buf_addf(&p, "%s/manifest.json", o->out_dir))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (stat(p.ptr, &st) == 0) {
+		man = json_load_file(p.ptr, 0, &je);
+		if (o->force) {
+			clean_folder(o->out_dir, 0, 1);
+		} else if (!o->resume) {
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a classify run already: continue it with --resume, or start over with --force",
+					o->out_dir);
+		} else if (!man) {
+			rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': manifest.json is unreadable (%s); start over with --force",
+					o->out_dir, je.text);
+		} else if (json_is_true(json_object_get(man, "complete"))) {
+			*complete = 1;
+		} else {
+			rc = resume_from(r, man, err);
+		}
+	} else {
+		/* No manifest: nothing complete to keep (a shard renamed just before a crash is redone). */
+		clean_folder(o->out_dir, 0, 1);
+	}
+	json_decref(man);
+	tn_buf_release(&p);
+	return rc;
+}
+
+/* ---- the run ---- */
+
+static int inputs_list(struct run *r)
+{
+	XXH64_state_t *xs = XXH64_createState();
+	size_t i, n = tn_source_nfiles(r->src);
+
+	r->inputs = json_array();
+	if (!xs || !r->inputs) {
+		XXH64_freeState(xs);
+		return TN_ENOMEM;
+	}
+	XXH64_reset(xs, 0);
+	for (i = 0; i < n; i++) {
+		const struct tn_source_file *f = tn_source_file(r->src, i);
+		uint64_t meta[2] = { f->size, (uint64_t)f->mtime };
+
+		XXH64_update(xs, f->path, strlen(f->path) + 1);
+		XXH64_update(xs, meta, sizeof(meta));
+		if (i < 1000)
+			json_array_append_new(r->inputs, json_pack("{s:s, s:I}", "path", f->path, "bytes", (json_int_t)f->size));
+	}
+	snprintf(r->inputs_digest, sizeof(r->inputs_digest), "%016llx", (unsigned long long)XXH64_digest(xs));
+	XXH64_freeState(xs);
+	return 0;
+}
+
+static void report(struct run *r, int final)
+{
+	struct tn_run_progress p;
+
+	if (!r->o->progress)
+		return;
+	p.docs = r->docs;
+	p.errors = r->errors;
+	p.text_bytes = r->text_bytes;
+	p.raw_bytes = tn_source_raw_bytes(r->src);
+	p.total_bytes = tn_source_total_bytes(r->src);
+	p.seconds = now() - r->t0;
+	p.final = final;
+	r->o->progress(r->o->ctx, &p);
+}
+
+static int stopped(const struct run *r)
+{
+	return r->o->stop && *r->o->stop;
+}
+
+static int loop(struct run *r, struct tn_err *err)
+{
+	struct batch bt;
+	int eof = 0, rc = 0;
+
+	if (batch_init(&bt, r->o->batch_docs, r->nheads))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	while (!eof) {
+		double t;
+
+		if (stopped(r)) {
+			rc = TN_EINTR;
+			break;
+		}
+		t = now();
+		rc = fill_batch(r, &bt, &eof);
+		r->t_read += now() - t;
+		if (rc) {
+			rc = tn_err_set(err, rc, "out of memory reading input");
+			break;
+		}
+#pragma omp parallel for schedule(dynamic, 16) default(none) shared(r, bt)
+		for (size_t i = 0; i < bt.n; i++)
+			process_doc(r, &r->w[omp_get_thread_num()], &bt, i);
+		if (stopped(r)) {
+			rc = TN_EINTR;
+			break;
+		}
+		t = now();
+		rc = write_batch(r, &bt, err);
+		r->t_write += now() - t;
+		if (rc)
+			break;
+		report(r, 0);
+	}
+	batch_release(&bt);
+	return rc;
+}
+
+static int finish(struct run *r, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	int rc = 0;
+
+	if (r->to_stdout)
+		return fflush(stdout) ? tn_err_set(err, TN_EIO, "cannot write to standard output: %s", strerror(errno)) : 0;
+	if (r->shard)
+		rc = finish_shard(r, err);
+	if (!rc)
+		rc = write_manifest(r, 1, err);
+	if (!rc) {
+		if (tn_buf_addf(&p, "%s/_SUCCESS", r->o->out_dir))
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		else
+			rc = tn_write_atomic(p.ptr, "", 0, err);
+	}
+	tn_buf_release(&p);
+	return rc;
+}
+
+static void run_release(struct run *r)
+{
+	size_t h;
+
+	tn_shard_abort(r->shard);
+	workers_free(r);
+	for (h = 0; h < r->nheads; h++) {
+		if (r->class_json)
+			free(r->class_json[h]);
+		if (r->class_off)
+			free(r->class_off[h]);
+		if (r->head_key)
+			free(r->head_key[h]);
+		if (r->score_key)
+			free(r->score_key[h]);
+		if (r->scores_key)
+			free(r->scores_key[h]);
+		if (r->conf)
+			tn_confusion_release(&r->conf[h]);
+	}
+	free(r->class_json);
+	free(r->class_off);
+	free(r->head_key);
+	free(r->score_key);
+	free(r->scores_key);
+	free(r->conf);
+	json_decref(r->shards);
+	json_decref(r->inputs);
+	tn_source_free(r->src);
+	tn_predictor_free(r->p);
+	tn_bundle_free(r->b);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	tn_buf_release(&r->line);
+}
+
+static void fill_stats(const struct run *r, struct tn_run_stats *s)
+{
+	struct tn_buf rep = TN_BUF_INIT;
+	size_t h;
+	int t;
+
+	s->docs = r->docs;
+	s->ok = r->ok;
+	s->errors = r->errors;
+	s->text_bytes = r->text_bytes;
+	s->raw_bytes = r->src ? tn_source_raw_bytes(r->src) : 0;
+	s->shards = r->next_shard;
+	s->seconds = now() - r->t0;
+	s->t_read = r->t_read;
+	s->t_write = r->t_write;
+	for (t = 0; r->w && t < r->nworkers; t++) {
+		s->t_features += r->w[t].t_feat;
+		s->t_predict += r->w[t].t_pred;
+	}
+	for (h = 0; r->conf && h < r->nheads; h++) {
+		if (!r->conf[h].total)
+			continue;
+		s->evaluated = 1;
+		tn_buf_addf(&rep, "head '%s' against the input's labels:\n", r->b->heads[h].name);
+		tn_confusion_report(&r->conf[h], (const char *const *)r->b->heads[h].classes, "  ", &rep);
+	}
+	if (rep.len)
+		s->summary = tn_buf_detach(&rep, NULL);
+	tn_buf_release(&rep);
+}
+
+int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_err *err)
+{
+	struct run r;
+	size_t h;
+	int rc, complete = 0;
+
+	memset(&r, 0, sizeof(r));
+	memset(stats, 0, sizeof(*stats));
+	r.o = o;
+	r.lock_fd = -1;
+	r.t0 = now();
+	r.to_stdout = !strcmp(o->out_dir, "-");
+	tn_buf_init(&r.line);
+	if (o->shard_docs < 1 || o->batch_docs < 1 || o->part_i < 1 || o->part_i > o->part_n) {
+		rc = tn_err_set(err, TN_EINVAL, "invalid run options");
+		goto out;
+	}
+	rc = tn_bundle_load(&r.b, o->model_dir, err);
+	if (rc)
+		goto out;
+	r.nheads = r.b->nheads;
+	rc = tn_predictor_create(&r.p, r.b, err);
+	if (rc)
+		goto out;
+	rc = tn_source_create(&r.src, o->inputs, o->ninputs, o->input_format, o->max_doc_bytes, err);
+	if (rc)
+		goto out;
+	if (o->part_n > 1 && tn_source_nfiles(r.src) >= (size_t)o->part_n)
+		tn_source_select_files(r.src, o->part_i, o->part_n);
+	r.shards = json_array();
+	r.conf = calloc(r.nheads, sizeof(*r.conf));
+	if (!r.shards || !r.conf || prepare_keys(&r) || inputs_list(&r) || workers_create(&r)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (h = 0; h < r.nheads; h++)
+		if (tn_confusion_init(&r.conf[h], r.b->heads[h].nclass)) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			goto out;
+		}
+	if (!r.to_stdout) {
+		rc = prepare_folder(&r, &complete, err);
+		if (rc)
+			goto out;
+		if (complete) {
+			stats->already_complete = 1;
+			goto out;
+		}
+	}
+	rc = loop(&r, err);
+	if (rc == TN_EINTR) {
+		tn_shard_abort(r.shard);
+		r.shard = NULL;
+		tn_err_set(err, TN_EINTR, "stopped: %u complete shard%s kept in '%s'; continue with --resume",
+			   r.next_shard, r.next_shard == 1 ? "" : "s", o->out_dir);
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rc = finish(&r, err);
+	report(&r, 1);
+out:
+	fill_stats(&r, stats);
+	run_release(&r);
+	return rc;
+}

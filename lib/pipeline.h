@@ -1,0 +1,91 @@
+/*
+ * pipeline.h - a classify run: documents in, one record each out, in order.
+ *
+ * The calling thread reads a batch of raw documents (source.h), OpenMP threads
+ * turn each into its record (JSON parsing, features, every head's prediction,
+ * the record's JSON), and the calling thread writes the records in input
+ * order into zstd shards (shard.h) or to standard output.  Memory is bounded
+ * by the batch size, never by the size of the input.
+ *
+ * Run folder (out_dir):
+ *   part-NNNNN.jsonl.zst   complete shards, shard_docs records each (the last fewer)
+ *   manifest.json          rewritten atomically after every shard: model
+ *                          identity, options, inputs, shards with the input
+ *                          position each ends at, counts, evaluation, timings
+ *   _SUCCESS               written last, when every document has its record
+ *   .lock                  held (flock) while a run is going
+ * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} or {"id": ID,
+ * "error": WHY}.  With resume, a run continues after the last complete shard
+ * of an interrupted run, and its shards are byte-identical to those of an
+ * uninterrupted one; the output never depends on the number of threads.
+ *
+ * Not reentrant with respect to one out_dir (the lock refuses a second run).
+ */
+#ifndef TN_PIPELINE_H
+#define TN_PIPELINE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle.h"
+#include "err.h"
+#include "source.h"
+
+struct tn_run_progress {
+	uint64_t docs, errors;
+	uint64_t text_bytes;     /* uncompressed bytes of documents processed */
+	uint64_t raw_bytes;      /* bytes of the input files consumed */
+	uint64_t total_bytes;    /* size of all inputs, 0 if unknown (stdin) */
+	double seconds;
+	int final;
+};
+
+struct tn_run_opts {
+	const char *model_dir;
+	const char *out_dir;             /* "-": plain JSONL on stdout, no manifest */
+	const char *const *inputs;
+	size_t ninputs;
+	enum tn_input_format input_format;
+	const char *text_field;          /* default "text" */
+	const char *id_field;            /* default "id" */
+	uint64_t shard_docs;             /* default 1,000,000 */
+	size_t max_doc_bytes;            /* default 16 MiB */
+	size_t batch_docs;               /* default 4096 */
+	int zstd_level;                  /* default 3 */
+	int all_scores;
+	int resume;
+	int force;                       /* replace a finished or interrupted run */
+	long part_i, part_n;             /* 1/1: everything */
+	volatile sig_atomic_t *stop;     /* set by a signal handler: stop cleanly */
+	/* Called from the calling thread, after each batch and at the end. */
+	void (*progress)(void *ctx, const struct tn_run_progress *p);
+	/* Called for each error record, in order, from the calling thread. */
+	void (*on_error)(void *ctx, const char *id, const char *why);
+	void *ctx;
+};
+
+struct tn_run_stats {
+	uint64_t docs, ok, errors, skipped_resume;
+	uint64_t text_bytes, raw_bytes;
+	unsigned shards;
+	double seconds;
+	double t_read, t_features, t_predict, t_write;  /* thread-seconds per stage */
+	int evaluated;                   /* labels were found in the input */
+	char *summary;                   /* evaluation report (malloc'd) or NULL */
+	int already_complete;            /* resume found a finished run */
+};
+
+void tn_run_opts_default(struct tn_run_opts *o);
+void tn_run_stats_release(struct tn_run_stats *s);
+
+/*
+ * Runs the whole job.  Returns 0 when every document has its record (some may
+ * be error records: see stats->errors), TN_EINTR when *stop was set (complete
+ * shards and the manifest are consistent; resume continues), TN_ESTATE (the
+ * folder is locked, holds another run, or does not match for resume), or
+ * TN_EIO / TN_EMODEL / TN_ENOMEM, with err filled.
+ */
+int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_err *err);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * shard.c - streaming zstd shards; see shard.h.
+ */
+#include "shard.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+struct tn_shard {
+	ZSTD_CCtx *cctx;
+	int fd;
+	char *dir;
+	unsigned index;
+	char tmp[4096], final[4096];
+	unsigned char *out;
+	size_t out_cap;
+	uint64_t docs, bytes, raw;
+	XXH64_state_t *xs;
+};
+
+void tn_shard_name(unsigned index, char *buf, size_t n)
+{
+	snprintf(buf, n, "part-%05u.jsonl.zst", index);
+}
+
+void tn_shard_tmp_name(unsigned index, char *buf, size_t n)
+{
+	snprintf(buf, n, ".part-%05u.jsonl.zst.tmp", index);
+}
+
+static void shard_free(struct tn_shard *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	ZSTD_freeCCtx(s->cctx);
+	XXH64_freeState(s->xs);
+	free(s->out);
+	free(s->dir);
+	free(s);
+}
+
+int tn_shard_open(struct tn_shard **out, const char *dir, unsigned index, int level, struct tn_err *err)
+{
+	struct tn_shard *s = calloc(1, sizeof(*s));
+	char name[64];
+
+	*out = NULL;
+	if (!s)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	s->fd = -1;
+	s->index = index;
+	s->dir = strdup(dir);
+	s->cctx = ZSTD_createCCtx();
+	s->xs = XXH64_createState();
+	s->out_cap = ZSTD_CStreamOutSize();
+	s->out = malloc(s->out_cap);
+	if (!s->dir || !s->cctx || !s->xs || !s->out) {
+		shard_free(s);
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
+	XXH64_reset(s->xs, 0);
+	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_checksumFlag, 1);
+	tn_shard_tmp_name(index, name, sizeof(name));
+	snprintf(s->tmp, sizeof(s->tmp), "%s/%s", dir, name);
+	tn_shard_name(index, name, sizeof(name));
+	snprintf(s->final, sizeof(s->final), "%s/%s", dir, name);
+	s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (s->fd < 0) {
+		int e = errno;
+
+		shard_free(s);
+		return tn_err_set(err, TN_EIO, "cannot create shard in '%s': %s", dir, strerror(e));
+	}
+	*out = s;
+	return 0;
+}
+
+static int write_all(struct tn_shard *s, const unsigned char *p, size_t n, struct tn_err *err)
+{
+	XXH64_update(s->xs, p, n);
+	s->bytes += n;
+	while (n) {
+		ssize_t w = write(s->fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return tn_err_set(err, TN_EIO, "cannot write '%s': %s", s->tmp, strerror(errno));
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int compress(struct tn_shard *s, const char *data, size_t len, ZSTD_EndDirective mode,
+		    struct tn_err *err)
+{
+	ZSTD_inBuffer in = { data, len, 0 };
+	size_t left;
+
+	do {
+		ZSTD_outBuffer o = { s->out, s->out_cap, 0 };
+
+		left = ZSTD_compressStream2(s->cctx, &o, &in, mode);
+		if (ZSTD_isError(left))
+			return tn_err_set(err, TN_EIO, "zstd: %s", ZSTD_getErrorName(left));
+		if (o.pos && write_all(s, s->out, o.pos, err))
+			return TN_EIO;
+	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
+	return 0;
+}
+
+int tn_shard_write(struct tn_shard *s, const char *data, size_t len, struct tn_err *err)
+{
+	s->docs++;
+	s->raw += len;
+	return compress(s, data, len, ZSTD_e_continue, err);
+}
+
+uint64_t tn_shard_docs(const struct tn_shard *s)
+{
+	return s->docs;
+}
+
+int tn_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return TN_EIO;
+	rc = fsync(fd) ? TN_EIO : 0;
+	close(fd);
+	return rc;
+}
+
+int tn_shard_close(struct tn_shard *s, struct tn_shard_info *info, struct tn_err *err)
+{
+	int rc = compress(s, "", 0, ZSTD_e_end, err);
+
+	if (!rc && fsync(s->fd))
+		rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", s->tmp, strerror(errno));
+	if (!rc && close(s->fd))
+		rc = tn_err_set(err, TN_EIO, "cannot close '%s': %s", s->tmp, strerror(errno));
+	s->fd = -1;
+	if (!rc && rename(s->tmp, s->final))
+		rc = tn_err_set(err, TN_EIO, "cannot rename '%s': %s", s->tmp, strerror(errno));
+	if (rc) {
+		unlink(s->tmp);
+		shard_free(s);
+		return rc;
+	}
+	tn_fsync_dir(s->dir);
+	tn_shard_name(s->index, info->name, sizeof(info->name));
+	info->docs = s->docs;
+	info->bytes = s->bytes;
+	info->raw_bytes = s->raw;
+	snprintf(info->xxh64, sizeof(info->xxh64), "%016llx", (unsigned long long)XXH64_digest(s->xs));
+	shard_free(s);
+	return 0;
+}
+
+void tn_shard_abort(struct tn_shard *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	unlink(s->tmp);
+	shard_free(s);
+}
+
+int tn_write_atomic(const char *path, const char *data, size_t len, struct tn_err *err)
+{
+	struct tn_buf tmp = TN_BUF_INIT, dir = TN_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int fd, rc = 0;
+	size_t off = 0;
+
+	if (tn_buf_addf(&tmp, "%s.tmp", path) ||
+	    tn_buf_add(&dir, path, slash ? (size_t)(slash - path) : 0) ||
+	    (!slash && tn_buf_addstr(&dir, ".")))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		rc = tn_err_set(err, TN_EIO, "cannot create '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = tn_err_set(err, TN_EIO, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!rc && fsync(fd))
+		rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", tmp.ptr, strerror(errno));
+	close(fd);
+	if (!rc && rename(tmp.ptr, path))
+		rc = tn_err_set(err, TN_EIO, "cannot rename '%s': %s", tmp.ptr, strerror(errno));
+	if (rc)
+		unlink(tmp.ptr);
+	else
+		tn_fsync_dir(dir.ptr);
+out:
+	tn_buf_release(&tmp);
+	tn_buf_release(&dir);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/*
+ * shard.h - zstd-compressed output shards, written so that a crash never
+ * leaves a partial shard under a final name.
+ *
+ * A shard OUT/part-NNNNN.jsonl.zst is written as OUT/.part-NNNNN.jsonl.zst.tmp:
+ * one zstd frame with a content checksum (zstd -t verifies it), flushed,
+ * fsync'ed, then renamed to its final name and the folder fsync'ed.  The
+ * writer also keeps an XXH64 of the compressed bytes for the manifest.
+ * Output depends only on the records written and the level, never on timing.
+ *
+ * Not thread-safe: one writer thread.
+ */
+#ifndef TN_SHARD_H
+#define TN_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct tn_shard;
+
+struct tn_shard_info {
+	char name[64];           /* "part-00000.jsonl.zst" */
+	uint64_t docs;
+	uint64_t bytes;          /* compressed size */
+	uint64_t raw_bytes;      /* uncompressed size */
+	char xxh64[17];          /* hex XXH64 of the compressed file */
+};
+
+/* The final and temporary names of shard `index`. */
+void tn_shard_name(unsigned index, char *buf, size_t n);
+void tn_shard_tmp_name(unsigned index, char *buf, size_t n);
+
+/* Opens shard `index` in dir at zstd level (1..19).  0, TN_EIO or TN_ENOMEM. */
+int tn_shard_open(struct tn_shard **out, const char *dir, unsigned index, int level, struct tn_err *err);
+
+/* Appends one record (a whole line, newline included). */
+int tn_shard_write(struct tn_shard *s, const char *data, size_t len, struct tn_err *err);
+
+/* Records written so far. */
+uint64_t tn_shard_docs(const struct tn_shard *s);
+
+/*
+ * Ends the frame, syncs and renames the shard into place, fills info and frees
+ * s.  On failure the temporary file is removed.  0, TN_EIO or TN_ENOMEM.
+ */
+int tn_shard_close(struct tn_shard *s, struct tn_shard_info *info, struct tn_err *err);
+
+/* Drops an unfinished shard: removes its temporary file and frees s.  NULL is fine. */
+void tn_shard_abort(struct tn_shard *s);
+
+/* fsync()s a folder, so that renames in it are durable. */
+int tn_fsync_dir(const char *dir);
+
+
+
+/*
+ * Writes data to path atomically: a temporary file beside it, fsync, rename,
+ * fsync of the folder.  0 or TN_EIO with err filled.
+ */
+int tn_write_atomic(const char *path, const char *data, size_t len, struct tn_err *err);
+#endif

@@ -1,0 +1,499 @@
+/*
+ * source.c - expanding inputs and reading documents from them; see source.h.
+ */
+#include "source.h"
+#include "corpus.h"
+#include "input.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum state { ST_NEXT_FILE, ST_NEXT_MEMBER, ST_LINES, ST_DONE };
+
+struct tn_source {
+	struct tn_source_file *files;
+	size_t nfiles, cap;
+	enum tn_input_format fmt;
+	size_t max_doc;
+
+	size_t cur;              /* current file; nfiles when done */
+	uint64_t ordinal;        /* documents of the current file emitted so far */
+	uint64_t skip;           /* documents of the current file to skip (resume) */
+	uint64_t raw_done;       /* compressed bytes of finished files */
+	struct tn_input *in;
+	struct tn_lines lines;
+	int lines_open;
+	enum state st;
+	int started;
+	char *member;            /* current archive member's name, when reading lines */
+	long part_i, part_n;     /* read only files k with k % part_n == part_i - 1 */
+	struct tn_buf id, text, msg;
+};
+
+static int add_file(struct tn_source *s, const char *path, const struct stat *st)
+{
+	if (s->nfiles == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct tn_source_file *f = realloc(s->files, cap * sizeof(*f));
+
+		if (!f)
+			return TN_ENOMEM;
+		s->files = f;
+		s->cap = cap;
+	}
+	s->files[s->nfiles].path = strdup(path);
+	if (!s->files[s->nfiles].path)
+		return TN_ENOMEM;
+	s->files[s->nfiles].size = st ? (uint64_t)st->st_size : 0;
+	s->files[s->nfiles].mtime = st ? (int64_t)st->st_mtime : 0;
+	s->nfiles++;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(struct tn_source *s, const char *dir, int depth, struct tn_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (depth > 64)
+		return tn_err_set(err, TN_EIO, "folder '%s' is nested too deep", dir);
+	d = opendir(dir);
+	if (!d)
+		return tn_err_set(err, TN_EIO, "cannot list '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (n == cap) {
+			char **p;
+
+			cap = cap ? 2 * cap : 64;
+			p = realloc(names, cap * sizeof(*p));
+			if (!p) {
+				rc = TN_ENOMEM;
+				break;
+			}
+			names = p;
+		}
+		if (!(names[n] = strdup(e->d_name))) {
+			rc = TN_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (!rc)
+		qsort(names, n, sizeof(*names), cmp_name);
+	for (i = 0; i < n && !rc; i++) {
+		struct tn_buf p = TN_BUF_INIT;
+		struct stat st;
+
+		if (tn_buf_addf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i])) {
+			rc = TN_ENOMEM;
+		} else if (stat(p.ptr, &st)) {
+			/* A dangling link: report it as an unreadable document. */
+			rc = add_file(s, p.ptr, NULL);
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = walk(s, p.ptr, depth + 1, err);
+		} else if (S_ISREG(st.st_mode)) {
+			rc = add_file(s, p.ptr, &st);
+		}
+		tn_buf_release(&p);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (rc == TN_ENOMEM)
+		tn_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+int tn_source_create(struct tn_source **out, const char *const *paths, size_t npaths,
+		     enum tn_input_format fmt, size_t max_doc_bytes, struct tn_err *err)
+{
+	struct tn_source *s = calloc(1, sizeof(*s));
+	size_t i;
+	int rc = 0, stdin_seen = 0;
+
+	*out = NULL;
+	if (!s)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	s->fmt = fmt;
+	s->max_doc = max_doc_bytes;
+	tn_buf_init(&s->id);
+	tn_buf_init(&s->text);
+	tn_buf_init(&s->msg);
+	for (i = 0; i < npaths && !rc; i++) {
+		struct stat st;
+
+		if (!strcmp(paths[i], "-")) {
+			if (stdin_seen++)
+				rc = tn_err_set(err, TN_EINVAL, "standard input ('-') is named twice");
+			else if (add_file(s, "-", NULL))
+				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		} else if (stat(paths[i], &st)) {
+			rc = tn_err_set(err, TN_EIO, "cannot read input '%s': %s", paths[i], strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = walk(s, paths[i], 0, err);
+		} else if (add_file(s, paths[i], &st)) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		}
+	}
+	if (rc) {
+		tn_source_free(s);
+		return rc;
+	}
+	s->st = ST_NEXT_FILE;
+	*out = s;
+	return 0;
+}
+
+static void close_current(struct tn_source *s)
+{
+	if (s->lines_open) {
+		tn_lines_release(&s->lines);
+		s->lines_open = 0;
+	}
+	if (s->in) {
+		s->raw_done += tn_input_raw_bytes(s->in);
+		tn_input_close(s->in);
+		s->in = NULL;
+	}
+	free(s->member);
+	s->member = NULL;
+}
+
+void tn_source_free(struct tn_source *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	close_current(s);
+	for (i = 0; i < s->nfiles; i++)
+		free(s->files[i].path);
+	free(s->files);
+	tn_buf_release(&s->id);
+	tn_buf_release(&s->text);
+	tn_buf_release(&s->msg);
+	free(s);
+}
+
+size_t tn_source_nfiles(const struct tn_source *s)
+{
+	return s->nfiles;
+}
+
+const struct tn_source_file *tn_source_file(const struct tn_source *s, size_t i)
+{
+	return &s->files[i];
+}
+
+uint64_t tn_source_total_bytes(const struct tn_source *s)
+{
+	uint64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < s->nfiles; i++) {
+		if (!strcmp(s->files[i].path, "-"))
+			return 0;
+		t += s->files[i].size;
+	}
+	return t;
+}
+
+uint64_t tn_source_raw_bytes(const struct tn_source *s)
+{
+	return s->raw_done + (s->in ? tn_input_raw_bytes(s->in) : 0);
+}
+
+void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal)
+{
+	size_t i;
+
+	for (i = 0; i < input && i < s->nfiles; i++)
+		s->raw_done += s->files[i].size;
+	s->cur = input;
+	s->skip = ordinal;
+	s->started = 1;
+}
+
+void tn_source_select_files(struct tn_source *s, long i, long n)
+{
+	s->part_i = i;
+	s->part_n = n;
+}
+
+/* Strips a compression suffix, then tells whether the name is JSONL. */
+static int jsonl_name(const char *name)
+{
+	return tn_format_from_name(name) == TN_FORMAT_JSONL;
+}
+
+/* Fills doc with an error record of the current file, message formatted. */
+static int error_doc(struct tn_source *s, struct tn_raw_doc *doc, const char *id, const char *msg)
+{
+	tn_buf_reset(&s->id);
+	tn_buf_reset(&s->msg);
+	if (tn_buf_addstr(&s->id, id) || tn_buf_addstr(&s->msg, msg))
+		return TN_ENOMEM;
+	doc->kind = TN_DOC_ERROR;
+	doc->data = s->msg.ptr;
+	doc->len = s->msg.len;
+	doc->id = s->id.ptr;
+	return 1;
+}
+
+/* Reads the current member or stream whole, up to the size limit. */
+static int read_whole(struct tn_source *s, struct tn_raw_doc *doc, const char *id)
+{
+	struct tn_err e;
+	const void *blk;
+	size_t n;
+	int r, over = 0;
+
+	tn_buf_reset(&s->text);
+	while ((r = tn_input_read(s->in, &blk, &n, &e)) == 1) {
+		if (over)
+			continue;
+		if (s->text.len + n > s->max_doc) {
+			over = 1;
+			continue;
+		}
+		if (tn_buf_add(&s->text, blk, n))
+			return TN_ENOMEM;
+	}
+	if (r < 0)
+		return error_doc(s, doc, id, e.msg);
+	if (over) {
+		char m[96];
+
+		snprintf(m, sizeof(m), "document longer than --max-doc-bytes (%zu)", s->max_doc);
+		return error_doc(s, doc, id, m);
+	}
+	tn_buf_reset(&s->id);
+	if (tn_buf_addstr(&s->id, id))
+		return TN_ENOMEM;
+	doc->kind = TN_DOC_TEXT;
+	doc->data = s->text.ptr ? s->text.ptr : "";
+	doc->len = s->text.len;
+	doc->id = s->id.ptr;
+	return 1;
+}
+
+static void file_done(struct tn_source *s)
+{
+	close_current(s);
+	s->cur++;
+	s->ordinal = 0;
+	s->skip = 0;
+	s->st = ST_NEXT_FILE;
+}
+
+/* Counts a document of the current file; 1 if it is to be returned, 0 if skipped (resume). */
+static int emit(struct tn_source *s, struct tn_raw_doc *doc)
+{
+	if (s->skip) {
+		s->skip--;
+		s->ordinal++;
+		return 0;
+	}
+	doc->input = s->cur;
+	doc->ordinal = s->ordinal++;
+	return 1;
+}
+
+static const char *display_name(const struct tn_source_file *f)
+{
+	return strcmp(f->path, "-") ? f->path : "stdin";
+}
+
+/* The current member or stream holds lines (JSONL) rather than one text. */
+static int holds_lines(const struct tn_source *s, const char *member)
+{
+	const struct tn_source_file *f = &s->files[s->cur];
+
+	if (s->fmt == TN_INPUT_JSONL)
+		return 1;
+	if (s->fmt == TN_INPUT_TEXT)
+		return 0;
+	if (member)
+		return jsonl_name(member);
+	return !strcmp(f->path, "-") || jsonl_name(f->path);
+}
+
+static int start_lines(struct tn_source *s, const char *member)
+{
+	free(s->member);
+	s->member = NULL;
+	if (member && !(s->member = strdup(member)))
+		return TN_ENOMEM;
+	tn_lines_init(&s->lines, s->in, s->max_doc);
+	s->lines_open = 1;
+	s->st = ST_LINES;
+	return 0;
+}
+
+/* One step of the current file: 1 with a document, 0 to call again, <0 on error. */
+static int step(struct tn_source *s, struct tn_raw_doc *doc)
+{
+	const struct tn_source_file *f;
+	const char *name;
+	struct tn_err e;
+	int r, regular;
+
+	if (s->st == ST_NEXT_FILE) {
+		if (s->cur >= s->nfiles) {
+			s->st = ST_DONE;
+			return 0;
+		}
+		if (s->part_n > 1 && (long)(s->cur % (size_t)s->part_n) != s->part_i - 1) {
+			s->raw_done += s->files[s->cur].size;
+			s->cur++;
+			s->skip = 0;
+			return 0;
+		}
+		f = &s->files[s->cur];
+		if (tn_input_open(&s->in, f->path, 1, &e)) {
+			r = error_doc(s, doc, display_name(f), e.msg);
+			if (r == 1 && !emit(s, doc))
+				r = 0;
+			file_done(s);
+			return r;
+		}
+		s->st = ST_NEXT_MEMBER;
+	}
+	f = &s->files[s->cur];
+	if (s->st == ST_NEXT_MEMBER) {
+		int archive = tn_input_is_archive(s->in);
+
+		r = tn_input_next(s->in, &name, &regular, &e);
+		if (r < 0) {
+			r = error_doc(s, doc, display_name(f), e.msg);
+			if (r == 1 && !emit(s, doc))
+				r = 0;
+			file_done(s);
+			return r;
+		}
+		if (r == 0) {
+			file_done(s);
+			return 0;
+		}
+		if (!regular)
+			return 0;
+		if (holds_lines(s, archive ? name : NULL))
+			return start_lines(s, archive ? name : NULL);
+		tn_buf_reset(&s->msg);
+		if (archive ? tn_buf_addf(&s->msg, "%s:%s", display_name(f), name)
+			    : tn_buf_addstr(&s->msg, display_name(f)))
+			return TN_ENOMEM;
+		if (s->skip) {
+			/* Resuming: libarchive skips an unread member cheaply. */
+			emit(s, doc);
+			if (!archive)
+				file_done(s);
+			return 0;
+		}
+		{
+			char *id = strdup(s->msg.ptr);
+
+			if (!id)
+				return TN_ENOMEM;
+			r = read_whole(s, doc, id);
+			free(id);
+		}
+		if (r == 1)
+			emit(s, doc);
+		if (!archive)
+			file_done(s);
+		return r;
+	}
+	if (s->st == ST_LINES) {
+		const char *line;
+		size_t len;
+		int cut;
+
+		r = tn_lines_next(&s->lines, &line, &len, &cut, &e);
+		if (r == 0) {
+			int archive = tn_input_is_archive(s->in);
+
+			tn_lines_release(&s->lines);
+			s->lines_open = 0;
+			if (archive)
+				s->st = ST_NEXT_MEMBER;
+			else
+				file_done(s);
+			return 0;
+		}
+		tn_buf_reset(&s->id);
+		{
+			unsigned long long ln = (unsigned long long)s->lines.lineno + (r < 0 ? 1 : 0);
+			int bad = s->member ? tn_buf_addf(&s->id, "%s:%s:%llu", display_name(f), s->member, ln)
+					    : tn_buf_addf(&s->id, "%s:%llu", display_name(f), ln);
+
+			if (bad)
+				return TN_ENOMEM;
+		}
+		if (r < 0) {
+			char *id = strdup(s->id.ptr);
+
+			if (!id)
+				return TN_ENOMEM;
+			r = error_doc(s, doc, id, e.msg);
+			free(id);
+			if (r == 1 && !emit(s, doc))
+				r = 0;
+			file_done(s);
+			return r;
+		}
+		if (len == strspn(line, " \t\r") && !cut)
+			return 0;  /* blank lines hold no document */
+		if (!emit(s, doc))
+			return 0;
+		doc->id = s->id.ptr;
+		if (cut) {
+			char m[96];
+
+			snprintf(m, sizeof(m), "line longer than --max-doc-bytes (%zu)", s->max_doc);
+			tn_buf_reset(&s->msg);
+			if (tn_buf_addstr(&s->msg, m))
+				return TN_ENOMEM;
+			doc->kind = TN_DOC_ERROR;
+			doc->data = s->msg.ptr;
+			doc->len = s->msg.len;
+			return 1;
+		}
+		doc->kind = TN_DOC_JSONL;
+		doc->data = line;
+		doc->len = len;
+		return 1;
+	}
+	return 0;
+}
+
+int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc)
+{
+	int r;
+
+	if (!s->started) {
+		s->started = 1;
+		s->cur = 0;
+	}
+	while (s->st != ST_DONE) {
+		r = step(s, doc);
+		if (r)
+			return r;
+	}
+	return 0;
+}

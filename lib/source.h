@@ -1,0 +1,86 @@
+/*
+ * source.h - the documents of a classify run, in a fixed order.
+ *
+ * The command line's inputs are expanded once into a list of files: a folder
+ * is walked recursively with entries in bytewise name order, "-" is standard
+ * input (JSONL).  Each file is then read, in list order, as
+ *  - an archive (tar, zip, 7z; possibly compressed): one document per regular
+ *    member, id "ARCHIVE:MEMBER"; a member named *.jsonl holds one document a
+ *    line instead, fallback id "ARCHIVE:MEMBER:LINE";
+ *  - JSONL (name ends in .jsonl, .ndjson or .json, before any .gz/.zst/...
+ *    suffix, or format forced): one document a line, fallback id "FILE:LINE";
+ *  - anything else: one plain-text document, id = the path.
+ * Compression (gzip, zstd, xz, bzip2, lz4) is found by magic bytes.
+ *
+ * Documents come out raw: a JSONL line still to be parsed, a text, or an error
+ * found while reading (a line or document over the size limit, a file that
+ * cannot be opened, truncated or corrupt compressed data).  Every error
+ * becomes a document of its own, so nothing read disappears.
+ *
+ * Not thread-safe: one thread reads a source.
+ */
+#ifndef TN_SOURCE_H
+#define TN_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+enum tn_doc_kind { TN_DOC_JSONL, TN_DOC_TEXT, TN_DOC_ERROR };
+enum tn_input_format { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT };
+
+struct tn_raw_doc {
+	enum tn_doc_kind kind;
+	const char *data;        /* the line or text, or the error message */
+	size_t len;
+	const char *id;          /* fallback id (NUL-terminated) */
+	size_t input;            /* index in the expanded input list */
+	uint64_t ordinal;        /* position within that input, from 0 */
+};
+
+struct tn_source_file {
+	char *path;
+	uint64_t size;           /* 0 for stdin */
+	int64_t mtime;
+};
+
+struct tn_source;
+
+/*
+ * Expands paths into files (folders walked, sorted).  Returns 0, or TN_EIO
+ * naming a path that does not exist or cannot be listed.
+ */
+int tn_source_create(struct tn_source **out, const char *const *paths, size_t npaths,
+		     enum tn_input_format fmt, size_t max_doc_bytes, struct tn_err *err);
+void tn_source_free(struct tn_source *s);
+
+/* The expanded file list, fixed for the life of the source. */
+size_t tn_source_nfiles(const struct tn_source *s);
+const struct tn_source_file *tn_source_file(const struct tn_source *s, size_t i);
+/* Total size of the files (0 if any is stdin): for ETA. */
+uint64_t tn_source_total_bytes(const struct tn_source *s);
+/* Compressed bytes consumed so far over all files. */
+uint64_t tn_source_raw_bytes(const struct tn_source *s);
+
+/*
+ * Starts reading at file `input`, skipping its first `ordinal` documents
+ * (resume).  Must be called before the first tn_source_next, or not at all.
+ */
+void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal);
+
+/*
+ * Moves to the next document: 1 with *doc filled (valid until the next call),
+ * 0 after the last one, or TN_ENOMEM.  Files that cannot be read yield error
+ * documents, not errors.
+ */
+int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc);
+
+/*
+ * Reads only the files k with k % n == i - 1 (--part i/n by file); the others
+ * are passed over without being opened and yield no documents.
+ */
+void tn_source_select_files(struct tn_source *s, long i, long n);
+
+#endif
