@@ -17,6 +17,7 @@
 #define TN_FEAT_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 
 #include "text.h"
@@ -84,6 +85,16 @@ int tn_feat_count(const struct tn_feat_opts *o, struct tn_feat_scratch *s,
  */
 int tn_feat_weigh(const struct tn_feat_opts *o, const float *idf,
 		  const struct tn_counts *c, struct tn_vec *v);
+
+/* The term-frequency weight of a count: 1 + ln(tf) when sublinear, else tf. */
+static inline double tn_feat_tf(const struct tn_feat_opts *o, uint32_t count)
+{
+	extern const double tn_feat_log_table[16];
+
+	if (!o->sublinear_tf)
+		return (double)count;
+	return count < 16 ? tn_feat_log_table[count] : 1.0 + log((double)count);
+}
 
 /*
  * Learns idf from document frequencies: df[b] documents of ndocs contain bucket

@@ -323,13 +323,13 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		fail_doc(d, id, idlen, "%s at byte %zu", text[bad] ? "invalid UTF-8" : "NUL byte", bad);
 		goto out;
 	}
-	if (rc || tn_feat_weigh(&r->b->feat, r->b->idf, &w->cnt, &w->vec)) {
+	if (rc) {
 		fail_doc(d, id, idlen, "out of memory");
 		goto out;
 	}
 	t2 = now();
 	w->t_feat += t2 - t1;
-	if (tn_predict(r->p, w->ps, &w->vec, w->res, r->o->all_scores ? w->all : NULL)) {
+	if (tn_predict_counts(r->p, w->ps, &w->cnt, w->res, r->o->all_scores ? w->all : NULL)) {
 		fail_doc(d, id, idlen, "out of memory");
 		goto out;
 	}

@@ -25,6 +25,11 @@ struct tn_predictor {
 	size_t ncols;            /* pairs of all linear heads */
 	uint32_t *slot;          /* bucket -> row + 1, 0 if no linear head uses it */
 	double *w;               /* rows x ncols */
+	const struct tn_feat_opts *feat;
+	const float *idf;
+	uint32_t *entry;         /* bucket -> 1 + index into ent, 0 if its idf is 0 */
+	struct ent { float idf; uint32_t row; } *ent;   /* row + 1, or 0 */
+	int any_rbf;
 	size_t nrows;
 	size_t nbuckets;
 	size_t max_pairs, max_class, max_nodes;
@@ -36,6 +41,10 @@ struct tn_predict_scratch {
 	double *r;               /* max_class^2 pairwise probabilities */
 	double *prob;            /* max_class */
 	int *votes;
+	struct tn_vec vec;
+	uint32_t *fuse_e;        /* tn_predict_counts: entries, then rows */
+	double *fuse_w;
+	size_t fuse_cap;
 	struct svm_node *nodes;
 	size_t nodes_cap;
 };
@@ -51,12 +60,14 @@ void tn_predictor_free(struct tn_predictor *p)
 	free(p->heads);
 	free(p->slot);
 	free(p->w);
+	free(p->entry);
+	free(p->ent);
 	free(p);
 }
 
 size_t tn_predictor_bytes(const struct tn_predictor *p)
 {
-	return p->nbuckets * sizeof(*p->slot) + p->nrows * p->ncols * sizeof(*p->w);
+	return p->nbuckets * sizeof(*p->slot) * 2 + p->nrows * p->ncols * sizeof(*p->w);
 }
 
 /* Marks the buckets used by head h's support vectors and counts new rows. */
@@ -108,6 +119,38 @@ static void collapse(struct tn_predictor *p, const struct head_plan *hp)
 	free(start);
 }
 
+/*
+ * One lookup per bucket for the fused path: idf and weight row together, in
+ * compact arrays that stay in cache (the 2^bits tables do not).
+ */
+static int build_entries(struct tn_predictor *p, const struct tn_bundle *b)
+{
+	size_t bk, n = 0, h;
+
+	p->feat = &b->feat;
+	p->idf = b->idf;
+	for (h = 0; h < p->nheads; h++)
+		p->any_rbf |= !p->heads[h].linear;
+	p->entry = calloc(p->nbuckets, sizeof(*p->entry));
+	if (!p->entry)
+		return TN_ENOMEM;
+	for (bk = 0; bk < p->nbuckets; bk++)
+		n += b->idf[bk] != 0.0f;
+	p->ent = malloc((n + 1) * sizeof(*p->ent));
+	if (!p->ent)
+		return TN_ENOMEM;
+	n = 0;
+	for (bk = 0; bk < p->nbuckets; bk++) {
+		if (b->idf[bk] == 0.0f)
+			continue;
+		p->ent[n].idf = b->idf[bk];
+		p->ent[n].row = p->slot[bk];
+		p->entry[bk] = (uint32_t)++n;
+	}
+	/* The slot table is only needed by the vector path; keep it for that. */
+	return 0;
+}
+
 int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, struct tn_err *err)
 {
 	struct tn_predictor *p = calloc(1, sizeof(*p));
@@ -157,6 +200,8 @@ int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, st
 			if (p->heads[h].linear)
 				collapse(p, &p->heads[h]);
 	}
+	if (build_entries(p, b))
+		goto oom;
 	*out = p;
 	return 0;
 oom:
@@ -192,6 +237,9 @@ void tn_predict_scratch_free(struct tn_predict_scratch *s)
 	free(s->r);
 	free(s->prob);
 	free(s->votes);
+	tn_vec_release(&s->vec);
+	free(s->fuse_e);
+	free(s->fuse_w);
 	free(s->nodes);
 	free(s);
 }
@@ -389,6 +437,84 @@ int tn_predict(const struct tn_predictor *p, struct tn_predict_scratch *s, const
 			dec = s->dec1;
 		}
 		decide(hp, s, dec, &res[h], all ? all[h] : NULL);
+	}
+	return 0;
+}
+
+int tn_predict_counts(const struct tn_predictor *p, struct tn_predict_scratch *s,
+		      const struct tn_counts *c, struct tn_head_result *res, double *const *all)
+{
+	size_t i, h, m = 0, nc = p->ncols;
+	double norm2 = 0, scale;
+	double *dec = s->dec;
+
+	if (p->any_rbf) {
+		if (tn_feat_weigh(p->feat, p->idf, c, &s->vec))
+			return TN_ENOMEM;
+		return tn_predict(p, s, &s->vec, res, all);
+	}
+	if (c->n > s->fuse_cap) {
+		uint32_t *e = realloc(s->fuse_e, c->n * sizeof(*e));
+		double *w;
+
+		if (!e)
+			return TN_ENOMEM;
+		s->fuse_e = e;
+		w = realloc(s->fuse_w, c->n * sizeof(*w));
+		if (!w)
+			return TN_ENOMEM;
+		s->fuse_w = w;
+		s->fuse_cap = c->n;
+	}
+	/*
+	 * Three passes, so that the random loads of each pass are independent of
+	 * one another and the processor overlaps their cache misses.
+	 */
+	for (i = 0; i < c->n; i++)
+		s->fuse_e[i] = p->entry[c->bucket[i]];
+	for (i = 0; i < c->n; i++) {
+		uint32_t e = s->fuse_e[i];
+		double w;
+
+		if (i + 8 < c->n && s->fuse_e[i + 8])
+			__builtin_prefetch(&p->ent[s->fuse_e[i + 8] - 1]);
+		if (!e)
+			continue;
+		w = tn_feat_tf(p->feat, c->count[i]) * (double)p->ent[e - 1].idf;
+		norm2 += w * w;
+		if (p->ent[e - 1].row) {
+			s->fuse_e[m] = p->ent[e - 1].row - 1;
+			s->fuse_w[m] = w;
+			m++;
+		}
+	}
+	memset(dec, 0, nc * sizeof(*dec));
+	for (i = 0; i < m && i < 8; i++)
+		__builtin_prefetch(p->w + (size_t)s->fuse_e[i] * nc);
+	for (i = 0; i < m; i++) {
+		const double *row = p->w + (size_t)s->fuse_e[i] * nc;
+
+		if (i + 8 < m) {
+			const double *ahead = p->w + (size_t)s->fuse_e[i + 8] * nc;
+
+			__builtin_prefetch(ahead);
+			__builtin_prefetch(ahead + nc - 1);
+		}
+		double w = s->fuse_w[i];
+		size_t k;
+
+		for (k = 0; k < nc; k++)
+			dec[k] += w * row[k];
+	}
+	scale = norm2 > 0 ? 1.0 / sqrt(norm2) : 0.0;
+	for (h = 0; h < p->nheads; h++) {
+		const struct head_plan *hp = &p->heads[h];
+		double *d = dec + hp->dec_off;
+		size_t k;
+
+		for (k = 0; k < hp->npair; k++)
+			d[k] = d[k] * scale - hp->rho[k];
+		decide(hp, s, d, &res[h], all ? all[h] : NULL);
 	}
 	return 0;
 }

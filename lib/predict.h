@@ -54,6 +54,16 @@ int tn_predict(const struct tn_predictor *p, struct tn_predict_scratch *s, const
 	       struct tn_head_result *res, double *const *all);
 
 /*
+ * The same as weighing c into a vector (tn_feat_weigh with the bundle's idf)
+ * and calling tn_predict, in one pass over the counts when every head is
+ * linear: each bucket is looked up once for its idf and its weight row, and
+ * the L2 normalisation is applied to the decision values at the end.  The
+ * decision values differ from the two-step path only by rounding.
+ */
+int tn_predict_counts(const struct tn_predictor *p, struct tn_predict_scratch *s,
+		      const struct tn_counts *c, struct tn_head_result *res, double *const *all);
+
+/*
  * Decision values of head h for x, in libsvm's pair order (for tests and
  * tools): dec gets nclass * (nclass - 1) / 2 values.
  */
