@@ -96,8 +96,17 @@ models/news/manifest.json: data/news/train.jsonl | all
 
 models: models/news/manifest.json
 
+SAMPLE := data/sample/news.jsonl data/sample/articles.tar.zst
+
 run: all
-	@scripts/run.sh
+	@test -f models/news/manifest.json || $(MAKE) --no-print-directory models
+	@echo "make run: classifying $(SAMPLE) into out/"
+	@$(BIN)/classify -m models/news -o out --force $(SAMPLE); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ] || exit $$rc
+	@echo; echo "First records (zstdcat out/part-00000.jsonl.zst | head -5):"
+	@zstdcat out/part-00000.jsonl.zst | head -5
+	@echo; echo "Shards and manifest are in out/: read them with"
+	@echo "  zstdcat out/part-*.jsonl.zst | head"
+	@echo "  python3 -m json.tool out/manifest.json"
 
 bench: all
 	@bench/run.sh

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libsvm/svm.h>
+#include <linear.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ void tn_bundle_free(struct tn_bundle *b)
 		free(hd->name);
 		if (hd->svm)
 			svm_free_and_destroy_model(&hd->svm);
+		if (hd->lin)
+			free_and_destroy_model(&hd->lin);
 		json_decref(hd->info);
 	}
 	free(b->heads);
@@ -74,12 +77,12 @@ int tn_bundle_valid_head_name(const char *name)
 
 enum tn_kernel tn_head_kernel(const struct tn_head *h)
 {
-	return h->svm->param.kernel_type == RBF ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
+	return h->svm && h->svm->param.kernel_type == RBF ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
 }
 
 int tn_head_has_probability(const struct tn_head *h)
 {
-	return h->svm->probA && h->svm->probB;
+	return h->svm && h->svm->probA && h->svm->probB;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -164,7 +167,7 @@ static json_t *build_manifest(const struct tn_bundle *b)
 		for (k = 0; k < hd->nclass && !bad; k++)
 			bad |= json_array_append_new(cls, json_string(hd->classes[k]));
 		tn_buf_reset(&p);
-		bad |= tn_buf_addf(&p, "%s.svm", hd->name);
+		bad |= tn_buf_addf(&p, "%s.%s", hd->name, hd->lin ? "liblinear" : "svm");
 		/* Fixed keys first, then what training recorded (settings, metrics). */
 		bad |= json_object_set_new(e, "name", json_string(hd->name));
 		bad |= json_object_set_new(e, "classes", cls);
@@ -172,7 +175,8 @@ static json_t *build_manifest(const struct tn_bundle *b)
 		bad |= json_object_set_new(e, "model_file", json_string(p.ptr));
 		bad |= json_object_set_new(e, "kernel", json_string(tn_head_kernel(hd) == TN_KERNEL_RBF ? "rbf" : "linear"));
 		bad |= json_object_set_new(e, "probability", json_boolean(tn_head_has_probability(hd)));
-		bad |= json_object_set_new(e, "support_vectors", json_integer(hd->svm->l));
+		if (hd->svm)
+			bad |= json_object_set_new(e, "support_vectors", json_integer(hd->svm->l));
 		if (hd->info)
 			bad |= json_object_update_missing(e, hd->info);
 		bad |= json_array_append_new(heads, e);
@@ -211,9 +215,11 @@ static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *
 
 	for (h = 0; h < b->nheads && !rc; h++) {
 		tn_buf_reset(&p);
-		if (tn_buf_addf(&p, "%s/%s.svm", dir, b->heads[h].name))
+		const struct tn_head *hd = &b->heads[h];
+
+		if (tn_buf_addf(&p, "%s/%s.%s", dir, hd->name, hd->lin ? "liblinear" : "svm"))
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		else if (svm_save_model(p.ptr, b->heads[h].svm))
+		else if (hd->lin ? save_model(p.ptr, hd->lin) : svm_save_model(p.ptr, hd->svm))
 			rc = tn_err_set(err, TN_EIO, "cannot write '%s'", p.ptr);
 	}
 	if (!rc) {
@@ -408,6 +414,61 @@ static int parse_features(json_t *f, struct tn_feat_opts *o, const char *path, s
 	return 0;
 }
 
+static int check_libsvm(const struct tn_bundle *b, struct tn_head *hd, const char *path, struct tn_err *err)
+{
+	int labels[TN_MAX_CLASSES_BUNDLE], i, s;
+	uint32_t maxidx = (uint32_t)1 << b->feat.bits;
+
+	hd->svm = svm_load_model(path);
+	if (!hd->svm)
+		return tn_err_set(err, TN_EMODEL, "cannot load '%s': not a libsvm model, or corrupt", path);
+	if (svm_get_svm_type(hd->svm) != C_SVC ||
+	    (hd->svm->param.kernel_type != LINEAR && hd->svm->param.kernel_type != RBF))
+		return tn_err_set(err, TN_EMODEL, "'%s': only C-SVC models with a linear or RBF kernel are supported", path);
+	if ((size_t)svm_get_nr_class(hd->svm) != hd->nclass)
+		return tn_err_set(err, TN_EMODEL, "'%s' has %d classes, the manifest lists %zu for head '%s'",
+				  path, svm_get_nr_class(hd->svm), hd->nclass, hd->name);
+	svm_get_labels(hd->svm, labels);
+	for (i = 0; i < svm_get_nr_class(hd->svm); i++)
+		if (labels[i] < 0 || (size_t)labels[i] >= hd->nclass)
+			return tn_err_set(err, TN_EMODEL, "'%s' has label %d, outside the %zu classes of head '%s'",
+					  path, labels[i], hd->nclass, hd->name);
+	/* Every feature index must fit the hash space. */
+	for (s = 0; s < hd->svm->l; s++) {
+		const struct svm_node *x;
+
+		for (x = hd->svm->SV[s]; x->index != -1; x++)
+			if (x->index < 1 || (uint32_t)x->index > maxidx)
+				return tn_err_set(err, TN_EMODEL, "'%s': feature index %d is outside 1..%u",
+						  path, x->index, maxidx);
+	}
+	return 0;
+}
+
+static int check_liblinear(const struct tn_bundle *b, struct tn_head *hd, const char *path, struct tn_err *err)
+{
+	int labels[TN_MAX_CLASSES_BUNDLE], i;
+
+	hd->lin = load_model(path);
+	if (!hd->lin)
+		return tn_err_set(err, TN_EMODEL, "cannot load '%s': not a liblinear model, or corrupt", path);
+	if (hd->lin->param.solver_type != L2R_L1LOSS_SVC_DUAL && hd->lin->param.solver_type != L2R_L2LOSS_SVC_DUAL &&
+	    hd->lin->param.solver_type != L2R_L2LOSS_SVC)
+		return tn_err_set(err, TN_EMODEL, "'%s': only liblinear's L2-regularised SVC solvers are supported", path);
+	if ((size_t)get_nr_class(hd->lin) != hd->nclass)
+		return tn_err_set(err, TN_EMODEL, "'%s' has %d classes, the manifest lists %zu for head '%s'",
+				  path, get_nr_class(hd->lin), hd->nclass, hd->name);
+	if (get_nr_feature(hd->lin) > (1 << b->feat.bits))
+		return tn_err_set(err, TN_EMODEL, "'%s' has %d features, more than the 2^%d buckets",
+				  path, get_nr_feature(hd->lin), b->feat.bits);
+	get_labels(hd->lin, labels);
+	for (i = 0; i < get_nr_class(hd->lin); i++)
+		if (labels[i] < 0 || (size_t)labels[i] >= hd->nclass)
+			return tn_err_set(err, TN_EMODEL, "'%s' has label %d, outside the %zu classes of head '%s'",
+					  path, labels[i], hd->nclass, hd->name);
+	return 0;
+}
+
 static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const char *dir,
 		     XXH64_state_t *xs, struct tn_err *err)
 {
@@ -417,8 +478,7 @@ static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const c
 	struct tn_buf p = TN_BUF_INIT;
 	char *data = NULL;
 	size_t k, len;
-	int labels[TN_MAX_CLASSES_BUNDLE], rc = 0;
-	int i;
+	int rc = 0;
 
 	if (!name || !file || !json_is_array(cls) || json_array_size(cls) < 2 ||
 	    json_array_size(cls) > TN_MAX_CLASSES_BUNDLE || !tn_bundle_valid_head_name(name) ||
@@ -445,38 +505,10 @@ static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const c
 	if (!rc) {
 		XXH64_update(xs, data, len);
 		free(data);
-		hd->svm = svm_load_model(p.ptr);
-		if (!hd->svm)
-			rc = tn_err_set(err, TN_EMODEL, "cannot load '%s': not a libsvm model, or corrupt", p.ptr);
-	}
-	if (!rc && (svm_get_svm_type(hd->svm) != C_SVC ||
-		    (hd->svm->param.kernel_type != LINEAR && hd->svm->param.kernel_type != RBF)))
-		rc = tn_err_set(err, TN_EMODEL, "'%s': only C-SVC models with a linear or RBF kernel are supported", p.ptr);
-	if (!rc && (size_t)svm_get_nr_class(hd->svm) != hd->nclass)
-		rc = tn_err_set(err, TN_EMODEL, "'%s' has %d classes, the manifest lists %zu for head '%s'",
-				p.ptr, svm_get_nr_class(hd->svm), hd->nclass, name);
-	if (!rc) {
-		svm_get_labels(hd->svm, labels);
-		for (i = 0; i < svm_get_nr_class(hd->svm) && !rc; i++)
-			if (labels[i] < 0 || (size_t)labels[i] >= hd->nclass)
-				rc = tn_err_set(err, TN_EMODEL, "'%s' has label %d, outside the %zu classes of head '%s'",
-						p.ptr, labels[i], hd->nclass, name);
-	}
-	if (!rc) {
-		/* Every feature index must fit the hash space. */
-		int s;
-		uint32_t maxidx = (uint32_t)1 << b->feat.bits;
-
-		for (s = 0; s < hd->svm->l && !rc; s++) {
-			const struct svm_node *x;
-
-			for (x = hd->svm->SV[s]; x->index != -1; x++)
-				if (x->index < 1 || (uint32_t)x->index > maxidx) {
-					rc = tn_err_set(err, TN_EMODEL, "'%s': feature index %d is outside 1..%u",
-							p.ptr, x->index, maxidx);
-					break;
-				}
-		}
+		if (strlen(file) > 10 && !strcmp(file + strlen(file) - 10, ".liblinear"))
+			rc = check_liblinear(b, hd, p.ptr, err);
+		else
+			rc = check_libsvm(b, hd, p.ptr, err);
 	}
 	tn_buf_release(&p);
 	return rc;

@@ -7,6 +7,9 @@
  *   NAME/HEAD.svm        one libsvm model per head, in libsvm's own format:
  *                        svm_load_model and libsvm's svm-predict read it, on
  *                        vectors whose indices are bucket + 1 (feat.h)
+ *   NAME/HEAD.liblinear  instead, for heads trained with --solver liblinear:
+ *                        liblinear's own format (load_model, liblinear's
+ *                        predict), one-vs-rest, bias feature 2^bits + 1
  *
  * idf.bin: "TNIDF\0\0\1", uint32 bits, uint32 count, then count pairs
  * (uint32 bucket, float32 idf), buckets ascending, all little-endian.
@@ -31,6 +34,7 @@
 #define TN_MAX_CLASSES_BUNDLE 1000
 
 struct svm_model;
+struct model;  /* liblinear's */
 
 enum tn_kernel { TN_KERNEL_LINEAR, TN_KERNEL_RBF };
 
@@ -38,7 +42,8 @@ struct tn_head {
 	char *name;
 	size_t nclass;
 	char **classes;           /* class id -> name; libsvm labels are the ids */
-	struct svm_model *svm;    /* owned */
+	struct svm_model *svm;    /* owned; NULL for a liblinear head */
+	struct model *lin;        /* owned liblinear model (one-vs-rest); NULL for libsvm */
 	json_t *info;             /* the head's manifest entry (settings, metrics); owned */
 };
 

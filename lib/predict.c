@@ -4,6 +4,7 @@
 #include "predict.h"
 
 #include <libsvm/svm.h>
+#include <linear.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,10 +12,13 @@
 
 struct head_plan {
 	int linear;
+	int ovr;                 /* liblinear one-vs-rest: npair columns = nr_w */
 	size_t nclass, npair;
 	size_t dec_off;          /* first column of this head in a weight row */
 	int *order;              /* libsvm's class order: order[i] = class id */
 	double *rho;             /* npair */
+	double *own_rho;         /* liblinear: -bias weight, owned */
+	const struct model *lin;
 	double *probA, *probB;   /* NULL without calibration */
 	const struct svm_model *svm;
 };
@@ -55,8 +59,10 @@ void tn_predictor_free(struct tn_predictor *p)
 
 	if (!p)
 		return;
-	for (h = 0; h < p->nheads; h++)
+	for (h = 0; h < p->nheads; h++) {
 		free(p->heads[h].order);
+		free(p->heads[h].own_rho);
+	}
 	free(p->heads);
 	free(p->slot);
 	free(p->w);
@@ -84,6 +90,33 @@ static void mark_buckets(struct tn_predictor *p, const struct svm_model *m)
 			if (!p->slot[b])
 				p->slot[b] = (uint32_t)++p->nrows;
 		}
+	}
+}
+
+/* liblinear: buckets with a non-zero weight for any class. */
+static void mark_buckets_lin(struct tn_predictor *p, const struct model *m, size_t nw)
+{
+	size_t j, k, nf = (size_t)m->nr_feature;
+
+	for (j = 0; j < nf && j < p->nbuckets; j++)
+		for (k = 0; k < nw; k++)
+			if (m->w[j * nw + k] != 0.0) {
+				if (!p->slot[j])
+					p->slot[j] = (uint32_t)++p->nrows;
+				break;
+			}
+}
+
+static void collapse_lin(struct tn_predictor *p, const struct head_plan *hp)
+{
+	const struct model *m = hp->lin;
+	size_t j, k, nw = hp->npair, nf = (size_t)m->nr_feature;
+
+	for (j = 0; j < nf && j < p->nbuckets; j++) {
+		if (!p->slot[j])
+			continue;
+		for (k = 0; k < nw; k++)
+			p->w[(size_t)(p->slot[j] - 1) * p->ncols + hp->dec_off + k] = m->w[j * nw + k];
 	}
 }
 
@@ -168,24 +201,47 @@ int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, st
 	for (h = 0; h < b->nheads; h++) {
 		struct head_plan *hp = &p->heads[h];
 		const struct svm_model *m = b->heads[h].svm;
+		const struct model *lm = b->heads[h].lin;
 		size_t i;
 
-		hp->svm = m;
-		hp->nclass = (size_t)m->nr_class;
-		hp->npair = hp->nclass * (hp->nclass - 1) / 2;
-		hp->linear = m->param.kernel_type == LINEAR;
-		hp->rho = m->rho;
-		hp->probA = m->probA && m->probB ? m->probA : NULL;
-		hp->probB = m->probA && m->probB ? m->probB : NULL;
-		hp->order = malloc(hp->nclass * sizeof(int));
-		if (!hp->order)
-			goto oom;
-		for (i = 0; i < hp->nclass; i++)
-			hp->order[i] = m->label[i];
-		if (hp->linear) {
+		if (lm) {
+			size_t nw = lm->nr_class == 2 ? 1 : (size_t)lm->nr_class, k;
+
+			hp->lin = lm;
+			hp->ovr = 1;
+			hp->linear = 1;
+			hp->nclass = (size_t)lm->nr_class;
+			hp->npair = nw;
+			hp->own_rho = calloc(nw, sizeof(double));
+			hp->order = malloc(hp->nclass * sizeof(int));
+			if (!hp->own_rho || !hp->order)
+				goto oom;
+			for (k = 0; k < nw; k++)
+				hp->own_rho[k] = lm->bias >= 0 ? -lm->w[(size_t)lm->nr_feature * nw + k] * lm->bias : 0.0;
+			hp->rho = hp->own_rho;
+			for (i = 0; i < hp->nclass; i++)
+				hp->order[i] = lm->label[i];
 			hp->dec_off = p->ncols;
-			p->ncols += hp->npair;
-			mark_buckets(p, m);
+			p->ncols += nw;
+			mark_buckets_lin(p, lm, nw);
+		} else {
+			hp->svm = m;
+			hp->nclass = (size_t)m->nr_class;
+			hp->npair = hp->nclass * (hp->nclass - 1) / 2;
+			hp->linear = m->param.kernel_type == LINEAR;
+			hp->rho = m->rho;
+			hp->probA = m->probA && m->probB ? m->probA : NULL;
+			hp->probB = m->probA && m->probB ? m->probB : NULL;
+			hp->order = malloc(hp->nclass * sizeof(int));
+			if (!hp->order)
+				goto oom;
+			for (i = 0; i < hp->nclass; i++)
+				hp->order[i] = m->label[i];
+			if (hp->linear) {
+				hp->dec_off = p->ncols;
+				p->ncols += hp->npair;
+				mark_buckets(p, m);
+			}
 		}
 		if (hp->npair > p->max_pairs)
 			p->max_pairs = hp->npair;
@@ -197,7 +253,9 @@ int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, st
 		if (!p->w)
 			goto oom;
 		for (h = 0; h < b->nheads; h++)
-			if (p->heads[h].linear)
+			if (p->heads[h].ovr)
+				collapse_lin(p, &p->heads[h]);
+			else if (p->heads[h].linear)
 				collapse(p, &p->heads[h]);
 	}
 	if (build_entries(p, b))
@@ -354,6 +412,39 @@ static void decide(const struct head_plan *hp, struct tn_predict_scratch *s, con
 {
 	size_t k = hp->nclass, i, j, pr = 0, best = 0;
 
+	if (hp->ovr) {
+		if (hp->npair == 1) {
+			/* Binary liblinear: one weight vector, positive for its first label. */
+			best = dec[0] > 0 ? 0 : 1;
+			res->cls = hp->order[best];
+			res->score = 1.0 / (1.0 + exp(-fabs(dec[0])));
+			if (all) {
+				all[hp->order[0]] = 1.0 / (1.0 + exp(-dec[0]));
+				all[hp->order[1]] = 1.0 / (1.0 + exp(dec[0]));
+			}
+			return;
+		}
+		for (i = 1; i < k; i++)
+			if (dec[i] > dec[best])
+				best = i;
+		res->cls = hp->order[best];
+		for (i = 0; i < k; i++) {
+			/* Class i's margin over the best of the other classes. */
+			double other = -INFINITY, m;
+
+			if (!all && i != best)
+				continue;
+			for (j = 0; j < k; j++)
+				if (j != i && dec[j] > other)
+					other = dec[j];
+			m = dec[i] - other;
+			if (i == best)
+				res->score = 1.0 / (1.0 + exp(-m));
+			if (all)
+				all[hp->order[i]] = 1.0 / (1.0 + exp(-m));
+		}
+		return;
+	}
 	if (hp->probA) {
 		double *r = s->r, *prob = s->prob;
 

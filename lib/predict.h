@@ -11,6 +11,11 @@
  * w_ij . x - rho_ij, as libsvm's svm_predict_values computes them.  RBF heads
  * use libsvm's own svm_predict_values.
  *
+ * Heads trained with liblinear (one-vs-rest) are collapsed the same way, one
+ * column per class (one for two classes); the class with the highest decision
+ * value wins and its score is 1 / (1 + exp(-m)), m its margin over the best
+ * other class.
+ *
  * Prediction per head follows libsvm: one-vs-one voting (ties to the class
  * libsvm lists first), or, for heads with probability calibration, the highest
  * probability from pairwise coupling.  The score is that probability, or else

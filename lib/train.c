@@ -5,6 +5,7 @@
 #include "predict.h"
 
 #include <libsvm/svm.h>
+#include <linear.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@ struct dataset {
 	struct svm_node **x;    /* n vectors, each ending with index -1 */
 	struct svm_node *pool;
 	size_t nfeat;           /* buckets with idf > 0 */
+	struct feature_node **lx;  /* liblinear: the same vectors with the bias node */
+	struct feature_node *lpool;
+	int nbuckets;
 };
 
 /* One libsvm training: a head's final model, a CV fold or a calibration fold. */
@@ -25,6 +29,7 @@ struct task {
 	int kind;               /* 0 final, 1 cv fold, 2 calibration fold */
 	int fold;
 	struct svm_model *model;
+	struct model *lmodel;
 	int rc;
 };
 
@@ -61,6 +66,10 @@ int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "C must be a positive number");
 	if (!(o->gamma > 0) || !isfinite(o->gamma))
 		return tn_err_set(err, TN_EINVAL, "gamma must be a positive number");
+	if (o->solver == TN_SOLVER_LIBLINEAR && o->kernel != TN_KERNEL_LINEAR)
+		return tn_err_set(err, TN_EINVAL, "the liblinear solver is linear only: drop --kernel rbf");
+	if (o->solver == TN_SOLVER_LIBLINEAR && o->probability)
+		return tn_err_set(err, TN_EINVAL, "--probability needs the libsvm solver");
 	if (o->cv == 1 || o->cv < 0 || o->cv > 100)
 		return tn_err_set(err, TN_EINVAL, "cross-validation needs 2..100 folds, not %d", o->cv);
 	if (!(o->eps > 0))
@@ -117,6 +126,8 @@ static void dataset_release(struct dataset *d)
 {
 	free(d->x);
 	free(d->pool);
+	free(d->lx);
+	free(d->lpool);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -320,6 +331,85 @@ static void set_param(struct svm_parameter *p, const struct tn_train_opts *o, co
 	}
 }
 
+/* liblinear's copies of the vectors, each with the bias node before the end. */
+static int build_liblinear_vectors(struct dataset *ds, int bits)
+{
+	size_t d, total = 0, off = 0;
+
+	ds->nbuckets = 1 << bits;
+	for (d = 0; d < ds->n; d++) {
+		const struct svm_node *x = ds->x[d];
+
+		while (x->index != -1)
+			x++;
+		total += (size_t)(x - ds->x[d]) + 2;
+	}
+	ds->lx = malloc((ds->n ? ds->n : 1) * sizeof(*ds->lx));
+	ds->lpool = malloc((total ? total : 1) * sizeof(*ds->lpool));
+	if (!ds->lx || !ds->lpool)
+		return TN_ENOMEM;
+	for (d = 0; d < ds->n; d++) {
+		const struct svm_node *x = ds->x[d];
+
+		ds->lx[d] = ds->lpool + off;
+		for (; x->index != -1; x++, off++) {
+			ds->lpool[off].index = x->index;
+			ds->lpool[off].value = x->value;
+		}
+		ds->lpool[off].index = ds->nbuckets + 1;
+		ds->lpool[off++].value = 1.0;
+		ds->lpool[off++].index = -1;
+	}
+	return 0;
+}
+
+static struct model *train_subset_lin(const struct dataset *ds, const struct head_data *hd,
+				      const struct tn_train_opts *o, const int *folds, int fold)
+{
+	struct problem prob;
+	struct parameter param;
+	struct model *m = NULL;
+	struct svm_parameter sp;
+	int *wl = malloc((hd->nclass + 1) * sizeof(int));
+	double *w = malloc((hd->nclass + 1) * sizeof(double));
+	size_t i, n = 0;
+
+	prob.x = malloc(hd->n * sizeof(*prob.x));
+	prob.y = malloc(hd->n * sizeof(*prob.y));
+	if (!wl || !w || !prob.x || !prob.y)
+		goto out;
+	for (i = 0; i < hd->n; i++) {
+		if (fold >= 0 && folds[i] == fold)
+			continue;
+		prob.x[n] = ds->lx[hd->docs[i]];
+		prob.y[n] = hd->y[i];
+		n++;
+	}
+	prob.l = (int)n;
+	prob.n = ds->nbuckets + 1;
+	prob.bias = 1.0;
+	set_param(&sp, o, hd, wl, w);
+	memset(&param, 0, sizeof(param));
+	param.solver_type = L2R_L1LOSS_SVC_DUAL;
+	param.C = o->C;
+	param.eps = 0.1;
+	param.nr_weight = sp.nr_weight;
+	param.weight_label = sp.weight_label;
+	param.weight = sp.weight;
+	m = train(&prob, &param);
+out:
+	free(prob.x);
+	free(prob.y);
+	free(wl);
+	free(w);
+	if (m) {
+		m->param.weight_label = NULL;
+		m->param.weight = NULL;
+		m->param.nr_weight = 0;
+	}
+	return m;
+}
+
 /* Trains on the labeled documents whose fold differs from `fold` (all if fold < 0). */
 static struct svm_model *train_subset(const struct dataset *ds, const struct head_data *hd,
 				      const struct tn_train_opts *o, const int *folds, int fold)
@@ -393,6 +483,20 @@ static void run_task(const struct dataset *ds, struct head_data *hds, const stru
 	size_t npair = hd->nclass * (hd->nclass - 1) / 2, i;
 	double *tmp;
 
+	if (o->solver == TN_SOLVER_LIBLINEAR) {
+		t->lmodel = train_subset_lin(ds, hd, o, folds, t->kind ? t->fold : -1);
+		if (!t->lmodel) {
+			t->rc = TN_ENOMEM;
+			return;
+		}
+		if (t->kind == 1) {
+			for (i = 0; i < hd->n; i++)
+				if (folds[i] == t->fold)
+					hd->cv_pred[i] = (int)predict(t->lmodel, ds->lx[hd->docs[i]]);
+			free_and_destroy_model(&t->lmodel);
+		}
+		return;
+	}
 	t->model = train_subset(ds, hd, o, folds, t->kind ? t->fold : -1);
 	if (!t->model) {
 		t->rc = TN_ENOMEM;
@@ -546,8 +650,9 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct head_
 
 	for (k = 0; k < hd->nclass; k++)
 		json_object_set_new(counts, c->heads[h].classes[k], json_integer((json_int_t)hd->count[k]));
-	return json_pack("{s:s, s:f, s:f, s:s, s:i, s:o}",
-			 "solver", "libsvm",
+	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
+			 "solver", o->solver == TN_SOLVER_LIBLINEAR ? "liblinear" : "libsvm",
+			 "multiclass", o->solver == TN_SOLVER_LIBLINEAR ? "one-vs-rest" : "one-vs-one",
 			 "C", o->C,
 			 "gamma", o->kernel == TN_KERNEL_RBF ? o->gamma : 0.0,
 			 "class_weight", o->balanced ? "balanced" : "none",
@@ -569,6 +674,7 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	*out = NULL;
 	memset(&ds, 0, sizeof(ds));
 	svm_set_print_string_function(quiet);
+	set_print_string_function(quiet);
 	if ((rc = tn_feat_opts_check(fo, err)) || (rc = tn_train_opts_check(o, err)))
 		return rc;
 	if (c->ndocs == 0)
@@ -609,14 +715,27 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 		goto out;
 	}
 	progress(prog, "training", 0, nt);
-	/* Longest tasks (final models, the larger heads) first keeps the threads busy. */
+	if (o->solver == TN_SOLVER_LIBLINEAR) {
+		if (build_liblinear_vectors(&ds, fo->bits)) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			goto out;
+		}
+		/* Serial: liblinear draws from rand() (see train.h). */
+		for (t = 0; t < nt; t++) {
+			srand((unsigned)(o->seed + t));
+			run_task(&ds, hds, o, &tasks[t]);
+			progress(prog, "training", t + 1, nt);
+		}
+	} else {
+		/* Tasks are listed final model first, so the longest start first. */
 #pragma omp parallel for schedule(dynamic, 1) default(none) shared(ds, hds, o, tasks, nt, prog, done)
-	for (size_t i = 0; i < nt; i++) {
-		run_task(&ds, hds, o, &tasks[i]);
+		for (size_t i = 0; i < nt; i++) {
+			run_task(&ds, hds, o, &tasks[i]);
 #pragma omp atomic
-		done++;
-		if (omp_get_thread_num() == 0)
-			progress(prog, "training", done, nt);
+			done++;
+			if (omp_get_thread_num() == 0)
+				progress(prog, "training", done, nt);
+		}
 	}
 	progress(prog, "training", nt, nt);
 	for (t = 0; t < nt; t++)
@@ -640,7 +759,9 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 		ch = &c->heads[h];
 		hd = &b->heads[b->nheads++];
 		hd->svm = tasks[t].model;
+		hd->lin = tasks[t].lmodel;
 		tasks[t].model = NULL;
+		tasks[t].lmodel = NULL;
 		hd->name = strdup(ch->name);
 		hd->nclass = ch->nclass;
 		hd->classes = calloc(ch->nclass, sizeof(char *));
@@ -686,8 +807,12 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 out:
 	if (tasks)
 		for (t = 0; t < nt; t++)
+		{
 			if (tasks[t].model)
 				svm_free_and_destroy_model(&tasks[t].model);
+			if (tasks[t].lmodel)
+				free_and_destroy_model(&tasks[t].lmodel);
+		}
 	if (hds)
 		for (h = 0; h < c->nheads; h++)
 			head_data_release(&hds[h]);

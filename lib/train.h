@@ -18,6 +18,11 @@
  *
  * Calls into libsvm happen inside parallel regions; libsvm's svm_train keeps no
  * global state besides its print function, which tn_train silences first.
+ * liblinear's dual solver shuffles with rand(), a global state: liblinear
+ * tasks therefore run one after the other, each after srand() with a seed of
+ * its own, so that they are deterministic too (they are fast: seconds where
+ * libsvm takes minutes).  With liblinear the bias is a feature of value 1 at
+ * index 2^bits + 1, as liblinear's own tools expect.
  */
 #ifndef TN_TRAIN_H
 #define TN_TRAIN_H
@@ -31,7 +36,13 @@
 #include "feat.h"
 #include "metrics.h"
 
+enum tn_solver {
+	TN_SOLVER_LIBSVM,         /* libsvm C-SVC, one-vs-one: the default */
+	TN_SOLVER_LIBLINEAR,      /* liblinear L2-regularised hinge loss (dual), one-vs-rest */
+};
+
 struct tn_train_opts {
+	enum tn_solver solver;
 	enum tn_kernel kernel;    /* default linear */
 	double C;                 /* default 1 */
 	double gamma;             /* RBF only; default 1 (vectors have unit norm) */
