@@ -494,6 +494,7 @@ static void run_task(const struct dataset *ds, struct head_data *hds, const stru
 				if (folds[i] == t->fold)
 					hd->cv_pred[i] = (int)predict(t->lmodel, ds->lx[hd->docs[i]]);
 			free_and_destroy_model(&t->lmodel);
+			t->lmodel = NULL;  /* liblinear's destroy, unlike libsvm's, leaves the pointer */
 		}
 		return;
 	}
@@ -810,8 +811,10 @@ out:
 		{
 			if (tasks[t].model)
 				svm_free_and_destroy_model(&tasks[t].model);
-			if (tasks[t].lmodel)
+			if (tasks[t].lmodel) {
 				free_and_destroy_model(&tasks[t].lmodel);
+				tasks[t].lmodel = NULL;
+			}
 		}
 	if (hds)
 		for (h = 0; h < c->nheads; h++)
