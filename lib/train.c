@@ -34,6 +34,8 @@ struct task {
 };
 
 struct head_data {
+	double C;               /* this head's C and class weighting */
+	int balanced;
 	size_t nclass;
 	size_t n;               /* labeled documents */
 	size_t *docs;           /* their corpus indices */
@@ -260,6 +262,8 @@ static int head_data_build(const struct tn_corpus *c, size_t h, const struct tn_
 	const struct tn_corpus_head *ch = &c->heads[h];
 
 	memset(hd, 0, sizeof(*hd));
+	hd->C = o->head_C ? o->head_C[h] : o->C;
+	hd->balanced = o->head_balanced ? o->head_balanced[h] : o->balanced;
 	hd->nclass = ch->nclass;
 	hd->count = calloc(hd->nclass ? hd->nclass : 1, sizeof(*hd->count));
 	hd->docs = malloc((c->ndocs ? c->ndocs : 1) * sizeof(*hd->docs));
@@ -311,12 +315,12 @@ static void set_param(struct svm_parameter *p, const struct tn_train_opts *o, co
 	p->svm_type = C_SVC;
 	p->kernel_type = o->kernel == TN_KERNEL_RBF ? RBF : LINEAR;
 	p->gamma = o->gamma;
-	p->C = o->C;
+	p->C = hd->C;
 	p->eps = o->eps;
 	p->cache_size = o->cache_mb;
 	p->shrinking = 1;
 	p->probability = 0;
-	if (o->balanced) {
+	if (hd->balanced) {
 		size_t present = 0;
 
 		for (k = 0; k < hd->nclass; k++)
@@ -391,7 +395,7 @@ static struct model *train_subset_lin(const struct dataset *ds, const struct hea
 	set_param(&sp, o, hd, wl, w);
 	memset(&param, 0, sizeof(param));
 	param.solver_type = L2R_L1LOSS_SVC_DUAL;
-	param.C = o->C;
+	param.C = hd->C;
 	param.eps = 0.1;
 	param.nr_weight = sp.nr_weight;
 	param.weight_label = sp.weight_label;
@@ -654,9 +658,9 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct head_
 	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
 			 "solver", o->solver == TN_SOLVER_LIBLINEAR ? "liblinear" : "libsvm",
 			 "multiclass", o->solver == TN_SOLVER_LIBLINEAR ? "one-vs-rest" : "one-vs-one",
-			 "C", o->C,
+			 "C", hd->C,
 			 "gamma", o->kernel == TN_KERNEL_RBF ? o->gamma : 0.0,
-			 "class_weight", o->balanced ? "balanced" : "none",
+			 "class_weight", hd->balanced ? "balanced" : "none",
 			 "documents", (json_int_t)hd->n,
 			 "class_counts", counts);
 }
@@ -891,4 +895,124 @@ int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_
 	if (rc)
 		return tn_err_set(err, rc, "out of memory evaluating");
 	return 0;
+}
+
+static const double default_grid_C[] = { 0.1, 0.3, 1, 3, 10 };
+static const int default_grid_ngram[] = { 1, 2, 3 };
+
+void tn_grid_opts_default(struct tn_grid_opts *g)
+{
+	g->C = default_grid_C;
+	g->nC = sizeof(default_grid_C) / sizeof(*default_grid_C);
+	g->ngram_max = default_grid_ngram;
+	g->nngram = sizeof(default_grid_ngram) / sizeof(*default_grid_ngram);
+	g->try_balanced = 1;
+	g->folds = 5;
+}
+
+int tn_train_grid(struct tn_bundle **out, const struct tn_corpus *c, struct tn_feat_opts *fo,
+		  const struct tn_train_opts *o, const struct tn_grid_opts *g,
+		  const struct tn_progress *prog, struct tn_confusion *cv_conf, struct tn_err *err)
+{
+	size_t nh = c->nheads, nb = g->try_balanced ? 2 : 1, ncomb = g->nC * nb, n, k, h;
+	double *score = calloc(g->nngram * ncomb * (nh ? nh : 1), sizeof(double));
+	double *bestC = calloc(nh ? nh : 1, sizeof(double)), best_mean = -1;
+	int *bestbal = calloc(nh ? nh : 1, sizeof(int)), best_n = 0, rc = 0;
+	struct tn_confusion *conf = calloc(nh ? nh : 1, sizeof(*conf));
+	struct tn_train_opts fin = *o;
+	struct tn_feat_opts ff = *fo;
+	size_t total = g->nngram * ncomb, done = 0;
+	json_t *tried = json_array();
+
+	*out = NULL;
+	if (!score || !bestC || !bestbal || !conf || !tried) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (n = 0; n < g->nngram && !rc; n++) {
+		for (k = 0; k < ncomb && !rc; k++) {
+			struct tn_train_opts t = *o;
+			struct tn_feat_opts tf = *fo;
+			struct tn_bundle *b = NULL;
+
+			tf.word_min = 1;
+			tf.word_max = g->ngram_max[n];
+			t.C = g->C[k % g->nC];
+			t.balanced = (int)(k / g->nC);
+			t.cv = g->folds;
+			t.probability = 0;
+			t.head_C = NULL;
+			t.head_balanced = NULL;
+			rc = tn_train(&b, c, &tf, &t, NULL, conf, err);
+			tn_bundle_free(b);
+			for (h = 0; !rc && h < nh; h++) {
+				double mf1;
+
+				tn_confusion_scores(&conf[h], NULL, &mf1, NULL);
+				score[(n * ncomb + k) * nh + h] = mf1;
+				tn_confusion_release(&conf[h]);
+			}
+			progress(prog, "grid", ++done, total);
+		}
+	}
+	if (rc)
+		goto out;
+	/* Per head the best C and weighting; across heads the n-gram range with the best mean. */
+	for (n = 0; n < g->nngram; n++) {
+		double mean = 0;
+
+		for (h = 0; h < nh; h++) {
+			double b = -1;
+
+			for (k = 0; k < ncomb; k++)
+				if (score[(n * ncomb + k) * nh + h] > b)
+					b = score[(n * ncomb + k) * nh + h];
+			mean += b / (double)nh;
+		}
+		if (mean > best_mean + 1e-9) {
+			best_mean = mean;
+			best_n = (int)n;
+		}
+	}
+	for (h = 0; h < nh; h++) {
+		double b = -1;
+
+		for (k = 0; k < ncomb; k++) {
+			double v = score[((size_t)best_n * ncomb + k) * nh + h];
+
+			if (v > b + 1e-9) {
+				b = v;
+				bestC[h] = g->C[k % g->nC];
+				bestbal[h] = (int)(k / g->nC);
+			}
+		}
+	}
+	for (n = 0; n < g->nngram; n++)
+		for (k = 0; k < ncomb; k++) {
+			json_t *f1 = json_array();
+
+			for (h = 0; h < nh; h++)
+				json_array_append_new(f1, json_real(score[(n * ncomb + k) * nh + h]));
+			json_array_append_new(tried, json_pack("{s:i, s:f, s:s, s:o}", "word_ngram_max", g->ngram_max[n],
+							       "C", g->C[k % g->nC], "class_weight",
+							       k / g->nC ? "balanced" : "none", "cv_macro_f1", f1));
+		}
+	ff.word_min = 1;
+	ff.word_max = g->ngram_max[best_n];
+	fin.head_C = bestC;
+	fin.head_balanced = bestbal;
+	rc = tn_train(out, c, &ff, &fin, prog, cv_conf, err);
+	if (!rc) {
+		*fo = ff;
+		json_object_set_new((*out)->info, "grid",
+				    json_pack("{s:i, s:s, s:O}", "folds", g->folds, "criterion", "mean cross-validated macro-F1",
+					      "tried", tried));
+	}
+out:
+	json_decref(tried);
+	free(score);
+	free(bestC);
+	free(bestbal);
+	free(conf);
+	return rc;
 }
