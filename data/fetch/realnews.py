@@ -15,6 +15,9 @@ Sources:
     reuters-train  "text" of doc in data/external/reuters/grain-train.jsonl
                    (both written by data/fetch/reuters.py, which this script
                    runs first if data/external/reuters/ is missing)
+    sotu           "text" of the address with id doc (e.g. "sotu-1961-john-f-kennedy")
+                   in data/external/sotu/sotu.jsonl (written by data/fetch/sotu.py,
+                   which this script runs first if data/external/sotu/ is missing)
     seed           the file SEEDS/<doc>, decoded as UTF-8 (no newline
                    translation)
 
@@ -45,6 +48,8 @@ LABEL_FILES = (("test", os.path.join("data", "realnews", "test-labels.jsonl"), T
                ("train", os.path.join("data", "realnews", "train-labels.jsonl"), False))
 REUTERS_DIR = os.path.join(REPO, "data", "external", "reuters")
 REUTERS_FILES = {"reuters-test": "grain-test.jsonl", "reuters-train": "grain-train.jsonl"}
+SOTU_DIR = os.path.join(REPO, "data", "external", "sotu")
+SOTU_FILE = "sotu.jsonl"
 TOPICS = {"diplomacy", "security", "economy", "domestic"}
 TONES = {"conciliatory", "neutral", "adversarial"}
 
@@ -58,15 +63,36 @@ def die(msg):
     sys.exit(1)
 
 
-def ensure_reuters():
-    """Run data/fetch/reuters.py (from the repository root) if its output is missing."""
-    if os.path.isdir(REUTERS_DIR):
+def ensure_fetched(outdir, script_name, what):
+    """Run data/fetch/<script_name> (from the repository root) if outdir is missing."""
+    if os.path.isdir(outdir):
         return
-    print("realnews.py: %s missing, running data/fetch/reuters.py" % REUTERS_DIR, file=sys.stderr)
-    script = os.path.join(REPO, "data", "fetch", "reuters.py")
+    print("realnews.py: %s missing, running data/fetch/%s" % (outdir, script_name),
+          file=sys.stderr)
+    script = os.path.join(REPO, "data", "fetch", script_name)
     rc = subprocess.run([sys.executable, script], cwd=REPO).returncode
-    if rc != 0 or not os.path.isdir(REUTERS_DIR):
-        die("data/fetch/reuters.py failed (exit %d); cannot rebuild Reuters passages" % rc)
+    if rc != 0 or not os.path.isdir(outdir):
+        die("data/fetch/%s failed (exit %d); cannot rebuild %s passages"
+            % (script_name, rc, what))
+
+
+def ensure_reuters():
+    ensure_fetched(REUTERS_DIR, "reuters.py", "Reuters")
+
+
+def ensure_sotu():
+    ensure_fetched(SOTU_DIR, "sotu.py", "State of the Union")
+
+
+def load_jsonl_texts(path):
+    """Map "id" to "text" for every record of a JSONL file."""
+    docs = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rec = json.loads(line)
+                docs[rec["id"]] = rec["text"]
+    return docs
 
 
 class Texts:
@@ -75,6 +101,7 @@ class Texts:
     def __init__(self, seeds):
         self.seeds = seeds
         self.reuters = {}
+        self.sotu = None
 
     def get(self, source, doc):
         if source in REUTERS_FILES:
@@ -83,16 +110,20 @@ class Texts:
                 path = os.path.join(REUTERS_DIR, REUTERS_FILES[source])
                 if not os.path.isfile(path):
                     raise LabelError("%s not found (rerun data/fetch/reuters.py)" % path)
-                docs = {}
-                with open(path, encoding="utf-8") as f:
-                    for line in f:
-                        if line.strip():
-                            rec = json.loads(line)
-                            docs[rec["id"]] = rec["text"]
-                self.reuters[source] = docs
+                self.reuters[source] = load_jsonl_texts(path)
             if doc not in self.reuters[source]:
                 raise LabelError("document %r not found in %s" % (doc, REUTERS_FILES[source]))
             return self.reuters[source][doc]
+        if source == "sotu":
+            if self.sotu is None:
+                ensure_sotu()
+                path = os.path.join(SOTU_DIR, SOTU_FILE)
+                if not os.path.isfile(path):
+                    raise LabelError("%s not found (rerun data/fetch/sotu.py)" % path)
+                self.sotu = load_jsonl_texts(path)
+            if doc not in self.sotu:
+                raise LabelError("document %r not found in %s" % (doc, SOTU_FILE))
+            return self.sotu[doc]
         if source == "seed":
             if not doc or os.path.isabs(doc) or ".." in doc.replace("\\", "/").split("/"):
                 raise LabelError("bad seed document name %r" % doc)
@@ -104,7 +135,7 @@ class Texts:
                     return f.read().decode("utf-8")
                 except UnicodeDecodeError as e:
                     raise LabelError("seed file %s is not UTF-8: %s" % (path, e))
-        raise LabelError("unknown source %r (expected reuters-test, reuters-train or seed)"
+        raise LabelError("unknown source %r (expected reuters-test, reuters-train, sotu or seed)"
                          % source)
 
 
