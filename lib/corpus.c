@@ -321,6 +321,22 @@ static int parse_jsonl(struct loader *L, const char *line, size_t len, struct tn
 				text ? "not a string:" : "no text", o->text_field);
 		goto out;
 	}
+	/*
+	 * Every check that can reject the record comes before the corpus changes,
+	 * so that a record skipped with skip_errors leaves no head or class behind.
+	 */
+	for (i = 0; i < L->c->nheads; i++) {
+		char tmp[32];
+		const char *s;
+		size_t n;
+
+		v = json_object_get(root, L->c->heads[i].name);
+		if (v && !json_is_null(v) && !json_label(v, tmp, sizeof(tmp), &s, &n)) {
+			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: label '%s' is not a string",
+					L->path, (unsigned long long)L->lineno, L->c->heads[i].name);
+			goto out;
+		}
+	}
 	/* Heads are discovered before the document is added, so the matrix is wide enough. */
 	if (!o->like && !o->labels) {
 		json_object_foreach(root, key, v) {
@@ -341,13 +357,8 @@ static int parse_jsonl(struct loader *L, const char *line, size_t len, struct tn
 		size_t n;
 
 		v = json_object_get(root, L->c->heads[i].name);
-		if (!v || json_is_null(v))
+		if (!v || json_is_null(v) || !json_label(v, tmp, sizeof(tmp), &s, &n))
 			continue;
-		if (!json_label(v, tmp, sizeof(tmp), &s, &n)) {
-			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: label '%s' is not a string",
-					L->path, (unsigned long long)L->lineno, L->c->heads[i].name);
-			break;
-		}
 		rc = set_label(L, doc, i, s, n, err);
 		if (rc)
 			break;
@@ -473,9 +484,11 @@ static int parse_tsv(struct loader *L, struct tsv_state *st, const char *line, s
 	if ((size_t)nf != L->tsv_ncols)
 		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: %zd fields, the header has %zu",
 				  L->path, (unsigned long long)L->lineno, nf, L->tsv_ncols);
-	rc = check_text(L, st->f[L->tsv_text_col], st->fl[L->tsv_text_col], err);
-	if (rc)
-		return rc;
+	/* All fields are checked before a label is interned (see parse_jsonl). */
+	for (i = 0; i < (size_t)nf; i++)
+		if ((i == (size_t)L->tsv_text_col || L->tsv_head_of_col[i] >= 0) &&
+		    (rc = check_text(L, st->f[i], st->fl[i], err)))
+			return rc;
 	if (add_doc(L, st->f[L->tsv_text_col], st->fl[L->tsv_text_col], &doc))
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	for (i = 0; i < (size_t)nf; i++) {
@@ -483,8 +496,7 @@ static int parse_tsv(struct loader *L, struct tsv_state *st, const char *line, s
 
 		if (h < 0)
 			continue;
-		if ((rc = check_text(L, st->f[i], st->fl[i], err)) ||
-		    (rc = set_label(L, doc, (size_t)h, st->f[i], st->fl[i], err))) {
+		if ((rc = set_label(L, doc, (size_t)h, st->f[i], st->fl[i], err))) {
 			L->c->ndocs--;
 			L->c->bytes -= L->c->len[doc];
 			free(L->c->text[doc]);
@@ -708,9 +720,13 @@ int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
 		   const struct tn_corpus_opts *o, struct tn_err *err)
 {
 	struct loader L;
+	struct tn_err own;
 	size_t i;
 	int rc = 0;
 
+	/* Skipped records keep their messages even when the caller wants none. */
+	if (!err)
+		err = &own;
 	memset(&L, 0, sizeof(L));
 	L.c = c;
 	L.o = o;

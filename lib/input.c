@@ -19,6 +19,7 @@ struct tn_input {
 	int first_regular;
 	int member_open;
 	int done;
+	int empty;         /* the file is empty: one stream without data */
 };
 
 static int la_fail(struct tn_input *in, struct tn_err *err, const char *what)
@@ -62,7 +63,16 @@ int tn_input_open(struct tn_input **out, const char *path, int allow_archives, s
 	}
 	/* The format is known only after the first header. */
 	r = archive_read_next_header(in->a, &e);
-	if (r == ARCHIVE_EOF) {
+	if (r == ARCHIVE_EOF && (archive_format(in->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_EMPTY) {
+		/* An empty file is still one (empty) stream, as input.h promises. */
+		in->empty = 1;
+		in->started = 1;
+		in->first_regular = 1;
+		if (!(in->first_name = strdup("data"))) {
+			tn_input_close(in);
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
+		}
+	} else if (r == ARCHIVE_EOF) {
 		in->done = 1;
 	} else if (r < ARCHIVE_WARN) {
 		r = la_fail(in, err, "read");
@@ -139,8 +149,10 @@ int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn
 	la_int64_t off;
 	int r;
 
-	if (!in->member_open)
+	if (!in->member_open || in->empty) {
+		in->member_open = 0;
 		return 0;
+	}
 	r = archive_read_data_block(in->a, data, len, &off);
 	if (r == ARCHIVE_EOF) {
 		in->member_open = 0;

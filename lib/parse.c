@@ -81,7 +81,8 @@ int tn_parse_size(const char *s, uint64_t max, uint64_t *out)
 	unsigned long long v;
 	uint64_t mul = 1;
 
-	if (!s || !*s || *s == '-')
+	/* strtoull would skip spaces and negate " -1" into 2^64 - 1: a digit must come first. */
+	if (!s || *s < '0' || *s > '9')
 		return TN_EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);

@@ -77,6 +77,7 @@ struct run {
 	unsigned next_shard;
 	json_t *shards;
 	uint64_t docs, ok, errors, text_bytes, enumerated;
+	uint64_t kept_docs, kept_ok, kept_errors;   /* in complete shards */
 	uint64_t labeled;
 	struct tn_confusion *conf;
 	size_t pos_input;
@@ -279,6 +280,10 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		json_t *v;
 
 		root = json_loadb(data, d->data_len, 0, &je);
+		if (!root && strstr(je.text, "\\u0000")) {
+			fail_doc(d, id, idlen, "NUL byte (\\u0000) in a string at column %d", je.column);
+			goto out;
+		}
 		if (!root) {
 			fail_doc(d, id, idlen, "invalid JSON at column %d: %s", je.column, je.text);
 			goto out;
@@ -560,6 +565,9 @@ static int finish_shard(struct run *r, struct tn_err *err)
 	if (rc)
 		return rc;
 	r->next_shard++;
+	r->kept_docs = r->docs;
+	r->kept_ok = r->ok;
+	r->kept_errors = r->errors;
 	e = json_pack("{s:s, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I}}",
 		      "name", info.name, "documents", (json_int_t)info.docs, "bytes", (json_int_t)info.bytes,
 		      "raw_bytes", (json_int_t)info.raw_bytes, "xxh64", info.xxh64,
@@ -713,6 +721,9 @@ static int resume_from(struct run *r, json_t *man, struct tn_err *err)
 	r->ok = (uint64_t)json_integer_value(json_object_get(counts, "ok"));
 	r->errors = (uint64_t)json_integer_value(json_object_get(counts, "errors"));
 	r->text_bytes = (uint64_t)json_integer_value(json_object_get(counts, "text_bytes"));
+	r->kept_docs = r->docs;
+	r->kept_ok = r->ok;
+	r->kept_errors = r->errors;
 	if (n) {
 		json_t *end = json_object_get(json_array_get(shards, n - 1), "end");
 
@@ -1007,6 +1018,12 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	if (rc == TN_EINTR) {
 		tn_shard_abort(r.shard);
 		r.shard = NULL;
+		/* Records of the dropped partial shard will be written again on resume. */
+		if (!r.to_stdout) {
+			r.docs = r.kept_docs;
+			r.ok = r.kept_ok;
+			r.errors = r.kept_errors;
+		}
 		tn_err_set(err, TN_EINTR, "stopped: %u complete shard%s kept in '%s'; continue with --resume",
 			   r.next_shard, r.next_shard == 1 ? "" : "s", o->out_dir);
 		goto out;

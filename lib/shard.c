@@ -150,7 +150,7 @@ int tn_shard_close(struct tn_shard *s, struct tn_shard_info *info, struct tn_err
 
 	if (!rc && fsync(s->fd))
 		rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", s->tmp, strerror(errno));
-	if (!rc && close(s->fd))
+	if (close(s->fd) && !rc)
 		rc = tn_err_set(err, TN_EIO, "cannot close '%s': %s", s->tmp, strerror(errno));
 	s->fd = -1;
 	if (!rc && rename(s->tmp, s->final))

@@ -93,7 +93,8 @@ static int walk(struct tn_source *s, const char *dir, int depth, struct tn_err *
 		n++;
 	}
 	closedir(d);
-	if (!rc)
+	/* An empty folder leaves names NULL, which qsort must not be given. */
+	if (!rc && n > 1)
 		qsort(names, n, sizeof(*names), cmp_name);
 	for (i = 0; i < n && !rc; i++) {
 		struct tn_buf p = TN_BUF_INIT;
@@ -399,7 +400,19 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			    : tn_buf_addstr(&s->msg, display_name(f)))
 			return TN_ENOMEM;
 		if (s->skip) {
-			/* Resuming: libarchive skips an unread member cheaply. */
+			/*
+			 * Resuming.  A member is read through rather than skipped, so
+			 * that one that fails to read ends the archive here, exactly as
+			 * read_whole made it do in the interrupted run (a cheap skip
+			 * would fail in the next header instead: one document too many).
+			 */
+			if (archive) {
+				const void *blk;
+				size_t n;
+
+				while (tn_input_read(s->in, &blk, &n, &e) == 1)
+					;
+			}
 			emit(s, doc);
 			if (!archive)
 				file_done(s);

@@ -123,8 +123,12 @@ static size_t token_len(const struct tn_tokens *t)
 	return t->nbytes - t->off[t->n];
 }
 
-/* Appends the case folding of cp to the open token, within TN_TOKEN_MAX. */
-static int add_folded(struct tn_tokens *t, utf8proc_int32_t cp)
+/*
+ * Appends the case folding of cp to the open token, within TN_TOKEN_MAX.  Once
+ * a code point does not fit, *full is set and nothing more is added, so a cut
+ * token is a prefix of the whole one.
+ */
+static int add_folded(struct tn_tokens *t, utf8proc_int32_t cp, int *full)
 {
 	utf8proc_int32_t dst[8];
 	utf8proc_ssize_t nd, i;
@@ -139,8 +143,10 @@ static int add_folded(struct tn_tokens *t, utf8proc_int32_t cp)
 		utf8proc_uint8_t enc[4];
 		utf8proc_ssize_t ne = utf8proc_encode_char(dst[i], enc);
 
-		if (token_len(t) + (size_t)ne > TN_TOKEN_MAX)
+		if (*full || token_len(t) + (size_t)ne > TN_TOKEN_MAX) {
+			*full = 1;
 			return 0;
+		}
 		memcpy(t->bytes + t->nbytes, enc, (size_t)ne);
 		t->nbytes += (size_t)ne;
 	}
@@ -151,7 +157,7 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0;
-	int open = 0;
+	int open = 0, full = 0;
 
 	t->n = 0;
 	t->nbytes = 0;
@@ -170,9 +176,11 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 				return TN_EFORMAT;
 			}
 			if (f) {
+				if (!open)
+					full = 0;
 				if (start_token(t, &open))
 					return TN_ENOMEM;
-				if (token_len(t) < TN_TOKEN_MAX)
+				if (!full && token_len(t) < TN_TOKEN_MAX)
 					t->bytes[t->nbytes++] = (char)f;
 			} else if (end_token(t, &open)) {
 				return TN_ENOMEM;
@@ -197,7 +205,9 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 			} else {
 				if (k == SOLO && end_token(t, &open))
 					return TN_ENOMEM;
-				if (start_token(t, &open) || add_folded(t, cp))
+				if (!open)
+					full = 0;
+				if (start_token(t, &open) || add_folded(t, cp, &full))
 					return TN_ENOMEM;
 				if (k == SOLO && end_token(t, &open))
 					return TN_ENOMEM;

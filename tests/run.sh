@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+#
+# tests/run.sh - the one test runner behind `make test` and `make asan`.
+#
+# Runs every unit test binary in $TENOR_UNIT (CMOCKA_MESSAGE_OUTPUT=TAP) and
+# every tests/e2e/*.bats (bats --tap) against the programs in $TENOR_BIN,
+# echoes their output, counts passed and failed tests over all of them and ends
+# with exactly one line "N passed, N failed".  A binary that crashes, times out
+# or exits non-zero without reporting a failed test (an AddressSanitizer leak
+# report at exit, say) counts as one more failure, and so does every test its
+# plan announced but never reported.  Exit status 1 if anything failed or
+# nothing ran.
+#
+# Environment: TENOR_BIN (folder with train and classify), TENOR_UNIT (folder
+# with the test_* binaries), TENOR_SANITIZED=1 under the sanitizers (tests may
+# then skip what is too slow), TENOR_TEST_TIMEOUT (seconds per binary or bats
+# file, default 900).
+set -u
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+export TENOR_BIN="${TENOR_BIN:-$root/bin}"
+export TENOR_UNIT="${TENOR_UNIT:-$root/build/tests}"
+export TENOR_DATA="$root/tests/data"
+export TENOR_SANITIZED="${TENOR_SANITIZED:-0}"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+timeout_s="${TENOR_TEST_TIMEOUT:-900}"
+
+passed=0
+failed=0
+skipped=0
+failures=()
+log=$(mktemp "${TMPDIR:-/tmp}/tenor-run.XXXXXX") || exit 1
+trap 'rm -f "$log"' EXIT
+
+# Counts the TAP results in $log for the suite named $1 that exited with $2.
+tally() {
+	local name=$1 status=$2 counts p f s plan seen missing
+	counts=$(awk '
+		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan = $0 + 0; next }
+		/^(not )?ok([ \t]|$)/ {
+			seen++
+			if ($0 ~ /#[ \t]*([Ss][Kk][Ii][Pp]|[Tt][Oo][Dd][Oo])/) s++
+			else if ($0 ~ /^ok/) p++
+			else f++
+		}
+		END { printf "%d %d %d %d %d\n", p, f, s, plan, seen }' "$log")
+	read -r p f s plan seen <<<"$counts"
+	while IFS= read -r line; do
+		failures+=("$name: $line")
+	done < <(grep -E '^not ok' "$log" | grep -viE '#[[:space:]]*(skip|todo)')
+	missing=0
+	if [ "$seen" -lt "$plan" ]; then
+		missing=$((plan - seen))
+		failures+=("$name: $missing planned test(s) never reported (exit status $status)")
+	fi
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && [ "$missing" -eq 0 ]; then
+		missing=1
+		if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+			failures+=("$name: timed out after ${timeout_s}s")
+		elif [ "$status" -gt 128 ]; then
+			failures+=("$name: killed by signal $((status - 128))")
+		else
+			failures+=("$name: exited with status $status although no test failed")
+		fi
+	fi
+	if [ "$seen" -eq 0 ] && [ "$missing" -eq 0 ]; then
+		missing=1
+		failures+=("$name: reported no test at all")
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f + missing))
+	skipped=$((skipped + s))
+}
+
+# Runs "$@" as suite $name, echoing and tallying its output.
+run_suite() {
+	local name=$1 status
+	shift
+	echo "# --- $name"
+	timeout -k 10 "$timeout_s" "$@" >"$log" 2>&1
+	status=$?
+	cat "$log"
+	tally "$name" "$status"
+}
+
+shopt -s nullglob
+units=("$TENOR_UNIT"/test_*)
+for t in "${units[@]}"; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	run_suite "unit/$(basename "$t")" "$t"
+done
+if [ ${#units[@]} -eq 0 ]; then
+	failures+=("no unit test binaries in '$TENOR_UNIT'")
+	failed=$((failed + 1))
+fi
+
+bats_files=(tests/e2e/*.bats)
+if ! command -v bats >/dev/null 2>&1; then
+	failures+=("bats is not installed: ${#bats_files[@]} end-to-end file(s) not run")
+	failed=$((failed + 1))
+else
+	for b in "${bats_files[@]}"; do
+		run_suite "e2e/$(basename "$b")" bats --tap "$b"
+	done
+fi
+
+echo "#"
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "# failed:"
+	printf '#   %s\n' "${failures[@]}"
+fi
+[ "$skipped" -gt 0 ] && echo "# $skipped skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,593 @@
+/*
+ * test_bundle.c - model bundles (lib/bundle.h): a bundle trained in memory on
+ * the mini fixture is saved, loaded back and compared; then each part of a
+ * saved bundle is damaged in turn and loading must refuse it with TN_EMODEL or
+ * TN_EIO and a message that names the problem.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <libsvm/svm.h>
+#include <sys/stat.h>
+
+#include "../../lib/bundle.h"
+#include "../../lib/corpus.h"
+#include "../../lib/predict.h"
+#include "../../lib/train.h"
+#include "testutil.h"
+
+/* One bundle trained for the whole group; each test saves it where it likes. */
+struct fx {
+	struct tn_corpus c;
+	struct tn_bundle *b;
+	char *tmp;
+};
+
+static struct tn_bundle *train_mini(struct tn_corpus *c, int probability)
+{
+	struct tn_corpus_opts co;
+	struct tn_feat_opts fo;
+	struct tn_train_opts to;
+	struct tn_bundle *b = NULL;
+	struct tn_err err;
+	char *p = tu_data("mini.jsonl");
+	const char *paths[1] = { p };
+
+	tn_corpus_opts_default(&co);
+	tn_corpus_init(c);
+	if (tn_corpus_load(c, paths, 1, &co, &err))
+		fail_msg("%s", err.msg);
+	free(p);
+	tn_feat_opts_default(&fo);
+	tn_train_opts_default(&to);
+	to.probability = probability;
+	if (tn_train(&b, c, &fo, &to, NULL, NULL, &err))
+		fail_msg("%s", err.msg);
+	return b;
+}
+
+static int group_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->b = train_mini(&f->c, 0);
+	json_object_set_new(f->b->info, "corpus", json_pack("{s:i}", "documents", 60));
+	*state = f;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tn_bundle_free(f->b);
+	tn_corpus_release(&f->c);
+	free(f);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = *state;
+
+	f->tmp = tu_mkdtemp();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tu_rmtree(f->tmp);
+	f->tmp = NULL;
+	return 0;
+}
+
+/* Saves the group's bundle to tmp/name; returns the (malloc'd) folder. */
+static char *save(struct fx *f, const char *name)
+{
+	char *dir = tu_path(f->tmp, name);
+	struct tn_err err;
+
+	if (tn_bundle_save(f->b, dir, &err))
+		fail_msg("%s", err.msg);
+	return dir;
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char *p = tu_path(dir, name);
+	struct stat st;
+	int r = stat(p, &st) == 0;
+
+	free(p);
+	return r;
+}
+
+/* Number of entries in dir, besides . and .. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static void test_save_load_round_trip(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "model");
+	struct tn_bundle *b = NULL;
+	struct tn_err err;
+	size_t h, k, i;
+
+	assert_int_equal(entries(dir), 4);
+	assert_true(exists(dir, "manifest.json"));
+	assert_true(exists(dir, "idf.bin"));
+	assert_true(exists(dir, "topic.svm"));
+	assert_true(exists(dir, "tone.svm"));
+	assert_int_equal(entries(f->tmp), 1);   /* no temporary folder left */
+
+	if (tn_bundle_load(&b, dir, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(strlen(b->identity), 16);
+	for (i = 0; i < 16; i++)
+		assert_true(isxdigit((unsigned char)b->identity[i]) && !isupper((unsigned char)b->identity[i]));
+	assert_string_equal(b->path, dir);
+	assert_memory_equal(&b->feat, &f->b->feat, sizeof(b->feat));
+	assert_memory_equal(b->idf, f->b->idf, ((size_t)1 << b->feat.bits) * sizeof(float));
+	assert_int_equal(b->nheads, 2);
+	for (h = 0; h < 2; h++) {
+		assert_string_equal(b->heads[h].name, f->b->heads[h].name);
+		assert_int_equal(b->heads[h].nclass, f->b->heads[h].nclass);
+		for (k = 0; k < b->heads[h].nclass; k++)
+			assert_string_equal(b->heads[h].classes[k], f->b->heads[h].classes[k]);
+		assert_int_equal(tn_head_kernel(&b->heads[h]), TN_KERNEL_LINEAR);
+		assert_int_equal(tn_head_has_probability(&b->heads[h]), 0);
+		assert_int_equal(svm_get_nr_class(b->heads[h].svm), (int)b->heads[h].nclass);
+		assert_int_equal(b->heads[h].svm->l, f->b->heads[h].svm->l);
+	}
+	assert_string_equal(b->heads[0].name, "topic");
+	assert_string_equal(b->heads[0].classes[0], "food");
+	assert_string_equal(b->heads[0].classes[2], "tech");
+	assert_string_equal(b->heads[1].name, "tone");
+	assert_string_equal(b->heads[1].classes[1], "pos");
+	/* What training recorded comes back in the head's info and the extras. */
+	assert_int_equal(json_integer_value(json_object_get(b->heads[0].info, "documents")), 60);
+	assert_int_equal(json_integer_value(json_object_get(b->heads[1].info, "documents")), 57);
+	assert_string_equal(json_string_value(json_object_get(b->heads[0].info, "kernel")), "linear");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b->info, "corpus"), "documents")), 60);
+	assert_null(json_object_get(b->info, "format"));
+	tn_bundle_free(b);
+	free(dir);
+}
+
+static void test_manifest_content(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "model"), *p = tu_path(dir, "manifest.json");
+	json_t *m = json_load_file(p, 0, NULL), *feat, *head;
+
+	assert_non_null(m);
+	assert_string_equal(json_string_value(json_object_get(m, "format")), TN_BUNDLE_FORMAT);
+	assert_int_equal(json_integer_value(json_object_get(m, "version")), TN_BUNDLE_VERSION);
+	feat = json_object_get(m, "features");
+	assert_int_equal(json_integer_value(json_object_get(feat, "bits")), 20);
+	assert_int_equal(json_integer_value(json_object_get(feat, "min_df")), 2);
+	assert_string_equal(json_string_value(json_object_get(feat, "seed")), "0x00000054656e6f72");
+	assert_string_equal(json_string_value(json_object_get(feat, "idf_file")), "idf.bin");
+	assert_int_equal(json_array_size(json_object_get(m, "heads")), 2);
+	head = json_array_get(json_object_get(m, "heads"), 0);
+	assert_string_equal(json_string_value(json_object_get(head, "name")), "topic");
+	assert_string_equal(json_string_value(json_object_get(head, "model_file")), "topic.svm");
+	assert_int_equal(json_array_size(json_object_get(head, "classes")), 3);
+	assert_true(json_is_false(json_object_get(head, "probability")));
+	assert_true(json_integer_value(json_object_get(head, "support_vectors")) > 0);
+	assert_non_null(json_object_get(m, "corpus"));
+	json_decref(m);
+	free(p);
+	free(dir);
+}
+
+static void test_identity(void **state)
+{
+	struct fx *f = *state;
+	char *a = save(f, "a"), *b = save(f, "b");
+	struct tn_bundle *x = NULL, *y = NULL, *z = NULL;
+	struct tn_err err;
+
+	assert_int_equal(tn_bundle_load(&x, a, &err), 0);
+	assert_int_equal(tn_bundle_load(&y, b, &err), 0);
+	/* The same content gives the same identity, wherever it is. */
+	assert_string_equal(x->identity, y->identity);
+	/* A changed manifest changes it. */
+	json_object_set_new(y->heads[0].info, "note", json_string("changed"));
+	assert_int_equal(tn_bundle_write_manifest(y, b, &err), 0);
+	assert_false(exists(b, "manifest.json.tmp"));
+	assert_int_equal(tn_bundle_load(&z, b, &err), 0);
+	assert_string_not_equal(x->identity, z->identity);
+	assert_string_equal(json_string_value(json_object_get(z->heads[0].info, "note")), "changed");
+	tn_bundle_free(x);
+	tn_bundle_free(y);
+	tn_bundle_free(z);
+	free(a);
+	free(b);
+}
+
+static void test_save_replaces(void **state)
+{
+	struct fx *f = *state;
+	char *dir = tu_path(f->tmp, "model"), *stale = tu_path(dir, "stale.svm");
+	struct tn_err err;
+
+	assert_int_equal(mkdir(dir, 0777), 0);
+	tu_write_str(stale, "left from before");
+	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
+	/* The old folder is replaced as a whole, and nothing is left beside it. */
+	assert_false(exists(dir, "stale.svm"));
+	assert_int_equal(entries(dir), 4);
+	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
+	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(f->tmp), 1);
+	free(stale);
+	free(dir);
+	tn_bundle_free(NULL);
+}
+
+static void test_save_errors(void **state)
+{
+	struct fx *f = *state;
+	char *file = tu_path(f->tmp, "file"), *under = tu_path(file, "model");
+	struct tn_err err;
+
+	tu_write_str(file, "not a folder");
+	/* The parent is a file: the temporary folder cannot be made. */
+	assert_int_equal(tn_bundle_save(f->b, under, &err), TN_EIO);
+	assert_true(tu_has(err.msg, under));
+	/* The target is a file: refused, and the temporary folder is removed. */
+	assert_int_equal(tn_bundle_save(f->b, file, &err), TN_EIO);
+	assert_true(tu_has(err.msg, "not a folder"));
+	assert_int_equal(entries(f->tmp), 1);
+	free(under);
+	free(file);
+}
+
+static void test_head_names(void **state)
+{
+	(void)state;
+	assert_true(tn_bundle_valid_head_name("topic"));
+	assert_true(tn_bundle_valid_head_name("Tone_2-b.x"));
+	assert_false(tn_bundle_valid_head_name(""));
+	assert_false(tn_bundle_valid_head_name(".hidden"));
+	assert_false(tn_bundle_valid_head_name("a/b"));
+	assert_false(tn_bundle_valid_head_name("a b"));
+	assert_false(tn_bundle_valid_head_name("caf\xc3\xa9"));
+	assert_false(tn_bundle_valid_head_name("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+}
+
+/* --- damaged bundles --- */
+
+static json_t *read_manifest(const char *dir)
+{
+	char *p = tu_path(dir, "manifest.json");
+	json_t *m = json_load_file(p, 0, NULL);
+
+	assert_non_null(m);
+	free(p);
+	return m;
+}
+
+static void write_manifest(const char *dir, json_t *m)
+{
+	char *p = tu_path(dir, "manifest.json");
+
+	assert_int_equal(json_dump_file(m, p, JSON_INDENT(2)), 0);
+	json_decref(m);
+	free(p);
+}
+
+/* Loading dir fails with code and a message containing each of the strings. */
+static void assert_load_fails(const char *dir, int code, ...)
+{
+	static struct tn_bundle sentinel;
+	struct tn_bundle *b = &sentinel;
+	struct tn_err err;
+	const char *want;
+	va_list ap;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(tn_bundle_load(&b, dir, &err), code);
+	assert_null(b);
+	va_start(ap, code);
+	while ((want = va_arg(ap, const char *)) != NULL)
+		assert_true(tu_has(err.msg, want));
+	va_end(ap);
+}
+
+static void test_load_missing(void **state)
+{
+	struct fx *f = *state;
+	char *none = tu_path(f->tmp, "none"), *empty = tu_path(f->tmp, "empty");
+
+	assert_load_fails(none, TN_EIO, "no model bundle at", none, NULL);
+	assert_int_equal(mkdir(empty, 0777), 0);
+	assert_load_fails(empty, TN_EIO, "is not a model bundle", "manifest.json", NULL);
+	free(none);
+	free(empty);
+}
+
+static void test_load_bad_manifest(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *p = tu_path(dir, "manifest.json");
+	json_t *m;
+
+	tu_write_str(p, "{\"format\": \"tenor-model\",");
+	assert_load_fails(dir, TN_EMODEL, "manifest.json", "invalid JSON", NULL);
+	free(dir);
+	free(p);
+
+	dir = save(f, "m");
+	m = read_manifest(dir);
+	json_object_set_new(m, "format", json_string("other-model"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "not a Tenor model manifest", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(m, "version", json_integer(2));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "format version 2", "reads version 1", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_del(m, "version");
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "format version", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_del(json_object_get(m, "features"), "bits");
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "\"features\" is missing or incomplete", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(m, "features"), "tokenizer", json_string("whitespace"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "unknown tokenizer 'whitespace'", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(m, "features"), "bits", json_integer(30));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "hash bits", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(m, "features"), "seed", json_string("0xnothex"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "bad hash seed", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_array_clear(json_object_get(m, "heads"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "no heads", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_del(json_array_get(json_object_get(m, "heads"), 1), "model_file");
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "model_file", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(json_array_get(json_object_get(m, "heads"), 0), "model_file", json_string("../topic.svm"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "model_file", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_array_append_new(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "classes"), json_integer(4));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "class 3 is not a string", NULL);
+	free(dir);
+}
+
+static void test_load_missing_parts(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *p = tu_path(dir, "tone.svm");
+
+	assert_int_equal(unlink(p), 0);
+	assert_load_fails(dir, TN_EIO, "tone.svm", NULL);
+	free(p);
+	free(dir);
+
+	dir = save(f, "m");
+	p = tu_path(dir, "idf.bin");
+	assert_int_equal(unlink(p), 0);
+	assert_load_fails(dir, TN_EIO, "idf.bin", NULL);
+	free(p);
+	free(dir);
+}
+
+static void test_load_bad_idf(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *p = tu_path(dir, "idf.bin"), *data;
+	size_t len;
+
+	data = tu_read(p, &len);
+	assert_true(len > 32);
+	assert_memory_equal(data, "TNIDF\0\0\1", 8);
+	assert_int_equal((len - 16) % 8, 0);
+
+	tu_write_str(p, "hello, I am not an idf file");
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "not a Tenor idf file", NULL);
+	tu_write(p, data, 10);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "not a Tenor idf file", NULL);
+	/* Truncated, or with bytes to spare. */
+	tu_write(p, data, len - 4);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "truncated", NULL);
+	tu_write(p, data, len - 8);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "truncated", NULL);
+	/* Another hash size than the manifest's. */
+	data[8] = 16;
+	tu_write(p, data, len);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "has 16 hash bits, the manifest says 20", NULL);
+	data[8] = 20;
+	/* Entries out of order (swap the first two buckets). */
+	{
+		char t[4];
+
+		memcpy(t, data + 16, 4);
+		memcpy(data + 16, data + 24, 4);
+		memcpy(data + 24, t, 4);
+		tu_write(p, data, len);
+		assert_load_fails(dir, TN_EMODEL, "idf.bin", "entry 1 is out of order", NULL);
+		memcpy(data + 24, data + 16, 4);
+		memcpy(data + 16, t, 4);
+	}
+	/* An idf of 0 is not a kept bucket. */
+	memset(data + 20, 0, 4);
+	tu_write(p, data, len);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "entry 0", NULL);
+	free(data);
+	free(p);
+	free(dir);
+}
+
+static void test_load_bad_model(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *topic = tu_path(dir, "topic.svm"), *tone = tu_path(dir, "tone.svm"), *data;
+	size_t len;
+
+	/* A 2-class model where the manifest lists 3 classes. */
+	data = tu_read(tone, &len);
+	tu_write(topic, data, len);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "has 2 classes, the manifest lists 3 for head 'topic'", NULL);
+	free(data);
+	/* Not a libsvm model at all. */
+	tu_write_str(topic, "svm_type c_svc\nkernel_type nonsense\n");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "not a libsvm model", NULL);
+	free(topic);
+	free(tone);
+	free(dir);
+}
+
+/* The loaded bundle predicts what the trained one does (up to libsvm's %.8g on disk). */
+static void test_loaded_predicts_the_same(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "model");
+	struct tn_bundle *b = NULL;
+	struct tn_predictor *p1 = NULL, *p2 = NULL;
+	struct tn_predict_scratch *s1, *s2;
+	struct tn_feat_scratch *fs = tn_feat_scratch_create(&f->b->feat);
+	struct tn_counts cnt;
+	struct tn_vec v;
+	struct tn_err err;
+	size_t d, h, agree = 0;
+
+	assert_int_equal(tn_bundle_load(&b, dir, &err), 0);
+	assert_int_equal(tn_predictor_create(&p1, f->b, &err), 0);
+	assert_int_equal(tn_predictor_create(&p2, b, &err), 0);
+	s1 = tn_predict_scratch_create(p1);
+	s2 = tn_predict_scratch_create(p2);
+	assert_non_null(s1);
+	assert_non_null(s2);
+	tn_counts_init(&cnt);
+	tn_vec_init(&v);
+	for (d = 0; d < f->c.ndocs; d++) {
+		assert_int_equal(tn_feat_count(&b->feat, fs, f->c.text[d], f->c.len[d], &cnt, NULL), 0);
+		assert_int_equal(tn_feat_weigh(&b->feat, b->idf, &cnt, &v), 0);
+		for (h = 0; h < 2; h++) {
+			double d1[3], d2[3];
+			size_t i, np = h == 0 ? 3 : 1;
+
+			assert_int_equal(tn_predict_decision_values(p1, s1, h, &v, d1), 0);
+			assert_int_equal(tn_predict_decision_values(p2, s2, h, &v, d2), 0);
+			for (i = 0; i < np; i++)
+				assert_float_equal(d1[i], d2[i], 1e-5);
+		}
+		{
+			struct tn_head_result r1[2], r2[2];
+
+			assert_int_equal(tn_predict(p1, s1, &v, r1, NULL), 0);
+			assert_int_equal(tn_predict(p2, s2, &v, r2, NULL), 0);
+			agree += r1[0].cls == r2[0].cls && r1[1].cls == r2[1].cls;
+		}
+	}
+	assert_int_equal(agree, f->c.ndocs);
+	tn_counts_release(&cnt);
+	tn_vec_release(&v);
+	tn_feat_scratch_free(fs);
+	tn_predict_scratch_free(s1);
+	tn_predict_scratch_free(s2);
+	tn_predictor_free(p1);
+	tn_predictor_free(p2);
+	tn_bundle_free(b);
+	free(dir);
+}
+
+static void test_probability_bundle(void **state)
+{
+	struct fx *f = *state;
+	struct tn_corpus c;
+	struct tn_bundle *b = train_mini(&c, 1), *back = NULL;
+	char *dir = tu_path(f->tmp, "prob");
+	struct tn_err err;
+	json_t *m;
+
+	assert_true(tn_head_has_probability(&b->heads[0]));
+	assert_true(tn_head_has_probability(&b->heads[1]));
+	assert_int_equal(tn_bundle_save(b, dir, &err), 0);
+	assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
+	assert_true(tn_head_has_probability(&back->heads[0]));
+	assert_true(tn_head_has_probability(&back->heads[1]));
+	assert_int_equal(svm_check_probability_model(back->heads[0].svm), 1);
+	m = read_manifest(dir);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "probability")));
+	json_decref(m);
+	tn_bundle_free(back);
+	tn_bundle_free(b);
+	tn_corpus_release(&c);
+	free(dir);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_save_load_round_trip),
+		T(test_manifest_content),
+		T(test_identity),
+		T(test_save_replaces),
+		T(test_save_errors),
+		T(test_head_names),
+		T(test_load_missing),
+		T(test_load_bad_manifest),
+		T(test_load_missing_parts),
+		T(test_load_bad_idf),
+		T(test_load_bad_model),
+		T(test_loaded_predicts_the_same),
+		T(test_probability_bundle),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
