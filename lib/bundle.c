@@ -275,12 +275,30 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
+/* Creates the folders leading to path (not path itself), like mkdir -p. */
+static void make_parents(const char *path)
+{
+	char *p = strdup(path), *s;
+
+	if (!p)
+		return;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, 0777);
+		*s = '/';
+	}
+	free(p);
+}
+
 int tn_bundle_save(const struct tn_bundle *b, const char *dir, struct tn_err *err)
 {
 	struct tn_buf tmp = TN_BUF_INIT, old = TN_BUF_INIT;
 	struct stat st;
 	int rc, had_old = 0;
 
+	make_parents(dir);
 	if (tn_buf_addf(&tmp, "%s.tmp-%ld", dir, (long)getpid()) ||
 	    tn_buf_addf(&old, "%s.old-%ld", dir, (long)getpid())) {
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");

@@ -335,8 +335,10 @@ static int evaluate_test(const struct train_options *o, const struct tn_corpus *
 	co.labels = NULL;
 	tn_corpus_init(&test);
 	rc = tn_corpus_load(&test, paths, 1, &co, err);
-	if (rc)
+	if (rc) {
+		tn_corpus_release(&test);   /* a failed load keeps what it read so far */
 		return rc;
+	}
 	if (test.nskipped)
 		fprintf(stderr, "train: skipped %zu malformed record%s of '%s'\n", test.nskipped,
 			test.nskipped == 1 ? "" : "s", o->test);

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Build the news corpus split from the hand-written passages.
 
+With --check, writes nothing and fails unless train.jsonl and test.jsonl are
+exactly what it would write.
+
 Reads data/news/raw/writer-*.jsonl ({"text", "topic", "tone"}, written passage
 by passage by six writers with different regional and register focus), checks
 every passage (labels, 15-90 words, no duplicate or near-duplicate), gives each
@@ -78,6 +81,7 @@ def near_duplicates(docs, threshold=0.6):
 
 
 def main():
+    check = "--check" in sys.argv[1:]
     paths = sorted(glob.glob(os.path.join(HERE, "raw", "writer-*.jsonl")))
     docs, errors = load(paths)
     seen = {}
@@ -105,9 +109,15 @@ def main():
             (test if k < n_test else train).append(rec)
     for name, recs in (("train", train), ("test", test)):
         recs.sort(key=lambda r: r["id"])
-        with open(os.path.join(HERE, name + ".jsonl"), "w", encoding="utf-8") as out:
-            for r in recs:
-                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+        path = os.path.join(HERE, name + ".jsonl")
+        if check:
+            with open(path, encoding="utf-8") as f:
+                if f.read() != text:
+                    sys.exit("build.py: %s is not what build.py makes from raw/: run it" % path)
+            continue
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
     print("build.py: %d passages: %d train, %d test" % (len(docs), len(train), len(test)), file=sys.stderr)
 
 

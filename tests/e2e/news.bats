@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# The embedded default: the news corpus meets its counts and has no duplicates,
+# its split is what data/news/build.py makes, and models/news beats the
+# majority class by a wide margin on the held-out split.
+
+setup() {
+	ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+	BIN="${TENOR_BIN:-$ROOT/bin}"
+	cd "$BATS_TEST_TMPDIR"
+}
+
+@test "the news corpus has the counts the product promises" {
+	run python3 - "$ROOT/data/news" <<'PY'
+import collections, json, sys
+d = sys.argv[1]
+docs = [json.loads(l) for f in ("train", "test") for l in open("%s/%s.jsonl" % (d, f))]
+topics = collections.Counter(x["topic"] for x in docs)
+tones = collections.Counter(x["tone"] for x in docs)
+cells = collections.Counter((x["topic"], x["tone"]) for x in docs)
+assert len(docs) >= 1600, len(docs)
+assert set(topics) == {"diplomacy", "security", "economy", "domestic"}, topics
+assert set(tones) == {"conciliatory", "neutral", "adversarial"}, tones
+assert min(topics.values()) >= 350, topics
+assert min(tones.values()) >= 450, tones
+assert len(cells) == 12 and min(cells.values()) >= 20, cells
+for x in docs:
+    assert 15 <= len(x["text"].split()) <= 90, x
+    assert set(x) == {"id", "text", "topic", "tone"}, x
+assert len({x["id"] for x in docs}) == len(docs)
+print(len(docs), dict(topics), dict(tones))
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "the split is stratified 80/20 and exactly what build.py makes (no duplicate or near-duplicate)" {
+	run python3 "$ROOT/data/news/build.py" --check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run python3 - "$ROOT/data/news" <<'PY'
+import collections, json, sys
+d = sys.argv[1]
+tr = collections.Counter((x["topic"], x["tone"]) for x in map(json.loads, open(d + "/train.jsonl")))
+te = collections.Counter((x["topic"], x["tone"]) for x in map(json.loads, open(d + "/test.jsonl")))
+for cell in tr:
+    n = tr[cell] + te[cell]
+    assert abs(te[cell] - round(n * 0.2)) <= 1, (cell, tr[cell], te[cell])
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "build.py rejects a duplicate and a near-duplicate passage" {
+	mkdir -p news/raw
+	cp "$ROOT/data/news/build.py" news/
+	head -30 "$ROOT/data/news/raw/writer-1.jsonl" >news/raw/writer-1.jsonl
+	sed -n 5p news/raw/writer-1.jsonl | sed 's/\([a-z]\)\./\1!/' >news/raw/writer-2.jsonl
+	run python3 news/build.py
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"duplicate of"* ]]
+	# near-duplicate: the same passage with one word changed
+	python3 -c '
+import json, sys
+d = json.loads(open("news/raw/writer-1.jsonl").readlines()[7])
+w = d["text"].split(); w[len(w)//2] = "zanzibar"; d["text"] = " ".join(w)
+open("news/raw/writer-2.jsonl", "w").write(json.dumps(d) + "\n")'
+	run python3 news/build.py
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"near-duplicate of"* ]]
+}
+
+@test "models/news beats the majority class by a wide margin on the held-out split" {
+	[ -f "$ROOT/models/news/manifest.json" ]
+	run "$BIN/classify" -q -m "$ROOT/models/news" -o out "$ROOT/data/news/test.jsonl"
+	[ "$status" -eq 0 ]
+	run python3 - "$ROOT/data/news/test.jsonl" out/manifest.json <<'PY'
+import collections, json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+ev = json.load(open(sys.argv[2]))["evaluation"]
+for head in ("topic", "tone"):
+    majority = max(collections.Counter(d[head] for d in docs).values()) / len(docs)
+    acc, f1 = ev[head]["accuracy"], ev[head]["macro_f1"]
+    print(head, "majority", round(majority, 3), "accuracy", acc, "macro-F1", f1)
+    assert acc >= majority + 0.35, (head, acc, majority)
+    assert f1 >= 0.75, (head, f1)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "models/news carries its held-out figures in the manifest" {
+	run python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["format"] == "tenor-model"
+for h in m["heads"]:
+    assert h["name"] in ("topic", "tone")
+    assert h["test"]["documents"] > 0 and 0 < h["test"]["macro_f1"] <= 1, h
+' "$ROOT/models/news/manifest.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
