@@ -85,8 +85,13 @@ def convert(arff_path, out_path, split, positive):
 
 
 def fetch_deb(workdir):
-    subprocess.run(["apt-get", "download", "weka"], cwd=workdir, check=True,
-                   stdout=subprocess.DEVNULL)
+    r = subprocess.run(["apt-get", "download", "weka"], cwd=workdir, stdout=subprocess.DEVNULL)
+    if r.returncode != 0:
+        # A machine whose package lists were never fetched: fetch them once.
+        print("reuters.py: apt-get download failed; running apt-get update", file=sys.stderr)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "download", "weka"], cwd=workdir, check=True,
+                       stdout=subprocess.DEVNULL)
     debs = glob.glob(os.path.join(workdir, "weka_*.deb"))
     if not debs:
         sys.exit("reuters.py: apt-get download weka produced no .deb")
