@@ -95,8 +95,8 @@ asan: deps
 
 # The default model: the hand-written news passages plus real labeled passages
 # (Reuters-21578 train split, State of the Union even years), fetched by script.
-# Character n-grams 3-5: chosen by 5-fold cross-validation on this training set.
-NEWS_TRAIN_OPTS := --labels topic,tone --char-ngrams 3-5
+# Default features and weights (train --help).
+NEWS_TRAIN_OPTS := --labels topic,tone
 REALNEWS := data/external/realnews
 
 $(REALNEWS)/train.jsonl $(REALNEWS)/test.jsonl: data/realnews/train-labels.jsonl data/realnews/test-labels.jsonl

@@ -26,7 +26,7 @@ setup_file() {
 	NEWS_TEST="$BATS_FILE_TMPDIR/news-test.jsonl"
 	head -n 348 "$ROOT/data/news/test.jsonl" >"$NEWS_TEST"
 	export TENOR_BIN ROOT MODEL NEWS_TEST
-	"$TENOR_BIN/train" -q -o "$MODEL" --labels topic,tone "$ROOT/data/news/train.jsonl"
+	"$TENOR_BIN/train" -q -o "$MODEL" --labels topic,tone --char-ngrams off "$ROOT/data/news/train.jsonl"
 
 	# 50k real passages with unique ids (for threads); many short labeled
 	# documents (a run long enough to interrupt; fewer under sanitizers).
