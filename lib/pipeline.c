@@ -87,7 +87,8 @@ struct run {
 	char inputs_digest[17];
 	struct worker *w;
 	int nworkers;
-	struct tn_buf line;
+	struct tn_buf line;             /* standard output of one batch */
+	struct tn_buf pending;          /* error records to report: id, NUL, why, NUL */
 };
 
 static double now(void)
@@ -578,18 +579,35 @@ static int finish_shard(struct run *r, struct tn_err *err)
 	return write_manifest(r, 0, err);
 }
 
+/* Writes all of buf to fd 1. */
+static int write_stdout(const char *p, size_t n, struct tn_err *err)
+{
+	while (n) {
+		ssize_t w = write(1, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return tn_err_set(err, TN_EIO, "cannot write to standard output: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 static int write_batch(struct run *r, struct batch *bt, struct tn_err *err)
 {
 	const struct tn_run_opts *o = r->o;
 	size_t i, h;
 	int rc;
 
+	tn_buf_reset(&r->line);
 	for (i = 0; i < bt->n; i++) {
 		struct batch_doc *d = &bt->d[i];
 
 		if (r->to_stdout) {
-			if (fwrite(d->out.ptr, 1, d->out.len, stdout) != d->out.len)
-				return tn_err_set(err, TN_EIO, "cannot write to standard output: %s", strerror(errno));
+			if (tn_buf_add(&r->line, d->out.ptr, d->out.len))
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		} else {
 			if (!r->shard) {
 				rc = tn_shard_open(&r->shard, o->out_dir, r->next_shard, o->zstd_level, err);
@@ -604,8 +622,11 @@ static int write_batch(struct run *r, struct batch *bt, struct tn_err *err)
 		r->text_bytes += d->text_len;
 		if (d->error) {
 			r->errors++;
-			if (o->on_error)
-				o->on_error(o->ctx, bt->arena.ptr + d->id_off, d->why.ptr);
+			/* Reported by the calling thread after the parallel region. */
+			if (o->on_error && (tn_buf_addstr(&r->pending, bt->arena.ptr + d->id_off) ||
+					    tn_buf_addch(&r->pending, '\0') || tn_buf_addstr(&r->pending, d->why.ptr) ||
+					    tn_buf_addch(&r->pending, '\0')))
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		} else {
 			r->ok++;
 			for (h = 0; h < r->nheads; h++) {
@@ -624,6 +645,8 @@ static int write_batch(struct run *r, struct batch *bt, struct tn_err *err)
 				return rc;
 		}
 	}
+	if (r->to_stdout && r->line.len)
+		return write_stdout(r->line.ptr, r->line.len, err);
 	return 0;
 }
 
@@ -838,42 +861,96 @@ static int stopped(const struct run *r)
 	return r->o->stop && *r->o->stop;
 }
 
+static void report_errors(struct run *r)
+{
+	const char *p = r->pending.ptr, *end = p + r->pending.len;
+
+	while (p && p < end) {
+		const char *why = p + strlen(p) + 1;
+
+		r->o->on_error(r->o->ctx, p, why);
+		p = why + strlen(why) + 1;
+	}
+	tn_buf_reset(&r->pending);
+}
+
+/*
+ * Two batches in flight: while the threads process batch k, one task writes
+ * batch k-1 and then reads batch k+1 into the same buffer, so reading,
+ * decompressing and writing overlap with the parallel work.
+ */
 static int loop(struct run *r, struct tn_err *err)
 {
-	struct batch bt;
-	int eof = 0, rc = 0;
+	struct batch bt[2];
+	int eof = 0, rc = 0, cur = 0, have_prev = 0;
+	double t;
 
-	if (batch_init(&bt, r->o->batch_docs, r->nheads))
+	if (batch_init(&bt[0], r->o->batch_docs, r->nheads) || batch_init(&bt[1], r->o->batch_docs, r->nheads)) {
+		batch_release(&bt[0]);
+		batch_release(&bt[1]);
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	while (!eof) {
-		double t;
+	}
+	t = now();
+	rc = fill_batch(r, &bt[0], &eof);
+	r->t_read += now() - t;
+	if (rc)
+		rc = tn_err_set(err, rc, "out of memory reading input");
+	while (!rc && bt[cur].n > 0) {
+		struct batch *c = &bt[cur], *o = &bt[1 - cur];
+		int io_rc = 0, next_eof = eof, wrote = have_prev;
 
 		if (stopped(r)) {
 			rc = TN_EINTR;
 			break;
 		}
-		t = now();
-		rc = fill_batch(r, &bt, &eof);
-		r->t_read += now() - t;
-		if (rc) {
-			rc = tn_err_set(err, rc, "out of memory reading input");
+#pragma omp parallel default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err)
+#pragma omp single
+		{
+#pragma omp task default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err)
+			{
+				double t0 = now(), t1;
+
+				if (have_prev)
+					io_rc = write_batch(r, o, err);
+				t1 = now();
+				r->t_write += t1 - t0;
+				o->n = 0;
+				if (!io_rc && !eof && !stopped(r)) {
+					io_rc = fill_batch(r, o, &next_eof);
+					if (io_rc)
+						io_rc = tn_err_set(err, io_rc, "out of memory reading input");
+				}
+				r->t_read += now() - t1;
+			}
+#pragma omp taskloop grainsize(16) default(none) shared(r, c)
+			for (size_t i = 0; i < c->n; i++)
+				process_doc(r, &r->w[omp_get_thread_num()], c, i);
+		}
+		if (r->pending.len)
+			report_errors(r);
+		if (io_rc) {
+			rc = io_rc;
 			break;
 		}
-#pragma omp parallel for schedule(dynamic, 16) default(none) shared(r, bt)
-		for (size_t i = 0; i < bt.n; i++)
-			process_doc(r, &r->w[omp_get_thread_num()], &bt, i);
-		if (stopped(r)) {
-			rc = TN_EINTR;
-			break;
-		}
+		if (wrote)
+			report(r, 0);
+		eof = next_eof;
+		have_prev = 1;
+		cur = 1 - cur;
+	}
+	/* The last processed batch is still to be written. */
+	if (!rc && have_prev && stopped(r))
+		rc = TN_EINTR;
+	if (!rc && have_prev) {
 		t = now();
-		rc = write_batch(r, &bt, err);
+		rc = write_batch(r, &bt[1 - cur], err);
 		r->t_write += now() - t;
-		if (rc)
-			break;
+		if (r->pending.len)
+			report_errors(r);
 		report(r, 0);
 	}
-	batch_release(&bt);
+	batch_release(&bt[0]);
+	batch_release(&bt[1]);
 	return rc;
 }
 
@@ -883,7 +960,7 @@ static int finish(struct run *r, struct tn_err *err)
 	int rc = 0;
 
 	if (r->to_stdout)
-		return fflush(stdout) ? tn_err_set(err, TN_EIO, "cannot write to standard output: %s", strerror(errno)) : 0;
+		return 0;
 	if (r->shard)
 		rc = finish_shard(r, err);
 	if (!rc)
@@ -932,6 +1009,7 @@ static void run_release(struct run *r)
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	tn_buf_release(&r->line);
+	tn_buf_release(&r->pending);
 }
 
 static void fill_stats(const struct run *r, struct tn_run_stats *s)
