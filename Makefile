@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wwrite-strings -Wundef -fno-common
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fopenmp -MMD -MP
-LDLIBS  := -lsvm -llinear -lzstd -larchive -ljansson -lxxhash -lutf8proc -lm
+LDLIBS  := -lsvm -llinear -lzstd -larchive -ljansson -lcjson -lxxhash -lutf8proc -lm
 LDFLAGS += -fopenmp
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
@@ -24,7 +24,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-DEB_PKGS := gcc make libsvm-dev liblinear-dev libzstd-dev libarchive-dev libjansson-dev \
+DEB_PKGS := gcc make libsvm-dev liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox hyperfine
 

@@ -19,6 +19,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
 #include <jansson.h>
 #include <omp.h>
 #include <stdio.h>
@@ -244,6 +247,29 @@ static void fail_doc(struct batch_doc *d, const char *id, size_t idlen, const ch
 	tn_buf_addstr(&d->out, "}\n");
 }
 
+/*
+ * 1 if the JSON text holds a \u0000 escape (a backslash that is not itself
+ * escaped, then u0000), with its byte offset: cJSON's strings are C strings,
+ * which would silently end there.
+ */
+static int escaped_nul(const char *s, size_t n, size_t *at)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6))) {
+		size_t k = 0;
+
+		while (p - k > s && p[-(ptrdiff_t)k - 1] == '\\')
+			k++;
+		if (k % 2 == 0) {
+			*at = (size_t)(p - s);
+			return 1;
+		}
+		p += 6;
+	}
+	return 0;
+}
+
 /* Class id of a label value in head h, or -1. */
 static int32_t lookup_class(const struct tn_head *hd, const char *v, size_t n)
 {
@@ -261,8 +287,8 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 	const char *data = bt->arena.ptr + d->data_off, *id = bt->arena.ptr + d->id_off, *text = NULL;
 	size_t idlen = strlen(id), tlen = 0, bad = 0, h;
 	int32_t *truth = bt->truth + i * r->nheads, *pred = bt->pred + i * r->nheads;
-	json_t *root = NULL;
-	char idbuf[32];
+	cJSON *root = NULL;
+	char idbuf[40];
 	double t1, t2, t3;
 	int rc;
 
@@ -277,47 +303,60 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		goto out;
 	}
 	if (d->kind == TN_DOC_JSONL) {
-		json_error_t je;
-		json_t *v;
+		const char *stop = NULL, *nul;
+		cJSON *v;
+		size_t at;
 
-		root = json_loadb(data, d->data_len, 0, &je);
-		if (!root && strstr(je.text, "\\u0000")) {
-			fail_doc(d, id, idlen, "NUL byte (\\u0000) in a string at column %d", je.column);
+		if ((nul = memchr(data, '\0', d->data_len))) {
+			fail_doc(d, id, idlen, "NUL byte at byte %zu", (size_t)(nul - data));
 			goto out;
 		}
+		if (escaped_nul(data, d->data_len, &at)) {
+			fail_doc(d, id, idlen, "NUL byte (\\u0000) in a string at byte %zu", at);
+			goto out;
+		}
+		root = cJSON_ParseWithLengthOpts(data, d->data_len, &stop, 0);
 		if (!root) {
-			fail_doc(d, id, idlen, "invalid JSON at column %d: %s", je.column, je.text);
+			at = stop && stop >= data && stop <= data + d->data_len ? (size_t)(stop - data) : 0;
+			fail_doc(d, id, idlen, "invalid JSON at byte %zu", at);
 			goto out;
 		}
-		if (!json_is_object(root)) {
+		if (stop && stop[strspn(stop, " \t\r")] != '\0' && stop < data + d->data_len) {
+			fail_doc(d, id, idlen, "invalid JSON: text after the object at byte %zu", (size_t)(stop - data));
+			goto out;
+		}
+		if (!cJSON_IsObject(root)) {
 			fail_doc(d, id, idlen, "not a JSON object");
 			goto out;
 		}
-		v = json_object_get(root, r->o->id_field);
-		if (json_is_string(v)) {
-			id = json_string_value(v);
-			idlen = json_string_length(v);
-		} else if (json_is_integer(v)) {
-			snprintf(idbuf, sizeof(idbuf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		v = cJSON_GetObjectItemCaseSensitive(root, r->o->id_field);
+		if (cJSON_IsString(v)) {
+			id = v->valuestring;
+			idlen = strlen(id);
+		} else if (cJSON_IsNumber(v)) {
+			if (v->valuedouble == (double)(long long)v->valuedouble && fabs(v->valuedouble) < 9007199254740992.0)
+				snprintf(idbuf, sizeof(idbuf), "%lld", (long long)v->valuedouble);
+			else
+				snprintf(idbuf, sizeof(idbuf), "%.17g", v->valuedouble);
 			id = idbuf;
 			idlen = strlen(idbuf);
 		}
-		v = json_object_get(root, r->o->text_field);
+		v = cJSON_GetObjectItemCaseSensitive(root, r->o->text_field);
 		if (!v) {
 			fail_doc(d, id, idlen, "no text field '%s'", r->o->text_field);
 			goto out;
 		}
-		if (!json_is_string(v)) {
+		if (!cJSON_IsString(v)) {
 			fail_doc(d, id, idlen, "field '%s' is not a string", r->o->text_field);
 			goto out;
 		}
-		text = json_string_value(v);
-		tlen = json_string_length(v);
+		text = v->valuestring;
+		tlen = strlen(text);
 		for (h = 0; h < r->nheads; h++) {
-			json_t *l = json_object_get(root, r->b->heads[h].name);
+			cJSON *l = cJSON_GetObjectItemCaseSensitive(root, r->b->heads[h].name);
 
-			if (json_is_string(l))
-				truth[h] = lookup_class(&r->b->heads[h], json_string_value(l), json_string_length(l));
+			if (cJSON_IsString(l))
+				truth[h] = lookup_class(&r->b->heads[h], l->valuestring, strlen(l->valuestring));
 		}
 	} else {
 		text = data;
@@ -345,11 +384,11 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		fail_doc(d, id, idlen, "out of memory");
 	t3 = now();
 	w->t_pred += t3 - t2;
-	json_decref(root);
+	cJSON_Delete(root);
 	return;
 out:
 	w->t_feat += now() - t1;
-	json_decref(root);
+	cJSON_Delete(root);
 }
 
 /* ---- workers and batches ---- */

@@ -549,7 +549,7 @@ open(p, "wb").write(b)'
 recs = [json.loads(l) for l in open("records.jsonl")]
 want = [
     ("good-1", None),
-    ("bad.jsonl:2", "invalid JSON"),          # jansson rejects invalid UTF-8
+    ("bad-utf8", "invalid UTF-8 at byte 3"),  # cJSON parses it; the tokenizer rejects it
     ("bad.jsonl:3", "invalid JSON"),
     ("no-text", "no text field \u0027text\u0027"),
     ("non-string", "field \u0027text\u0027 is not a string"),
@@ -571,7 +571,7 @@ m = manifest("out")
 check(m["counts"]["documents"] == 11 and m["counts"]["ok"] == 2 and m["counts"]["errors"] == 9, m["counts"])
 '
 	# stderr names each bad document by file:line (text files by path).
-	for w in 'bad.jsonl:2: invalid JSON' 'bad.jsonl:3: invalid JSON' "bad.jsonl:4: no text field 'text'" \
+	for w in 'bad.jsonl:2: invalid UTF-8 at byte 3' 'bad.jsonl:3: invalid JSON' "bad.jsonl:4: no text field 'text'" \
 		"bad.jsonl:5: field 'text' is not a string" 'bad.jsonl:6: NUL byte (\u0000) in a string' \
 		'bad.jsonl:7: line longer than --max-doc-bytes (300)' 'raw-utf8.txt: invalid UTF-8 at byte 3' \
 		'raw-nul.txt: NUL byte at byte 14' 'big.txt: document longer than --max-doc-bytes (300)'; do
