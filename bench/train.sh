@@ -6,15 +6,18 @@
 # SpamAssassin, 8,204 distinct texts, then perturbed copies: see
 # bench/build_archive.py --training-sets), one head "label" (grain, other,
 # spam, ham), it times once each:
-#   Tenor      bin/train --labels label (libsvm, and --solver liblinear when
-#              bin/train has that option), all cores
+#   Tenor      bin/train --labels label, all cores: with its defaults, and
+#              with the vectors' settings (word 1-2 grams, no character
+#              n-grams, no class weights) with libsvm and, when bin/train has
+#              --solver, liblinear
 #   liblinear  liblinear-train (its defaults: -s 1, C = 1) on TF-IDF vectors
 #   libsvm     svm-train -t 0 -c 1 -e 0.001 -m 100 (Tenor's defaults) on the
 #              same vectors
 # The vectors come from bench/peers/bench_svmlight.py (scikit-learn, Tenor's
 # feature settings) because Tenor does not export its own; making them is
 # timed apart.  Tenor's feature extraction rate is the "features" stage of
-# bin/classify -j 1 on each corpus (OUT/manifest.json timings).  libsvm-based
+# bin/classify -j 1 on each corpus (OUT/manifest.json timings), with the
+# default and with the vectors' feature settings.  libsvm-based
 # runs (svm-train, Tenor's libsvm solver) grow about quadratically with the
 # corpus: they run only up to BENCH_TRAIN_LIBSVM_MAX documents, and every run
 # is stopped after BENCH_TRAIN_TIMEOUT seconds (reported as such).
@@ -113,8 +116,16 @@ timed() {
 	say "$tool, $n documents: $status, $e s"
 }
 
+# The vectors have word 1-2 grams only and the solvers weigh classes equally;
+# Tenor's "matched" runs are told the same, its "default" runs get what a
+# user gets.  Options that this bin/train lacks are already that way.
+HELP=$(bin/train --help 2>&1)
+MATCH=()
+if grep -q -- '--char-ngrams' <<<"$HELP" && grep -q 'or off' <<<"$HELP"; then MATCH+=(--char-ngrams off); fi
+if grep -q -- '--class-weight' <<<"$HELP"; then MATCH+=(--class-weight none); fi
+printf '%s\n' "${MATCH[*]:-}" >"$R/match.txt"
 HAVE_SOLVER=0
-if bin/train --help 2>&1 | grep -q -- --solver; then
+if grep -q -- '--solver' <<<"$HELP"; then
 	HAVE_SOLVER=1
 else
 	note "bin/train has no --solver option: no Tenor liblinear row"
@@ -124,50 +135,64 @@ HAVE_SVM=0; command -v svm-train >/dev/null && HAVE_SVM=1
 [ "$HAVE_LL" = 1 ] || note "liblinear-train is not installed (liblinear-tools, make bench-deps): row skipped"
 [ "$HAVE_SVM" = 1 ] || note "svm-train is not installed (libsvm-tools, make bench-deps): row skipped"
 
-for n in $SIZES; do
-	if [ "$n" -le "$LIBSVM_MAX" ]; then
-		timed tenor-libsvm "$n" bin/train -q -o "$R/tenor-$n" --labels label "$W/train-$n.jsonl"
+# libsvm_sized TOOL N CMD...: timed when N is within BENCH_TRAIN_LIBSVM_MAX.
+libsvm_sized() {
+	if [ "$2" -le "$LIBSVM_MAX" ]; then
+		timed "$@"
 	else
-		printf 'tenor-libsvm\t%s\t\t\t\tskipped\n' "$n" >>"$R/runs.tsv"
+		printf '%s\t%s\t\t\t\tskipped\n' "$1" "$2" >>"$R/runs.tsv"
 	fi
+}
+
+for n in $SIZES; do
+	libsvm_sized tenor-default "$n" bin/train -q -o "$R/tenor-default-$n" --labels label "$W/train-$n.jsonl"
+	libsvm_sized tenor-libsvm "$n" bin/train -q -o "$R/tenor-$n" --labels label "${MATCH[@]}" "$W/train-$n.jsonl"
 	if [ "$HAVE_SOLVER" = 1 ]; then
-		timed tenor-liblinear "$n" bin/train -q -o "$R/tenor-ll-$n" --solver liblinear --labels label "$W/train-$n.jsonl"
+		timed tenor-liblinear "$n" bin/train -q -o "$R/tenor-ll-$n" --solver liblinear --labels label \
+			"${MATCH[@]}" "$W/train-$n.jsonl"
 	fi
 	if [ "$HAVE_VEC" = 1 ] && [ "$HAVE_LL" = 1 ]; then
 		timed liblinear "$n" liblinear-train -q "$W/vec-$n.svm" "$R/liblinear-$n.model"
 	fi
 	if [ "$HAVE_VEC" = 1 ] && [ "$HAVE_SVM" = 1 ]; then
-		if [ "$n" -le "$LIBSVM_MAX" ]; then
-			timed libsvm "$n" svm-train -q -t 0 -c 1 -e 0.001 -m 100 "$W/vec-$n.svm" "$R/libsvm-$n.model"
-		else
-			printf 'libsvm\t%s\t\t\t\tskipped\n' "$n" >>"$R/runs.tsv"
-		fi
+		libsvm_sized libsvm "$n" svm-train -q -t 0 -c 1 -e 0.001 -m 100 "$W/vec-$n.svm" "$R/libsvm-$n.model"
 	fi
 done
 
-# Feature extraction: any model with the default feature settings will do.
-FMODEL=""
-for n in $SIZES; do
-	for d in "$R/tenor-$n" "$R/tenor-ll-$n"; do
-		if [ -z "$FMODEL" ] && [ -f "$d/manifest.json" ]; then FMODEL=$d; fi
+# Feature extraction, with the default settings and with the matched ones:
+# the features stage of bin/classify -j 1 with a model of each kind (the
+# solver does not matter; a small model is trained if no run left one).
+smallest=$(tr ' ' '\n' <<<"$SIZES" | grep . | sort -n | head -n 1)
+for kind in default matched; do
+	model=""
+	if [ "$kind" = default ]; then prefixes=(tenor-default-); else prefixes=(tenor- tenor-ll-); fi
+	for n in $SIZES; do
+		for p in "${prefixes[@]}"; do
+			if [ -z "$model" ] && [ -f "$R/$p$n/manifest.json" ]; then model=$R/$p$n; fi
+		done
 	done
-done
-if [ -z "$FMODEL" ]; then
-	smallest=$(tr ' ' '\n' <<<"$SIZES" | grep . | sort -n | head -n 1)
-	say "training a small model for the feature-rate runs"
-	head -n 2000 "$W/train-$smallest.jsonl" >"$R/small.jsonl"
-	bin/train -q -o "$R/small-model" --labels label "$R/small.jsonl" 2>"$R/logs/small-model.log" \
-		|| die "bin/train failed: see $R/logs/small-model.log"
-	FMODEL=$R/small-model
-fi
-printf 'features-model\t0\t# MODEL = %s (any model with the default feature settings)\n' "$FMODEL" >>"$R/commands.tsv"
-for n in $SIZES; do
-	printf 'features\t%s\t%s\n' "$n" "bin/classify -q -m MODEL -o $R/feat-$n --force -j 1 $W/train-$n.jsonl" >>"$R/commands.tsv"
-	bin/classify -q -m "$FMODEL" -o "$R/feat-$n" --force -j 1 "$W/train-$n.jsonl" 2>"$R/logs/features-$n.log" \
-		|| die "bin/classify failed: see $R/logs/features-$n.log"
-	cp "$R/feat-$n/manifest.json" "$R/features-$n.manifest.json"
-	rm -rf "$R/feat-$n"
-	say "feature rate, $n documents: done"
+	if [ -z "$model" ]; then
+		say "training a small $kind model for the feature-rate runs"
+		head -n 2000 "$W/train-$smallest.jsonl" >"$R/small.jsonl"
+		opts=(); [ "$kind" = default ] || opts=("${MATCH[@]}")
+		bin/train -q -o "$R/small-$kind" --solver liblinear --labels label "${opts[@]}" "$R/small.jsonl" \
+			2>"$R/logs/small-$kind.log" \
+			|| bin/train -q -o "$R/small-$kind" --labels label "${opts[@]}" "$R/small.jsonl" \
+				2>"$R/logs/small-$kind.log" \
+			|| die "bin/train failed: see $R/logs/small-$kind.log"
+		model=$R/small-$kind
+	fi
+	printf 'features-model\t0\t# MODEL_%s = %s\n' "$kind" "$model" >>"$R/commands.tsv"
+	for n in $SIZES; do
+		printf 'features-%s\t%s\t%s\n' "$kind" "$n" \
+			"bin/classify -q -m MODEL_$kind -o $R/feat-$kind-$n --force -j 1 $W/train-$n.jsonl" >>"$R/commands.tsv"
+		bin/classify -q -m "$model" -o "$R/feat-$kind-$n" --force -j 1 "$W/train-$n.jsonl" \
+			2>"$R/logs/features-$kind-$n.log" || die "bin/classify failed: see $R/logs/features-$kind-$n.log"
+		cp "$R/feat-$kind-$n/manifest.json" "$R/features-$kind-$n.manifest.json"
+		cp "$model/manifest.json" "$R/features-$kind.model.json"
+		rm -rf "$R/feat-$kind-$n"
+		say "feature rate ($kind settings), $n documents: done"
+	done
 done
 
 say "writing the make bench-train section of $OUT/results.md"

@@ -25,6 +25,7 @@ and the slice's sizes.
 """
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -174,8 +175,10 @@ def targets(results):
         p = results.get(peer)
         if t2 and p:
             x = t2["mbps"] / p["mbps"]
-            rows.append((what, "%.2fx (%s vs %s MB/s)" % (x, fmt_rate(t2["mbps"]), fmt_rate(p["mbps"])),
-                         x >= need))
+            # The same ratio in CPU time (the same bytes): steadier on a busy machine.
+            c = p["cpu"] / t2["cpu"] if t2["cpu"] > 0 else float("nan")
+            rows.append((what, "%.2fx (%s vs %s MB/s); %.2fx by CPU time"
+                         % (x, fmt_rate(t2["mbps"]), fmt_rate(p["mbps"]), c), x >= need))
         else:
             rows.append((what, "not measured", None))
 
@@ -232,8 +235,13 @@ def dpkg_version(pkg):
     return sh("dpkg-query -W -f='${Version}' %s 2>/dev/null" % pkg) or "not installed"
 
 
-def versions(pysk):
-    v = [("Tenor", sh("bin/classify --version") or "?"),
+def versions(pysk, run_dir):
+    try:
+        with open(os.path.join(run_dir, "git.txt")) as f:
+            rev = f.read().strip()      # recorded by run.sh when the run began
+    except OSError:
+        rev = ""
+    v = [("Tenor", (sh("bin/classify --version") or "?") + (" (git %s)" % rev if rev else "")),
          ("compiler", (sh("${CC:-cc} --version").splitlines() or ["?"])[0] + ", -O2 (Makefile default)"),
          ("zstd", (sh("zstd --version").strip("* ") or "?") + "; libzstd " + dpkg_version("libzstd1")),
          ("fastText", dpkg_version("fasttext") + " (Debian package)")]
@@ -265,6 +273,9 @@ def plot(results, info, out_png, run_dir):
             label = tool + (" *" if any(x["tool"] == tool and x["extrapolated"]
                                         for x in results.values()) else "")
             f.write('"%s" %s %s\n' % (label, vals[0], vals[1]))
+    ymax = 10 ** math.ceil(math.log10(max(r["mbps"] for r in results.values()) * 2))
+    xlabel = ("* extrapolated to the whole archive from its first %.0f MB"
+              % (info["slice"]["bytes"] / MB) if any(r["extrapolated"] for r in results.values()) else "")
     title = "make bench: %.0f MB JSONL archive, %s" % (info["archive"]["bytes"] / MB,
                                                          "%d cores" % os.cpu_count())
     gp = """
@@ -277,17 +288,17 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 1
 set logscale y
-set yrange [1:*]
+set yrange [1:%g]
 set ylabel "MB/s of uncompressed JSONL (log scale)"
 set grid ytics
 set xtics noenhanced
 set key top left
-set label 1 "* extrapolated from a slice" at graph 0.99, graph 0.96 right
+set xlabel "%s" noenhanced
 plot '%s' using 2:xtic(1) title '1 thread' lc rgb '#4477aa', \\
      '' using 3 title '2 threads (fastText, scikit-learn: 2 processes)' lc rgb '#ee7733', \\
      '' using ($0-1.0/6):2:(sprintf('%%.1f',$2)) with labels offset 0,0.7 notitle, \\
      '' using ($0+1.0/6):3:(sprintf('%%.1f',$3)) with labels offset 0,0.7 notitle
-""" % (out_png, title, dat)
+""" % (out_png, title, ymax, xlabel, dat)
     r = subprocess.run(["gnuplot"], input=gp, text=True, stderr=subprocess.PIPE)
     if r.returncode != 0:
         return "gnuplot failed: " + r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "gnuplot failed"
@@ -334,9 +345,7 @@ def read_train_runs(path):
 
 def train_report(args):
     runs = read_train_runs(os.path.join(args.run, "runs.tsv"))
-    sizes = sorted({n for _, n in runs} | {
-        int(f[len("features-"):-len(".manifest.json")]) for f in os.listdir(args.run)
-        if f.startswith("features-") and f.endswith(".manifest.json")})
+    sizes = sorted({n for _, n in runs})
     with open(os.path.join(args.run, "notes.txt")) as f:
         notes = [n.strip() for n in f if n.strip()]
     commands = []
@@ -351,8 +360,15 @@ def train_report(args):
         except OSError:
             return 0.0
 
-    tools = [("tenor-libsvm", "Tenor bin/train (libsvm), all cores"),
-             ("tenor-liblinear", "Tenor bin/train --solver liblinear, all cores"),
+    try:
+        with open(os.path.join(args.run, "match.txt")) as f:
+            match = f.read().strip()
+    except OSError:
+        match = ""
+    same = " " + match if match else ""
+    tools = [("tenor-default", "Tenor bin/train, its defaults, all cores"),
+             ("tenor-libsvm", "Tenor bin/train%s (libsvm), all cores" % same),
+             ("tenor-liblinear", "Tenor bin/train --solver liblinear%s, all cores" % same),
              ("liblinear", "liblinear-train (-s 1, C = 1), 1 core"),
              ("libsvm", "svm-train -t 0 -c 1, 1 core")]
     head = "| trainer | " + " | ".join("{:,} docs ({:.0f} MB)".format(n, mb(n)) for n in sizes) + " |"
@@ -387,20 +403,29 @@ def train_report(args):
             n, v["nnz"], v["features"], v["vectorize_s"], v["write_s"]))
     vec_tbl = "\n".join(vec_lines) if len(vec_lines) > 2 else ""
 
-    feat_lines = ["| documents | MB of text | features thread-s | MB/s | docs/s |",
-                  "|--:|--:|--:|--:|--:|"]
-    for n in sizes:
+    feat_lines = ["| feature settings | documents | MB of text | features thread-s | MB/s | docs/s |",
+                  "|---|--:|--:|--:|--:|--:|"]
+    for kind in ("default", "matched"):
         try:
-            with open(os.path.join(args.run, "features-%d.manifest.json" % n)) as f:
-                m = json.load(f)
-        except (OSError, ValueError):
-            continue
-        t = m.get("timings", {}).get("features") or 0.0
-        tb = m.get("counts", {}).get("text_bytes", 0)
-        docs = m.get("counts", {}).get("documents", 0)
-        if t > 0:
-            feat_lines.append("| {:,} | {:.1f} | {:.2f} | {:.1f} | {:,.0f} |".format(
-                docs, tb / MB, t, tb / MB / t, docs / t))
+            with open(os.path.join(args.run, "features-%s.model.json" % kind)) as f:
+                fs = json.load(f).get("features", {})
+            wn, cn = fs.get("word_ngrams", [0, 0]), fs.get("char_ngrams", [0, 0])
+            desc = "%s: words %d-%d, chars %s, 2^%s" % (
+                kind, wn[0], wn[1], "%d-%d" % tuple(cn) if cn and cn[1] else "off", fs.get("bits", "?"))
+        except (OSError, ValueError, TypeError):
+            desc = kind
+        for n in sizes:
+            try:
+                with open(os.path.join(args.run, "features-%s-%d.manifest.json" % (kind, n))) as f:
+                    m = json.load(f)
+            except (OSError, ValueError):
+                continue
+            t = m.get("timings", {}).get("features") or 0.0
+            tb = m.get("counts", {}).get("text_bytes", 0)
+            docs = m.get("counts", {}).get("documents", 0)
+            if t > 0:
+                feat_lines.append("| {} | {:,} | {:.1f} | {:.2f} | {:.1f} | {:,.0f} |".format(
+                    desc, docs, tb / MB, t, tb / MB / t, docs / t))
     feat_tbl = "\n".join(feat_lines) if len(feat_lines) > 2 else ""
 
     md = ["## Training (make bench-train)\n"]
@@ -411,6 +436,9 @@ def train_report(args):
               "Wall time, user + system CPU time and peak RSS under `/usr/bin/time`; runs are "
               "stopped after %d s.\n" % args.timeout)
     md.append(train_tbl + "\n")
+    md.append("- The vectors have word 1-2 grams only and the solvers weigh every class the same, so "
+              "Tenor's comparable rows are told the same%s; the first row is Tenor as a user runs it "
+              "(its default features and class weights, libsvm)." % (" (`%s`)" % match if match else ""))
     md.append("- Tenor's times include reading the JSONL and computing its features; liblinear's and "
               "svm-train's include parsing the libsvm-format vectors but not making them.")
     md.append("- Tenor cannot export its vectors, so liblinear and svm-train get the closest "
@@ -426,7 +454,8 @@ def train_report(args):
     if feat_tbl:
         md.append("Tenor's feature extraction rate: the \"features\" stage of `bin/classify -j 1` on "
                   "each corpus (JSON parsing, tokenising, hashing, TF-IDF; thread-seconds from "
-                  "OUT/manifest.json):\n")
+                  "OUT/manifest.json), with a model of Tenor's default feature settings and one of the "
+                  "vectors' settings:\n")
         md.append(feat_tbl + "\n")
     if notes:
         md.append("Notes:\n")
@@ -497,6 +526,19 @@ def main():
 
     tbl = table(results, info)
     arch, slc = info["archive"], info["slice"]
+    model_desc = ""
+    try:
+        with open(os.path.join(args.archive, "tenor-model", "manifest.json")) as f:
+            mm = json.load(f)
+        fs = mm.get("features", {})
+        wn, cn = fs.get("word_ngrams", [0, 0]), fs.get("char_ngrams", [0, 0])
+        h0 = (mm.get("heads") or [{}])[0]
+        model_desc = ("; word %d-%d grams, character n-grams %s, 2^%s buckets, "
+                      "%s solver, class weights %s" % (
+                          wn[0], wn[1], "%d-%d" % tuple(cn) if cn and cn[1] else "off",
+                          fs.get("bits", "?"), h0.get("solver", "?"), h0.get("class_weight", "?")))
+    except (OSError, ValueError, TypeError, IndexError):
+        pass
     model_time = ""
     try:
         with open(os.path.join(args.archive, "tenor-model.time")) as f:
@@ -532,13 +574,13 @@ def main():
               "Each figure is the median of %d runs; MB/s is 10^6 bytes of the *uncompressed* JSONL "
               "archive per second of wall time, for every tool, and docs/s counts the archive's "
               "documents.\n" % min(r["n"] for r in results.values()))
-    md.append("Archive: %s documents, %.1f MB JSONL (`archive.jsonl.zst`: %.1f MB), the %d distinct "
+    md.append("Archive: %s documents, %.1f MB JSONL (`archive.jsonl.zst`: %.1f MB), the %s distinct "
               "Reuters-21578 (grain split) and SpamAssassin texts (%.1f MB) cycled %.1f times with unique "
               "ids. Model: two heads (`source`: reuters/spamassassin, `label`: grain/other/spam/ham), "
-              "trained on the labeled part (%d train-split documents)%s.\n" % (
+              "trained on the labeled part (%s train-split documents%s)%s.\n" % (
                   "{:,}".format(arch["documents"]), arch["bytes"] / MB, arch["zst_bytes"] / MB,
-                  info["distinct_documents"], info["distinct_text_bytes"] / MB, info["cycles"],
-                  info["labeled"]["documents"],
+                  "{:,}".format(info["distinct_documents"]), info["distinct_text_bytes"] / MB, info["cycles"],
+                  "{:,}".format(info["labeled"]["documents"]), model_desc,
                   " in " + model_time if model_time else ""))
     md.append("## Throughput\n")
     md.append(tbl + "\n")
@@ -549,6 +591,8 @@ def main():
               "and speedups are pessimistic and CPU seconds are the steadier figure.\n" % NCPU)
     md.append("![MB/s per tool and thread count](throughput.png)\n")
     md.append("## Targets\n")
+    md.append("Ratios of MB/s (wall time, the targets' measure), and the same ratio computed from "
+              "CPU seconds, which other load on the machine disturbs less.\n")
     md.append("| target | measured | met |\n|---|---|---|")
     for what, val, ok in checks:
         md.append("| %s | %s | %s |" % (what, val, mark[ok]))
@@ -586,7 +630,7 @@ def main():
         md.append("")
     md.append("## Machine and versions\n")
     md.append("- machine: %s" % machine())
-    for name, v in versions(args.sklearn_python):
+    for name, v in versions(args.sklearn_python, args.run):
         md.append("- %s: %s" % (name, v))
     md.append("- `make bench` took %d s in all (fetching, building and training included when they "
               "were not cached in bench/work/)\n" % args.elapsed)
@@ -595,7 +639,12 @@ def main():
     md.append("```")
     md.append("python3 bench/build_archive.py --out A --mb %d --slice-mb %d"
               % (info["stamp"]["mb"], info["stamp"]["slice_mb"]))
-    md.append("bin/train -q -o A/tenor-model --labels source,label A/labeled.jsonl")
+    try:
+        with open(os.path.join(args.archive, "tenor-model.key")) as f:
+            targs = f.read().split(" ", 1)[1].strip()
+    except (OSError, IndexError):
+        targs = "--labels source,label"
+    md.append("bin/train -q -o A/tenor-model %s A/labeled.jsonl" % targs)
     md.append("fasttext supervised -input A/ft-train.txt -output A/peers/ft-default")
     md.append("fasttext supervised -input A/ft-train.txt -output A/peers/ft-ng2 -wordNgrams 2")
     md.append("python3 bench/peers/bench_sklearn.py train A/ft-train.txt A/peers/sklearn.pkl")
@@ -610,7 +659,7 @@ def main():
     print(tbl)
     print()
     for what, val, ok in checks:
-        print("%-64s %-44s %s" % (what, val, mark[ok]))
+        print("%-64s %-60s %s" % (what, val, mark[ok]))
     if notes:
         print()
         for n in notes:

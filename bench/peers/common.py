@@ -4,9 +4,8 @@ TF-IDF configuration that scikit-learn, liblinear and libsvm are all given.
 The vectors: scikit-learn's TfidfVectorizer(ngram_range=(1, 2),
 sublinear_tf=True) with its other defaults (lower-cased, tokens of two or more
 word characters, min_df 1, smooth idf, rows L2-normalised), fitted on the
-train split only.  Tenor's defaults are close (word 1-2 grams, 1 + ln(tf),
-idf, unit length) but hash into 2^20 buckets and keep n-grams seen in at
-least 2 documents.
+train split only.  (Tenor computes its own features; bench/eval.md states
+its defaults as its bundle manifest records them.)
 """
 import json
 import os
