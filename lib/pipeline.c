@@ -943,9 +943,9 @@ static int loop(struct run *r, struct tn_err *err)
 			break;
 		}
 #pragma omp parallel default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err)
-#pragma omp single
 		{
-#pragma omp task default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err)
+			/* One thread writes and reads while the others start on the batch. */
+#pragma omp single nowait
 			{
 				double t0 = now(), t1;
 
@@ -961,7 +961,7 @@ static int loop(struct run *r, struct tn_err *err)
 				}
 				r->t_read += now() - t1;
 			}
-#pragma omp taskloop grainsize(16) default(none) shared(r, c)
+#pragma omp for schedule(dynamic, 16)
 			for (size_t i = 0; i < c->n; i++)
 				process_doc(r, &r->w[omp_get_thread_num()], c, i);
 		}
