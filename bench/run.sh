@@ -46,6 +46,7 @@ is_count "$MB" || { echo "bench: BENCH_MB must be a positive integer, not '$MB'"
 is_count "$RUNS" || { echo "bench: BENCH_RUNS must be a positive integer, not '$RUNS'" >&2; exit 2; }
 is_count "$SLICE_MB" || { echo "bench: BENCH_SLICE_MB must be a positive integer, not '$SLICE_MB'" >&2; exit 2; }
 check_tools
+lock_work
 
 rm -rf "$R"
 mkdir -p "$R/logs"

@@ -54,6 +54,7 @@ is_count "$LIBSVM_MAX" || { echo "bench-train: BENCH_TRAIN_LIBSVM_MAX must be a 
 is_count "$TIMEOUT" || { echo "bench-train: BENCH_TRAIN_TIMEOUT must be a positive integer" >&2; exit 2; }
 check_tools
 command -v timeout >/dev/null || die "timeout (coreutils) not found"
+lock_work
 
 rm -rf "$R"
 mkdir -p "$R/logs"

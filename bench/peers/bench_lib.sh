@@ -40,6 +40,16 @@ sklearn_python() {
 	done
 }
 
+# lock_work: one make bench or make bench-train at a time.  Two at once
+# would share bench/work/ and, worse, each other's cores: the lock is held
+# (flock on fd 9) until the script exits.
+lock_work() {
+	mkdir -p bench/work
+	exec 9>bench/work/.lock
+	command -v flock >/dev/null || return 0
+	flock -n 9 || die "another make bench or make bench-train is running (bench/work/.lock is held)"
+}
+
 # check_tools: what both scripts need.
 check_tools() {
 	local b
