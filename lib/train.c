@@ -335,6 +335,21 @@ static void set_param(struct svm_parameter *p, const struct tn_train_opts *o, co
 	}
 }
 
+/*
+ * The labeled documents a model trains on: those whose fold is not `fold`
+ * (all when fold < 0).  Writes their positions in hd (as doubles, exact below
+ * 2^53, so that the caller's label array can hold them first) and returns the count.
+ */
+static size_t training_docs(const struct head_data *hd, const int *folds, int fold, double *pos)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < hd->n; i++)
+		if (fold < 0 || folds[i] != fold)
+			pos[n++] = (double)i;
+	return n;
+}
+
 /* liblinear's copies of the vectors, each with the bias node before the end. */
 static int build_liblinear_vectors(struct dataset *ds, int bits)
 {
@@ -382,13 +397,11 @@ static struct model *train_subset_lin(const struct dataset *ds, const struct hea
 	prob.y = malloc(hd->n * sizeof(*prob.y));
 	if (!wl || !w || !prob.x || !prob.y)
 		goto out;
-	for (i = 0; i < hd->n; i++) {
-		if (fold >= 0 && folds[i] == fold)
-			continue;
-		prob.x[n] = ds->lx[hd->docs[i]];
-		prob.y[n] = hd->y[i];
-		n++;
-	}
+	n = training_docs(hd, folds, fold, prob.y);
+	for (i = 0; i < n; i++)
+		prob.x[i] = ds->lx[hd->docs[(size_t)prob.y[i]]];
+	for (i = 0; i < n; i++)
+		prob.y[i] = hd->y[(size_t)prob.y[i]];
 	prob.l = (int)n;
 	prob.n = ds->nbuckets + 1;
 	prob.bias = 1.0;
@@ -429,13 +442,11 @@ static struct svm_model *train_subset(const struct dataset *ds, const struct hea
 	prob.y = malloc(hd->n * sizeof(*prob.y));
 	if (!wl || !w || !prob.x || !prob.y)
 		goto out;
-	for (i = 0; i < hd->n; i++) {
-		if (fold >= 0 && folds[i] == fold)
-			continue;
-		prob.x[n] = ds->x[hd->docs[i]];
-		prob.y[n] = hd->y[i];
-		n++;
-	}
+	n = training_docs(hd, folds, fold, prob.y);
+	for (i = 0; i < n; i++)
+		prob.x[i] = ds->x[hd->docs[(size_t)prob.y[i]]];
+	for (i = 0; i < n; i++)
+		prob.y[i] = hd->y[(size_t)prob.y[i]];
 	prob.l = (int)n;
 	set_param(&param, o, hd, wl, w);
 	m = svm_train(&prob, &param);
