@@ -66,7 +66,7 @@ struct tn_run_opts {
 };
 
 struct tn_run_stats {
-	uint64_t docs, ok, errors, skipped_resume;
+	uint64_t docs, ok, errors;
 	uint64_t text_bytes, raw_bytes;
 	unsigned shards;
 	double seconds;

@@ -36,7 +36,7 @@ struct tn_predictor {
 	int any_rbf;
 	size_t nrows;
 	size_t nbuckets;
-	size_t max_pairs, max_class, max_nodes;
+	size_t max_pairs, max_class;
 };
 
 struct tn_predict_scratch {
