@@ -19,7 +19,10 @@ Sources:
                    in data/external/sotu/sotu.jsonl (written by data/fetch/sotu.py,
                    which this script runs first if data/external/sotu/ is missing)
     seed           the file SEEDS/<doc>, decoded as UTF-8 (no newline
-                   translation)
+                   translation).  SEEDS is --seeds, else $TENOR_SEEDS, else
+                   data/external/seeds; the seed article is not part of the
+                   repository, so when that folder does not exist the seed
+                   passages are left out with a one-line note on stderr
 
 start/end are Python str (code point) offsets into that text.  The passage
 is text[start:end] with every whitespace run collapsed to one space and
@@ -33,7 +36,7 @@ location does not resolve (unknown source or document, offset out of range,
 empty passage) or a label is not one of the allowed values; nothing is
 written in that case.
 
-Usage: data/fetch/realnews.py [--out data/external/realnews] [--seeds ../shared/seeds]
+Usage: data/fetch/realnews.py [--out data/external/realnews] [--seeds data/external/seeds]
 (default paths are relative to the repository root; given paths are taken as
 written, i.e. relative to the current directory).
 """
@@ -102,6 +105,10 @@ class Texts:
         self.seeds = seeds
         self.reuters = {}
         self.sotu = None
+        self.skipped_seed = 0
+
+    def have_seeds(self):
+        return os.path.isdir(self.seeds)
 
     def get(self, source, doc):
         if source in REUTERS_FILES:
@@ -160,6 +167,9 @@ def rebuild(label_path, texts):
                     raise LabelError("topic %r not one of %s" % (lab["topic"], sorted(TOPICS)))
                 if lab["tone"] not in TONES:
                     raise LabelError("tone %r not one of %s" % (lab["tone"], sorted(TONES)))
+                if lab["source"] == "seed" and not texts.have_seeds():
+                    texts.skipped_seed += 1
+                    continue
                 text = texts.get(lab["source"], lab["doc"])
                 if not 0 <= start <= end <= len(text):
                     raise LabelError("offsets %d-%d out of range for %s (%d characters)"
@@ -184,8 +194,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(REPO, "data", "external", "realnews"),
                     help="output directory (default data/external/realnews)")
-    ap.add_argument("--seeds", default=os.path.join(os.path.dirname(REPO), "shared", "seeds"),
-                    help="directory holding the seed articles (default ../shared/seeds)")
+    ap.add_argument("--seeds", default=os.environ.get("TENOR_SEEDS") or
+                    os.path.join(REPO, "data", "external", "seeds"),
+                    help="directory holding the seed articles (default $TENOR_SEEDS, else "
+                    "data/external/seeds); seed passages are skipped when it does not exist")
     args = ap.parse_args()
 
     texts = Texts(args.seeds)
@@ -198,6 +210,10 @@ def main():
             print("realnews.py: %s not present, no %s set" % (rel, split), file=sys.stderr)
             continue
         results.append((split, rebuild(path, texts)))
+    if texts.skipped_seed:
+        print("realnews.py: no seeds folder %s: left out %d seed passage%s"
+              % (args.seeds, texts.skipped_seed, "" if texts.skipped_seed == 1 else "s"),
+              file=sys.stderr)
 
     # Everything resolved: write the outputs (each via a temporary file).
     os.makedirs(args.out, exist_ok=True)
