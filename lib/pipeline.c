@@ -86,6 +86,7 @@ struct run {
 	size_t pos_input;
 	uint64_t pos_ordinal, pos_enumerated;
 	double t0, t_read, t_write;
+	double t_features, t_predict;   /* the workers' sums, as of the last parallel region's end */
 	json_t *inputs;
 	char inputs_digest[17];
 	struct worker *w;
@@ -568,18 +569,17 @@ static int write_manifest(struct run *r, int complete, struct tn_err *err)
 {
 	json_t *m = build_manifest(r, complete);
 	struct tn_buf path = TN_BUF_INIT;
-	double tf = 0, tp = 0;
 	char *s;
-	int rc, t;
+	int rc;
 
 	if (!m)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	for (t = 0; t < r->nworkers; t++) {
-		tf += r->w[t].t_feat;
-		tp += r->w[t].t_pred;
-	}
-	json_object_set_new(json_object_get(m, "timings"), "features", json_real(tf));
-	json_object_set_new(json_object_get(m, "timings"), "predict", json_real(tp));
+	/*
+	 * Not the workers' own timings: this runs on the writing thread while
+	 * the workers update theirs; sum_timings refreshes these between regions.
+	 */
+	json_object_set_new(json_object_get(m, "timings"), "features", json_real(r->t_features));
+	json_object_set_new(json_object_get(m, "timings"), "predict", json_real(r->t_predict));
 	s = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
 	json_decref(m);
 	if (!s || tn_buf_addf(&path, "%s/manifest.json", r->o->out_dir)) {
@@ -895,6 +895,18 @@ static void report(struct run *r, int final)
 	r->o->progress(r->o->ctx, &p);
 }
 
+/* Sums the workers' timings; only outside parallel regions (the workers write them). */
+static void sum_timings(struct run *r)
+{
+	int t;
+
+	r->t_features = r->t_predict = 0;
+	for (t = 0; r->w && t < r->nworkers; t++) {
+		r->t_features += r->w[t].t_feat;
+		r->t_predict += r->w[t].t_pred;
+	}
+}
+
 static int stopped(const struct run *r)
 {
 	return r->o->stop && *r->o->stop;
@@ -965,6 +977,7 @@ static int loop(struct run *r, struct tn_err *err)
 			for (size_t i = 0; i < c->n; i++)
 				process_doc(r, &r->w[omp_get_thread_num()], c, i);
 		}
+		sum_timings(r);
 		if (r->pending.len)
 			report_errors(r);
 		if (io_rc) {

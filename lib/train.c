@@ -746,11 +746,13 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 		/* Tasks are listed final model first, so the longest start first. */
 #pragma omp parallel for schedule(dynamic, 1) default(none) shared(ds, hds, o, tasks, nt, prog, done)
 		for (size_t i = 0; i < nt; i++) {
+			size_t seen;
+
 			run_task(&ds, hds, o, &tasks[i]);
-#pragma omp atomic
-			done++;
+#pragma omp atomic capture
+			seen = ++done;
 			if (omp_get_thread_num() == 0)
-				progress(prog, "training", done, nt);
+				progress(prog, "training", seen, nt);
 		}
 	}
 	progress(prog, "training", nt, nt);
