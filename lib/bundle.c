@@ -4,8 +4,13 @@
 #include "bundle.h"
 #include "buf.h"
 
+#include "shard.h"
+
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <libsvm/svm.h>
 #include <linear.h>
 #include <stdint.h>
@@ -73,6 +78,37 @@ int tn_bundle_valid_head_name(const char *name)
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
 			return 0;
 	return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+int tn_bundle_reserved_head_name(const char *name)
+{
+	return !strcmp(name, "id") || !strcmp(name, "error") || ends_with(name, "_score") ||
+	       ends_with(name, "_scores");
+}
+
+int tn_bundle_check_head_names(const char *const *names, size_t n, struct tn_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!tn_bundle_valid_head_name(names[i]))
+			return tn_err_set(err, TN_EINVAL, "label field '%s' cannot name a head: use letters, digits, '_', '-' and '.'",
+					  names[i]);
+		if (tn_bundle_reserved_head_name(names[i]))
+			return tn_err_set(err, TN_EINVAL, "label field '%s' cannot name a head: records use the keys "
+					  "'id', 'error', HEAD_score and HEAD_scores", names[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(names[i], names[j]))
+				return tn_err_set(err, TN_EINVAL, "label field '%s' is named twice", names[i]);
+	}
+	return 0;
 }
 
 enum tn_kernel tn_head_kernel(const struct tn_head *h)
@@ -236,6 +272,18 @@ static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *
 	return rc;
 }
 
+static int sync_file(const char *path, struct tn_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return tn_err_set(err, TN_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (fsync(fd))
+		rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct tn_err *err)
 {
 	struct tn_buf tmp = TN_BUF_INIT, dst = TN_BUF_INIT;
@@ -245,34 +293,129 @@ int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct 
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 	} else {
 		rc = dump_manifest(b, tmp.ptr, err);
+		if (!rc)
+			rc = sync_file(tmp.ptr, err);
 		if (!rc && rename(tmp.ptr, dst.ptr))
 			rc = tn_err_set(err, TN_EIO, "cannot rename '%s': %s", tmp.ptr, strerror(errno));
 		if (rc)
 			unlink(tmp.ptr);
+		else
+			tn_fsync_dir(dir);
 	}
 	tn_buf_release(&tmp);
 	tn_buf_release(&dst);
 	return rc;
 }
 
-static void remove_tree(const char *dir)
+/* Names of the files a bundle folder holds: what save writes, and its temporary manifest. */
+static int bundle_file_name(const char *n)
+{
+	return n[0] != '.' && (!strcmp(n, "manifest.json") || !strcmp(n, "manifest.json.tmp") ||
+			       !strcmp(n, "idf.bin") || ends_with(n, ".svm") || ends_with(n, ".liblinear"));
+}
+
+/*
+ * Removes the regular files with bundle names from dir, then dir itself;
+ * never recurses and never touches anything else.  Returns the number of
+ * other entries (dir is then left in place), 0 when dir is gone or was never
+ * there, or -1 when dir is not a real folder (a symbolic link, say).
+ */
+static int remove_bundle(const char *dir)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	int other = 0;
+
+	if (lstat(dir, &st))
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return -1;
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		struct tn_buf p = TN_BUF_INIT;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (tn_buf_addf(&p, "%s/%s", dir, e->d_name) || lstat(p.ptr, &st) || !S_ISREG(st.st_mode) ||
+		    !bundle_file_name(e->d_name) || unlink(p.ptr))
+			other++;
+		tn_buf_release(&p);
+	}
+	closedir(d);
+	if (!other && rmdir(dir))
+		other = 1;
+	return other;
+}
+
+/* Appends a note for the user to err's message ("; " between notes). */
+static void add_note(struct tn_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_note(struct tn_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (!err)
+		return;
+	n = strlen(err->msg);
+	if (n)
+		n += (size_t)snprintf(err->msg + n, sizeof(err->msg) - n, "; ");
+	if (n >= sizeof(err->msg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* 1 if dir/manifest.json is a bundle manifest ("format": "tenor-model"). */
+static int has_bundle_manifest(const char *dir)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	json_t *m = NULL;
+	const char *fmt;
+	int yes = 0;
+
+	if (!tn_buf_addf(&p, "%s/manifest.json", dir))
+		m = json_load_file(p.ptr, 0, NULL);
+	fmt = json_string_value(json_object_get(m, "format"));
+	yes = fmt && !strcmp(fmt, TN_BUNDLE_FORMAT);
+	json_decref(m);
+	tn_buf_release(&p);
+	return yes;
+}
+
+/* 1 if dir (a folder) has no entries. */
+static int empty_folder(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	int empty = 1;
 
-	if (d) {
-		while ((e = readdir(d))) {
-			struct tn_buf p = TN_BUF_INIT;
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
 
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
-				unlink(p.ptr);
-			tn_buf_release(&p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
+int tn_bundle_check_target(const char *dir, struct tn_err *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st))
+		return 0;  /* absent (or unreachable: saving says why) */
+	if (S_ISLNK(st.st_mode))
+		return tn_err_set(err, TN_ESTATE, "cannot write bundle '%s': it is a symbolic link; name the folder itself", dir);
+	if (!S_ISDIR(st.st_mode))
+		return tn_err_set(err, TN_EIO, "cannot write bundle '%s': it exists and is not a folder", dir);
+	if (empty_folder(dir) || has_bundle_manifest(dir))
+		return 0;
+	return tn_err_set(err, TN_ESTATE, "cannot write bundle '%s': it is a folder that holds no model bundle "
+			  "(no manifest.json of format \"%s\"); name a new or empty folder", dir, TN_BUNDLE_FORMAT);
 }
 
 /* Creates the folders leading to path (not path itself), like mkdir -p. */
@@ -292,51 +435,160 @@ static void make_parents(const char *path)
 	free(p);
 }
 
-int tn_bundle_save(const struct tn_bundle *b, const char *dir, struct tn_err *err)
+/*
+ * Removes what killed saves left beside dir: folders DIR.tmp-PID and
+ * DIR.old-PID whose process is gone.  Only bundle files are removed; a folder
+ * holding anything else is left, with a note in err.
+ */
+static void clean_stale(const char *parent, const char *base, struct tn_err *err)
 {
-	struct tn_buf tmp = TN_BUF_INIT, old = TN_BUF_INIT;
-	struct stat st;
-	int rc, had_old = 0;
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	size_t bl = strlen(base);
 
-	make_parents(dir);
-	if (tn_buf_addf(&tmp, "%s.tmp-%ld", dir, (long)getpid()) ||
-	    tn_buf_addf(&old, "%s.old-%ld", dir, (long)getpid())) {
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *rest = e->d_name + bl;
+		struct tn_buf p = TN_BUF_INIT;
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, base, bl) || (strncmp(rest, ".tmp-", 5) && strncmp(rest, ".old-", 5)) ||
+		    rest[5] < '1' || rest[5] > '9')
+			continue;
+		errno = 0;
+		pid = strtol(rest + 5, &end, 10);
+		if (errno || *end || pid <= 0 || pid == (long)getpid() || (pid_t)pid != pid)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;  /* alive, or not ours to judge */
+		if (!tn_buf_addf(&p, "%s/%s", parent, e->d_name) && remove_bundle(p.ptr))
+			add_note(err, "left '%s' from an interrupted train: it holds files that are not a bundle's", p.ptr);
+		tn_buf_release(&p);
+	}
+	closedir(d);
+}
+
+/* fsync()s every regular file in dir, then dir. */
+static int sync_folder(const char *dir, struct tn_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return tn_err_set(err, TN_EIO, "cannot list '%s': %s", dir, strerror(errno));
+	while (!rc && (e = readdir(d))) {
+		struct tn_buf p = TN_BUF_INIT;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (tn_buf_addf(&p, "%s/%s", dir, e->d_name)) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		} else if ((fd = open(p.ptr, O_RDONLY | O_CLOEXEC)) < 0) {
+			rc = tn_err_set(err, TN_EIO, "cannot open '%s': %s", p.ptr, strerror(errno));
+		} else {
+			if (fsync(fd))
+				rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", p.ptr, strerror(errno));
+			close(fd);
+		}
+		tn_buf_release(&p);
+	}
+	closedir(d);
+	if (!rc && tn_fsync_dir(dir))
+		rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", dir, strerror(errno));
+	return rc;
+}
+
+/*
+ * Puts the finished folder tmp at dir, where a bundle or an empty folder may
+ * be: exchanged atomically, so that dir always names a whole bundle; the old
+ * one goes to old and is removed.  Without RENAME_EXCHANGE (some file systems)
+ * dir is renamed to old first, leaving it missing for a moment.
+ */
+static int swap_in(const char *tmp, const char *dir, const char *old, int exists, struct tn_err *err)
+{
+	if (!exists) {
+		if (rename(tmp, dir))
+			return tn_err_set(err, TN_EIO, "cannot rename '%s' to '%s': %s", tmp, dir, strerror(errno));
+		return 0;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+		if (rename(tmp, old))
+			return tn_err_set(err, TN_EIO, "cannot rename '%s' to '%s': %s", tmp, old, strerror(errno));
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return tn_err_set(err, TN_EIO, "cannot replace '%s': %s", dir, strerror(errno));
+	if (rename(dir, old))
+		return tn_err_set(err, TN_EIO, "cannot replace '%s': %s", dir, strerror(errno));
+	if (rename(tmp, dir)) {
+		int e = errno;
+
+		rename(old, dir);
+		return tn_err_set(err, TN_EIO, "cannot rename '%s' to '%s': %s", tmp, dir, strerror(e));
+	}
+	return 0;
+}
+
+int tn_bundle_save(const struct tn_bundle *b, const char *path, struct tn_err *err)
+{
+	struct tn_buf dir = TN_BUF_INIT, parent = TN_BUF_INIT, tmp = TN_BUF_INIT, old = TN_BUF_INIT;
+	const char *base;
+	struct stat st;
+	int rc, exists;
+
+	if (err)
+		err->msg[0] = '\0';
+	/* "models/x/" names models/x: the temporary folders go beside it, not in it. */
+	if (tn_buf_addstr(&dir, path)) {
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		goto out;
 	}
-	remove_tree(tmp.ptr);
+	while (dir.len > 1 && dir.ptr[dir.len - 1] == '/')
+		dir.ptr[--dir.len] = '\0';
+	base = strrchr(dir.ptr, '/');
+	if (tn_buf_add(&parent, dir.ptr, base ? (size_t)(base - dir.ptr) : 0) ||
+	    (!parent.len && tn_buf_addstr(&parent, base ? "/" : ".")) ||
+	    tn_buf_addf(&tmp, "%s.tmp-%ld", dir.ptr, (long)getpid()) ||
+	    tn_buf_addf(&old, "%s.old-%ld", dir.ptr, (long)getpid())) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	base = base ? base + 1 : dir.ptr;
+	rc = tn_bundle_check_target(dir.ptr, err);
+	if (rc)
+		goto out;
+	make_parents(dir.ptr);
+	clean_stale(parent.ptr, base, err);
+	if (remove_bundle(tmp.ptr) || remove_bundle(old.ptr)) {
+		rc = tn_err_set(err, TN_ESTATE, "cannot write bundle '%s': '%s' or '%s' is in the way", dir.ptr,
+				tmp.ptr, old.ptr);
+		goto out;
+	}
 	if (mkdir(tmp.ptr, 0777)) {
 		rc = tn_err_set(err, TN_EIO, "cannot create '%s': %s", tmp.ptr, strerror(errno));
 		goto out;
 	}
 	rc = save_into(b, tmp.ptr, err);
+	if (!rc)
+		rc = sync_folder(tmp.ptr, err);
+	if (!rc) {
+		exists = lstat(dir.ptr, &st) == 0;
+		rc = swap_in(tmp.ptr, dir.ptr, old.ptr, exists, err);
+	}
 	if (rc) {
-		remove_tree(tmp.ptr);
+		remove_bundle(tmp.ptr);
 		goto out;
 	}
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			remove_tree(tmp.ptr);
-			rc = tn_err_set(err, TN_EIO, "cannot write bundle '%s': it exists and is not a folder", dir);
-			goto out;
-		}
-		if (rename(dir, old.ptr)) {
-			rc = tn_err_set(err, TN_EIO, "cannot replace '%s': %s", dir, strerror(errno));
-			remove_tree(tmp.ptr);
-			goto out;
-		}
-		had_old = 1;
-	}
-	if (rename(tmp.ptr, dir)) {
-		rc = tn_err_set(err, TN_EIO, "cannot rename '%s' to '%s': %s", tmp.ptr, dir, strerror(errno));
-		remove_tree(tmp.ptr);
-		if (had_old)
-			rename(old.ptr, dir);
-		goto out;
-	}
-	if (had_old)
-		remove_tree(old.ptr);
+	tn_fsync_dir(parent.ptr);
+	if (remove_bundle(old.ptr))
+		add_note(err, "left '%s': the replaced bundle held files that are not a bundle's", old.ptr);
 out:
+	tn_buf_release(&dir);
+	tn_buf_release(&parent);
 	tn_buf_release(&tmp);
 	tn_buf_release(&old);
 	return rc;
@@ -502,6 +754,12 @@ static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const c
 	    json_array_size(cls) > TN_MAX_CLASSES_BUNDLE || !tn_bundle_valid_head_name(name) ||
 	    strchr(file, '/'))
 		return tn_err_set(err, TN_EMODEL, "bundle '%s': a head entry is missing its name, classes or model_file", dir);
+	if (tn_bundle_reserved_head_name(name))
+		return tn_err_set(err, TN_EMODEL, "bundle '%s': head name '%s' is reserved (records use the keys "
+				  "'id', 'error', HEAD_score and HEAD_scores)", dir, name);
+	for (k = 0; k < (size_t)(hd - b->heads); k++)
+		if (!strcmp(b->heads[k].name, name))
+			return tn_err_set(err, TN_EMODEL, "bundle '%s': head '%s' is listed twice", dir, name);
 	hd->name = strdup(name);
 	hd->nclass = json_array_size(cls);
 	hd->classes = calloc(hd->nclass, sizeof(char *));

@@ -14,8 +14,9 @@
  * idf.bin: "TNIDF\0\0\1", uint32 bits, uint32 count, then count pairs
  * (uint32 bucket, float32 idf), buckets ascending, all little-endian.
  *
- * A bundle is written to a temporary folder beside NAME and renamed into place,
- * so a failed run never leaves half a bundle.  Loading checks the format
+ * A bundle is written to a temporary folder beside NAME and exchanged with the
+ * old one (see tn_bundle_save), so a failed or killed run never leaves half a
+ * bundle, nor a moment without one.  Loading checks the format
  * version and that every part agrees with the manifest.  Load and save call
  * libsvm's loader/saver, which are not thread-safe: do both outside parallel
  * regions.  A loaded bundle is read-only and may be shared by threads.
@@ -65,7 +66,37 @@ void tn_bundle_free(struct tn_bundle *b);
 /* Head names become file names: letters, digits, '_', '-', '.'; not starting with '.'. */
 int tn_bundle_valid_head_name(const char *name);
 
-/* Writes b to dir (replacing an existing bundle there).  0, TN_EIO or TN_ENOMEM. */
+/*
+ * 1 if name would collide with a key of classify's records: "id", "error", or
+ * a name ending in "_score" or "_scores" (HEAD_score, HEAD_scores).
+ */
+int tn_bundle_reserved_head_name(const char *name);
+
+/*
+ * Checks that names[0..n) can name the heads of one bundle: each valid, none
+ * reserved, no two alike.  0, or TN_EINVAL with err naming the first bad one.
+ */
+int tn_bundle_check_head_names(const char *const *names, size_t n, struct tn_err *err);
+
+/*
+ * 0 if a bundle may be saved at dir: nothing is there, or an empty folder, or
+ * a bundle (a manifest.json of format "tenor-model").  Otherwise TN_ESTATE or
+ * TN_EIO with err saying why: a folder Tenor did not make is never replaced.
+ */
+int tn_bundle_check_target(const char *dir, struct tn_err *err);
+
+/*
+ * Writes b to dir, which tn_bundle_check_target must accept.  The bundle is
+ * built in DIR.tmp-PID beside it, every file and the folder fsync'ed, then
+ * exchanged with the old one (renameat2 RENAME_EXCHANGE: dir always names a
+ * whole bundle), the parent fsync'ed, and the old bundle (moved to
+ * DIR.old-PID) removed: only files with bundle names (manifest.json, idf.bin,
+ * *.svm, *.liblinear, manifest.json.tmp), never anything else.  Folders
+ * DIR.tmp-PID / DIR.old-PID left by a killed save whose PID is gone are
+ * removed the same way.  Returns 0, TN_ESTATE, TN_EIO or TN_ENOMEM.  On
+ * success err->msg is empty, or holds a note for the user naming a folder
+ * left in place because it held files that are not a bundle's.
+ */
 int tn_bundle_save(const struct tn_bundle *b, const char *dir, struct tn_err *err);
 
 /*

@@ -708,9 +708,10 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	for (h = 0; h < c->nheads; h++) {
 		int f;
 
-		if (!tn_bundle_valid_head_name(c->heads[h].name)) {
-			rc = tn_err_set(err, TN_EINVAL, "label field '%s' cannot name a head: use letters, digits, '_', '-' and '.'",
-					c->heads[h].name);
+		const char *name = c->heads[h].name;
+
+		if (tn_bundle_check_head_names(&name, 1, err)) {
+			rc = TN_EINVAL;
 			goto out;
 		}
 		rc = head_data_build(c, h, o, &hds[h], err);

@@ -51,7 +51,9 @@ static const char usage_text[] =
 "'-' reads standard input.  Several files form one corpus.\n"
 "\n"
 "Input:\n"
-"  -o, --output DIR       bundle folder to write (replaced atomically)  [required]\n"
+"  -o, --output DIR       bundle folder to write: new, empty, or a bundle to\n"
+"                         replace (atomically); any other folder is refused\n"
+"                         [required]\n"
 "  -f, --format FMT       auto, jsonl, tsv or fasttext  [auto: by file name, then\n"
 "                         by the first line]\n"
 "  -t, --text-field NAME  field or column holding the text  [text]\n"
@@ -311,6 +313,8 @@ static void check_options(struct train_options *o)
 		usage_error("%s", "no corpus given");
 	if (tn_feat_opts_check(&o->feat, &err) || tn_train_opts_check(&o->train, &err))
 		usage_error("%s", err.msg);
+	if (o->nlabels && tn_bundle_check_head_names((const char *const *)o->labels, o->nlabels, &err))
+		usage_error("%s", err.msg);
 	o->progress = !o->quiet && isatty(2);
 }
 
@@ -413,6 +417,10 @@ static int run(struct train_options *o)
 	if (o->threads)
 		omp_set_num_threads((int)o->threads);
 	tn_corpus_init(&c);
+	/* Before the work: a folder that is not a bundle is never replaced. */
+	rc = tn_bundle_check_target(o->output, &err);
+	if (rc)
+		goto fail;
 	rc = tn_corpus_load(&c, (const char *const *)o->inputs, o->ninputs, &o->corpus, &err);
 	if (rc)
 		goto fail;
@@ -457,6 +465,8 @@ static int run(struct train_options *o)
 	rc = tn_bundle_save(b, o->output, &err);
 	if (rc)
 		goto fail;
+	if (err.msg[0])
+		fprintf(stderr, "train: %s\n", err.msg);
 	if (o->test) {
 		rc = evaluate_test(o, &c, &err);
 		if (rc)

@@ -534,3 +534,69 @@ EOF
 	[ ! -e fresh ]
 	[ "$(ls | tr '\n' ' ')" = "before model " ]
 }
+
+# --- what -o may replace (issue #10) --------------------------------------
+
+@test "-o naming a folder that is not a bundle is refused before any work, and the folder kept" {
+	mkdir p
+	echo important > p/thesis.tex
+	train -o p "$DATA/mini.jsonl"
+	[ "$status" -eq 1 ]
+	has "$stderr" "train: cannot write bundle 'p': it is a folder that holds no model bundle"
+	[[ "$stderr" != *"read 60 documents"* ]]
+	[ "$(cat p/thesis.tex)" = "important" ]
+	[ "$(ls -A p)" = "thesis.tex" ]
+	[ "$(ls -A | tr '\n' ' ')" = "p " ]
+	# A manifest.json of another kind does not make it a bundle.
+	echo '{"format": "tenor-classify"}' > p/manifest.json
+	train -o p "$DATA/mini.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$(ls -A p | tr '\n' ' ')" = "manifest.json thesis.tex " ]
+}
+
+@test "-o an empty folder is used; a bundle is replaced, its foreign files left aside with a note" {
+	mkdir empty
+	train -o empty -q "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(ls empty | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+	echo mine > empty/notes.txt
+	train -o empty -q "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	has "$stderr" "train: left 'empty.old-"
+	has "$stderr" "held files that are not a bundle's"
+	[ "$(ls empty | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+	[ "$(cat empty.old-*/notes.txt)" = "mine" ]
+	[ "$(ls -A empty.old-*)" = "notes.txt" ]
+}
+
+@test "folders left by a killed train are removed on the next run when their process is gone" {
+	dead=$(sh -c 'echo $$')
+	mkdir "model.tmp-$dead" "model.old-$dead" "model.tmp-$$"
+	touch "model.tmp-$dead/manifest.json" "model.tmp-$dead/topic.svm" "model.old-$dead/idf.bin" \
+		"model.tmp-$$/manifest.json"
+	train -o model -q "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ ! -e "model.tmp-$dead" ]
+	[ ! -e "model.old-$dead" ]
+	# This shell is alive: its folder is not ours to remove.
+	[ -e "model.tmp-$$/manifest.json" ]
+	[ "$(ls model | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+}
+
+@test "a head name that collides with a record key, or is given twice, is refused" {
+	for name in error id topic_score tone_scores; do
+		train -o m "$DATA/mini.jsonl" --labels "$name"
+		[ "$status" -eq 2 ]
+		has "$stderr" "train: label field '$name' cannot name a head: records use the keys 'id', 'error', HEAD_score and HEAD_scores"
+	done
+	train -o m "$DATA/mini.jsonl" --labels topic,tone,topic
+	[ "$status" -eq 2 ]
+	has "$stderr" "label field 'topic' is named twice"
+	# Found in the corpus rather than named: refused as well.
+	printf '{"text": "a b c", "topic": "x", "error": "e"}\n{"text": "d e f", "topic": "y", "error": "f"}\n' > err.jsonl
+	train -o m err.jsonl
+	[ "$status" -eq 1 ]
+	has "$stderr" "label field 'error' cannot name a head"
+	[ ! -e m ]
+}

@@ -238,12 +238,13 @@ static void test_save_replaces(void **state)
 	char *dir = tu_path(f->tmp, "model"), *stale = tu_path(dir, "stale.svm");
 	struct tn_err err;
 
-	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
 	tu_write_str(stale, "left from before");
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
-	/* The old folder is replaced as a whole, and nothing is left beside it. */
+	/* The old bundle is replaced as a whole, and nothing is left beside it. */
 	assert_false(exists(dir, "stale.svm"));
 	assert_int_equal(entries(dir), 4);
+	assert_string_equal(err.msg, "");
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
 	assert_int_equal(entries(dir), 4);
 	assert_int_equal(entries(f->tmp), 1);
@@ -337,7 +338,7 @@ static void test_load_missing(void **state)
 static void test_load_bad_manifest(void **state)
 {
 	struct fx *f = *state;
-	char *dir = save(f, "m"), *p = tu_path(dir, "manifest.json");
+	char *dir = save(f, "m1"), *p = tu_path(dir, "manifest.json");
 	json_t *m;
 
 	tu_write_str(p, "{\"format\": \"tenor-model\",");
@@ -345,67 +346,67 @@ static void test_load_bad_manifest(void **state)
 	free(dir);
 	free(p);
 
-	dir = save(f, "m");
+	dir = save(f, "m2");
 	m = read_manifest(dir);
 	json_object_set_new(m, "format", json_string("other-model"));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "not a Tenor model manifest", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m3"));
 	m = read_manifest(dir);
 	json_object_set_new(m, "version", json_integer(2));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "format version 2", "reads version 1", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m4"));
 	m = read_manifest(dir);
 	json_object_del(m, "version");
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "format version", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m5"));
 	m = read_manifest(dir);
 	json_object_del(json_object_get(m, "features"), "bits");
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "\"features\" is missing or incomplete", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m6"));
 	m = read_manifest(dir);
 	json_object_set_new(json_object_get(m, "features"), "tokenizer", json_string("whitespace"));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "unknown tokenizer 'whitespace'", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m7"));
 	m = read_manifest(dir);
 	json_object_set_new(json_object_get(m, "features"), "bits", json_integer(30));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "hash bits", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m8"));
 	m = read_manifest(dir);
 	json_object_set_new(json_object_get(m, "features"), "seed", json_string("0xnothex"));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "bad hash seed", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m9"));
 	m = read_manifest(dir);
 	json_array_clear(json_object_get(m, "heads"));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "no heads", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m10"));
 	m = read_manifest(dir);
 	json_object_del(json_array_get(json_object_get(m, "heads"), 1), "model_file");
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "model_file", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m11"));
 	m = read_manifest(dir);
 	json_object_set_new(json_array_get(json_object_get(m, "heads"), 0), "model_file", json_string("../topic.svm"));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "model_file", NULL);
 
-	dir = (free(dir), save(f, "m"));
+	dir = (free(dir), save(f, "m12"));
 	m = read_manifest(dir);
 	json_array_append_new(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "classes"), json_integer(4));
 	write_manifest(dir, m);
