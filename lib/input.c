@@ -230,16 +230,18 @@ int tn_lines_next(struct tn_lines *l, const char **line, size_t *len, int *cut, 
 			l->lineno++;
 			*line = p;
 			*len = n;
-			if (n > l->max) {
+			/* The limit is on the line's content: a CRLF line's CR does not count. */
+			strip_cr(line, len);
+			if (*len > l->max) {
 				*len = l->max;
 				*cut = 1;
 			}
-			strip_cr(line, len);
 			return 1;
 		}
 		{
 			size_t n = nl ? (size_t)(nl - p) : avail;
-			size_t room = l->max + 1 > l->line.len ? l->max + 1 - l->line.len : 0;
+			/* Room for max bytes, a CR and one more to tell a longer line. */
+			size_t room = l->max + 2 > l->line.len ? l->max + 2 - l->line.len : 0;
 
 			if (n > room) {
 				over = 1;
@@ -259,10 +261,11 @@ have_line:
 	l->lineno++;
 	*line = l->line.ptr ? l->line.ptr : "";
 	*len = l->line.len;
+	if (!over)
+		strip_cr(line, len);
 	if (over || *len > l->max) {
 		*len = l->max < *len ? l->max : *len;
 		*cut = 1;
 	}
-	strip_cr(line, len);
 	return 1;
 }

@@ -346,6 +346,17 @@ static int start_lines(struct tn_source *s, const char *member)
 	return 0;
 }
 
+/* 1 if the n bytes at s (not NUL-terminated) are all spaces, tabs and CRs. */
+static int blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
 /* One step of the current file: 1 with a document, 0 to call again, <0 on error. */
 static int step(struct tn_source *s, struct tn_raw_doc *doc)
 {
@@ -470,7 +481,7 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			file_done(s);
 			return r;
 		}
-		if (len == strspn(line, " \t\r") && !cut)
+		if (!cut && blank(line, len))
 			return 0;  /* blank lines hold no document */
 		if (!emit(s, doc))
 			return 0;

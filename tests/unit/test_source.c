@@ -368,6 +368,47 @@ static void test_jsonl_file(void **state)
 	free(p);
 }
 
+/*
+ * CRLF lines: a blank one is skipped like a blank LF line, and the CR does not
+ * count against --max-doc-bytes, also when a line crosses a read block.
+ */
+static void test_crlf_lines(void **state)
+{
+	struct fx *f = *state;
+	size_t max = 21, fill = ((size_t)1 << 20) - 10, i, n = 0;
+	char *body = malloc(fill + 200), *p;
+	const char *paths[1];
+	struct docs ds;
+
+	assert_non_null(body);
+	/* Short lines in the first block, then filler up to just before 1 MiB. */
+	n += (size_t)sprintf(body + n, "\r\n \t\r\n%s\r\n%s\r\n", "{\"text\": \"exactly20\"}",
+			     "{\"text\": \"twenty-one\"}");
+	while (n < fill - 10)
+		n += (size_t)sprintf(body + n, "\r\n");
+	while (n < fill - 5)
+		body[n++] = ' ';
+	body[n++] = '\r';
+	body[n++] = '\n';
+	/* A 21-byte line with CRLF that straddles the 1 MiB read block. */
+	memcpy(body + n, "{\"text\": \"exactly20\"}\r\n", 23);
+	n += 23;
+	p = put(f, "crlf.jsonl", body, n);
+	paths[0] = p;
+	open_src(f, paths, 1, TN_INPUT_AUTO, max);
+	drain(f, &ds);
+	assert_int_equal(ds.n, 3);
+	check(f, &ds, 0, TN_DOC_JSONL, "crlf.jsonl:3", "{\"text\": \"exactly20\"}", 0, 0);
+	check(f, &ds, 1, TN_DOC_ERROR, "crlf.jsonl:4", NULL, 0, 1);
+	assert_true(contains(ds.d[1].data, "longer than --max-doc-bytes (21)"));
+	for (i = 2; i < ds.n; i++)
+		assert_int_equal(ds.d[i].kind, TN_DOC_JSONL);
+	assert_int_equal(ds.d[2].len, 21);
+	docs_free(&ds);
+	free(body);
+	free(p);
+}
+
 static void test_text_files(void **state)
 {
 	struct fx *f = *state;
@@ -793,6 +834,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jsonl_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crlf_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forced_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compressed_jsonl, setup, teardown),
