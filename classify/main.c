@@ -17,10 +17,12 @@
 
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
+#include "../lib/text.h"
 #include "../lib/version.h"
 
 #define EXIT_USAGE 2
 #define EXIT_DOC_ERRORS 3
+#define EXIT_OUTPUT_CLOSED 4
 #define SHOW_ERRORS 10
 
 struct classify_options {
@@ -81,9 +83,15 @@ static const char usage_text[] =
 "  If the inputs carry a head's labels (a JSONL field named like the head), the\n"
 "  summary and the manifest give accuracy, macro-F1 and the confusion matrix.\n"
 "\n"
+"Run folders: OUT must be new, empty, or hold a classify run (its manifest.json);\n"
+"nothing else in it is ever deleted or replaced, and --force removes only the\n"
+"shards its manifest lists and classify's temporary files.\n"
+"\n"
 "Exit codes: 0 every document classified; 3 done, but some documents are error\n"
-"records; 1 runtime error; 2 usage error; 130 or 143 stopped by SIGINT or\n"
-"SIGTERM (complete shards kept; continue with --resume).\n";
+"records (also for --resume of such a finished run); 1 runtime error;\n"
+"2 usage error; 4 stopped because standard output was closed by its reader\n"
+"(-o - piped into head, say); 130 or 143 stopped by SIGINT or SIGTERM (complete\n"
+"shards kept; continue with --resume).\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -187,6 +195,13 @@ static void parse_options(struct classify_options *o, int argc, char **argv)
 	r->ninputs = (size_t)(argc - optind);
 }
 
+static int utf8(const char *s)
+{
+	size_t bad;
+
+	return tn_text_valid_utf8(s, strlen(s), &bad);
+}
+
 static void check_options(struct classify_options *o)
 {
 	struct tn_run_opts *r = &o->run;
@@ -201,6 +216,13 @@ static void check_options(struct classify_options *o)
 		usage_error("--resume and --force contradict each other");
 	if (!strcmp(r->out_dir, "-") && (r->resume || r->force))
 		usage_error("--resume and --force need a run folder, not -o -");
+	/* The manifest is JSON: these must be UTF-8, checked before any work. */
+	if (!utf8(r->model_dir))
+		usage_error("the model path '%s' is not valid UTF-8", r->model_dir);
+	if (!utf8(r->text_field))
+		usage_error("--text-field '%s' is not valid UTF-8", r->text_field);
+	if (!utf8(r->id_field))
+		usage_error("--id-field '%s' is not valid UTF-8", r->id_field);
 	o->progress = !o->quiet && isatty(2);
 }
 
@@ -256,15 +278,25 @@ static int run(struct classify_options *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A reader that goes away (-o - | head) is an EPIPE the run stops on, not a kill. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 	o->run.stop = &stop_signal;
 	o->run.progress = show_progress;
 	o->run.on_error = show_error;
 	o->run.ctx = o;
 	rc = tn_run(&o->run, &st, &err);
 	if (st.already_complete) {
-		fprintf(stderr, "classify: '%s' is complete already; nothing to resume\n", o->run.out_dir);
+		fprintf(stderr, "classify: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
+			o->run.out_dir, (unsigned long long)st.docs, (unsigned long long)st.errors,
+			st.errors == 1 ? "" : "s");
 		tn_run_stats_release(&st);
-		return 0;
+		return st.errors ? EXIT_DOC_ERRORS : 0;
+	}
+	if (rc == TN_ECLOSED) {
+		fprintf(stderr, "classify: stopped: %s\n", err.msg);
+		tn_run_stats_release(&st);
+		return EXIT_OUTPUT_CLOSED;
 	}
 	if (rc && rc != TN_EINTR) {
 		fprintf(stderr, "classify: %s\n", err.msg);

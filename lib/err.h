@@ -20,6 +20,7 @@ enum {
 	TN_EMODEL = -5,   /* a model bundle is missing, inconsistent or of another version */
 	TN_ESTATE = -6,   /* a precondition on state failed (lock held, output exists) */
 	TN_EINTR = -7,    /* stopped by a signal; what was written is consistent */
+	TN_ECLOSED = -8,  /* the output's reader went away (EPIPE): a stop, not a failure */
 };
 
 #define TN_ERR_MSG_MAX 512

@@ -75,6 +75,7 @@ struct run {
 	size_t **class_off;
 	char **head_key, **score_key, **scores_key;
 	int lock_fd;
+	int lock_created;               /* this run made OUT/.lock */
 	int to_stdout;
 	struct tn_shard *shard;
 	unsigned next_shard;
@@ -183,17 +184,19 @@ static int prepare_keys(struct run *r)
 	return 0;
 }
 
-/* Appends a score with 4 decimals (scores are in [0, 1]). */
+/*
+ * Appends a score with 4 decimals, clamped to [0, 1]; a NaN (a model with
+ * broken weights) is written as null: no number to cast, and no false one.
+ */
 static int add_score(struct tn_buf *b, double v)
 {
 	char s[16];
-	long q = (long)(v * 10000.0 + 0.5);
+	unsigned q;
 
-	if (q < 0)
-		q = 0;
-	if (q > 10000)
-		q = 10000;
-	snprintf(s, sizeof(s), "%ld.%04ld", q / 10000, q % 10000);
+	if (isnan(v))
+		return tn_buf_addstr(b, "null");
+	q = v <= 0 ? 0 : v >= 1 ? 10000 : (unsigned)(v * 10000.0 + 0.5);
+	snprintf(s, sizeof(s), "%u.%04u", q / 10000 % 10, q % 10000);
 	return tn_buf_addstr(b, s);
 }
 
@@ -335,7 +338,8 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 			id = v->valuestring;
 			idlen = strlen(id);
 		} else if (cJSON_IsNumber(v)) {
-			if (v->valuedouble == (double)(long long)v->valuedouble && fabs(v->valuedouble) < 9007199254740992.0)
+			/* Range first: casting 1e19 or inf to an integer is undefined. */
+			if (fabs(v->valuedouble) < 9007199254740992.0 && v->valuedouble == trunc(v->valuedouble))
 				snprintf(idbuf, sizeof(idbuf), "%lld", (long long)v->valuedouble);
 			else
 				snprintf(idbuf, sizeof(idbuf), "%.17g", v->valuedouble);
@@ -626,6 +630,8 @@ static int write_stdout(const char *p, size_t n, struct tn_err *err)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EPIPE)
+			return tn_err_set(err, TN_ECLOSED, "standard output was closed by its reader");
 		if (w <= 0)
 			return tn_err_set(err, TN_EIO, "cannot write to standard output: %s", strerror(errno));
 		p += w;
@@ -697,7 +703,11 @@ static int take_lock(struct run *r, struct tn_err *err)
 
 	if (tn_buf_addf(&p, "%s/.lock", r->o->out_dir))
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	r->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	r->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (r->lock_fd >= 0)
+		r->lock_created = 1;
+	else if (errno == EEXIST)
+		r->lock_fd = open(p.ptr, O_RDWR | O_CLOEXEC);
 	tn_buf_release(&p);
 	if (r->lock_fd < 0)
 		return tn_err_set(err, TN_EIO, "cannot create a lock in '%s': %s", r->o->out_dir, strerror(errno));
@@ -706,8 +716,88 @@ static int take_lock(struct run *r, struct tn_err *err)
 	return 0;
 }
 
-/* Removes temporary files, and part files numbered from `from` on (all if 0). */
-static void clean_folder(const char *dir, unsigned from, int all_parts)
+/* Removes the lock file when this run made it for nothing (a refused folder). */
+static void drop_lock(struct run *r)
+{
+	struct tn_buf p = TN_BUF_INIT;
+
+	if (r->lock_created && !tn_buf_addf(&p, "%s/.lock", r->o->out_dir))
+		unlink(p.ptr);
+	tn_buf_release(&p);
+	r->lock_created = 0;
+}
+
+/*
+ * The names classify writes in a run folder, by kind.  Anything else there
+ * belongs to someone else and is never deleted or replaced.
+ */
+enum entry { E_OTHER, E_LOCK, E_MANIFEST, E_TEMP, E_SHARD };
+
+static enum entry classify_entry(const char *name, unsigned *idx)
+{
+	char want[64];
+
+	if (!strcmp(name, ".lock"))
+		return E_LOCK;
+	if (!strcmp(name, "manifest.json"))
+		return E_MANIFEST;
+	if (!strcmp(name, "manifest.json.tmp") || !strcmp(name, "_SUCCESS.tmp") || !strcmp(name, "_SUCCESS"))
+		return E_TEMP;
+	/* Exactly the names tn_shard_name and tn_shard_tmp_name make. */
+	if (sscanf(name, ".part-%5u", idx) == 1) {
+		tn_shard_tmp_name(*idx, want, sizeof(want));
+		if (!strcmp(name, want))
+			return E_TEMP;
+	}
+	if (sscanf(name, "part-%5u", idx) == 1) {
+		tn_shard_name(*idx, want, sizeof(want));
+		if (!strcmp(name, want))
+			return E_SHARD;
+	}
+	return E_OTHER;
+}
+
+/*
+ * Looks over the run folder before anything is removed.  With a manifest
+ * listing nlisted shards, shards from nlisted on are in the way except
+ * part-<nlisted>, which a crash between its rename and the manifest's
+ * rewrite leaves; without one (nlisted < 0), anything that is not the lock
+ * or a temporary name means the folder is not Tenor's.  0 or TN_ESTATE.
+ */
+static int survey_folder(const char *dir, long nlisted, struct tn_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return tn_err_set(err, TN_EIO, "cannot list '%s': %s", dir, strerror(errno));
+	while (!rc && (e = readdir(d))) {
+		unsigned idx = 0;
+		enum entry k;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		k = classify_entry(e->d_name, &idx);
+		if (nlisted < 0 && k != E_LOCK && k != E_TEMP)
+			rc = tn_err_set(err, TN_ESTATE, "'%s' is not empty and holds no classify run (no manifest.json): "
+					"not touching it; name a new or empty folder", dir);
+		else if (nlisted < 0 && !strcmp(e->d_name, "_SUCCESS"))
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a '_SUCCESS' but no manifest.json: not touching it; "
+					"name a new or empty folder", dir);
+		else if (nlisted >= 0 && k == E_SHARD && (long)idx > nlisted)
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s', which its manifest does not list: "
+					"not touching it; move it away first", dir, e->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * Removes temporary files and the shards numbered from `from` on: only
+ * names classify writes, after survey_folder accepted the folder.
+ */
+static void clean_folder(const char *dir, unsigned from)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -715,17 +805,10 @@ static void clean_folder(const char *dir, unsigned from, int all_parts)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		unsigned idx;
-		int n = 0, drop = 0;
+		unsigned idx = 0;
+		enum entry k = classify_entry(e->d_name, &idx);
 
-		if (strncmp(e->d_name, ".part-", 6) == 0 || !strcmp(e->d_name, "manifest.json.tmp"))
-			drop = 1;
-		else if (sscanf(e->d_name, "part-%5u.jsonl.zst%n", &idx, &n) == 1 &&
-			 (size_t)n == strlen(e->d_name))
-			drop = all_parts || idx >= from;
-		else if (all_parts && (!strcmp(e->d_name, "manifest.json") || !strcmp(e->d_name, "_SUCCESS")))
-			drop = 1;
-		if (drop) {
+		if (k == E_TEMP || (k == E_SHARD && idx >= from)) {
 			struct tn_buf p = TN_BUF_INIT;
 
 			if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
@@ -746,21 +829,170 @@ static int check_same(json_t *old, const char *key, json_t *now_v, const char *w
 	return 0;
 }
 
+/* A non-negative integer member of o, or -1. */
+static json_int_t get_count(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+/* 1 if a manifest is a classify run's, of this version. */
+static int is_run_manifest(json_t *man)
+{
+	const char *fmt = json_string_value(json_object_get(man, "format"));
+
+	return fmt && !strcmp(fmt, MANIFEST_FORMAT) && json_is_integer(json_object_get(man, "version")) &&
+	       json_integer_value(json_object_get(man, "version")) == MANIFEST_VERSION;
+}
+
+/* Checks that the file of listed shard e has the size and XXH64 the manifest gives. */
+static int verify_shard(const char *dir, const char *name, json_int_t bytes, const char *hex, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	XXH64_state_t *xs = NULL;
+	char buf[1 << 16], got[17];
+	struct stat st;
+	uint64_t total = 0;
+	ssize_t n;
+	int fd = -1, rc = 0;
+
+	if (tn_buf_addf(&p, "%s/%s", dir, name) || !(xs = XXH64_createState())) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	fd = open(p.ptr, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': shard '%s' listed in its manifest is missing or unreadable%s%s; "
+				"start over with --force", dir, name, fd < 0 ? ": " : "", fd < 0 ? strerror(errno) : "");
+		goto out;
+	}
+	if ((uint64_t)st.st_size != (uint64_t)bytes) {
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': shard '%s' has %llu bytes, its manifest says %lld; "
+				"start over with --force", dir, name, (unsigned long long)st.st_size, (long long)bytes);
+		goto out;
+	}
+	XXH64_reset(xs, 0);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = tn_err_set(err, TN_EIO, "cannot read '%s': %s", p.ptr, strerror(errno));
+			goto out;
+		}
+		XXH64_update(xs, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	snprintf(got, sizeof(got), "%016llx", (unsigned long long)XXH64_digest(xs));
+	if (total != (uint64_t)bytes || strcmp(got, hex))
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': shard '%s' does not match its checksum in the manifest "
+				"(XXH64 %s, expected %s); start over with --force", dir, name, got, hex);
+out:
+	if (fd >= 0)
+		close(fd);
+	XXH64_freeState(xs);
+	tn_buf_release(&p);
+	return rc;
+}
+
+/*
+ * Checks a manifest's shards and counts against each other, the run's
+ * options and inputs, and the files on disk: every listed shard is there with
+ * its size and XXH64; every position is one this run could have written.  On
+ * success fills the run's counts and position from it.
+ */
+static int load_shards(struct run *r, json_t *man, int complete, struct tn_err *err)
+{
+	const struct tn_run_opts *o = r->o;
+	const char *dir = o->out_dir;
+	json_t *shards = json_object_get(man, "shards"), *counts = json_object_get(man, "counts");
+	json_int_t prev_input = 0, prev_ord = 0, prev_enum = 0, docs = 0, c_docs, c_ok, c_err, c_text;
+	uint64_t nfiles = tn_source_nfiles(r->src);
+	int by_doc = o->part_n > 1 && nfiles < (uint64_t)o->part_n;
+	size_t i, n;
+	int rc;
+
+#define BAD(...) tn_err_set(err, TN_ESTATE, "cannot resume '%s': its manifest is inconsistent (" __VA_ARGS__)
+	if (!json_is_array(shards))
+		return BAD("no shard list); start over with --force", dir);
+	n = json_array_size(shards);
+	if (n > 99999)
+		return BAD("%zu shards); start over with --force", dir, n);
+	for (i = 0; i < n; i++) {
+		json_t *s = json_array_get(shards, i), *end = json_object_get(s, "end");
+		const char *name = json_string_value(json_object_get(s, "name"));
+		const char *hex = json_string_value(json_object_get(s, "xxh64"));
+		json_int_t sd = get_count(s, "documents"), bytes = get_count(s, "bytes");
+		json_int_t in = get_count(end, "input"), ord = get_count(end, "ordinal");
+		json_int_t en = get_count(end, "enumerated"), ed = get_count(end, "documents");
+		char want[64];
+		int full;
+
+		tn_shard_name((unsigned)i, want, sizeof(want));
+		if (!name || strcmp(name, want) || !hex || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16)
+			return BAD("shard %zu is not '%s' with an XXH64); start over with --force", dir, i, want);
+		/* Every shard holds shard_docs records but a finished run's last. */
+		full = sd == (json_int_t)o->shard_docs;
+		if (bytes < 0 || sd < 1 || sd > (json_int_t)o->shard_docs || (!full && !(complete && i == n - 1)))
+			return BAD("'%s' holds %lld documents of %llu); start over with --force", dir, name,
+				   (long long)sd, (unsigned long long)o->shard_docs);
+		docs += sd;
+		/*
+		 * The position after the shard's last record: a later one, in a
+		 * selected input, and the documents read since the previous
+		 * shard's end cover the ordinals moved within an input.
+		 */
+		if (in < prev_input || (uint64_t)in >= nfiles || ord < 1 || en < prev_enum || ed != docs ||
+		    (in == prev_input && ord - prev_ord != en - prev_enum) ||
+		    (in != prev_input && ord > en - prev_enum) ||
+		    (o->part_n > 1 && !by_doc && in % o->part_n != o->part_i - 1) ||
+		    (by_doc ? (en > o->part_i - 1 ? (en - (o->part_i - 1) + o->part_n - 1) / o->part_n : 0) != ed
+			    : en != ed))
+			return BAD("the end of '%s' is not a position this run could reach); start over with --force",
+				   dir, name);
+		prev_input = in;
+		prev_ord = ord;
+		prev_enum = en;
+	}
+	c_docs = get_count(counts, "documents");
+	c_ok = get_count(counts, "ok");
+	c_err = get_count(counts, "errors");
+	c_text = get_count(counts, "text_bytes");
+	if (c_docs != docs || c_ok < 0 || c_err < 0 || c_ok + c_err != c_docs || c_text < 0)
+		return BAD("its counts disagree with its shards); start over with --force", dir);
+#undef BAD
+	for (i = 0; i < n; i++) {
+		json_t *s = json_array_get(shards, i);
+
+		rc = verify_shard(dir, json_string_value(json_object_get(s, "name")), get_count(s, "bytes"),
+				  json_string_value(json_object_get(s, "xxh64")), err);
+		if (rc)
+			return rc;
+	}
+	json_decref(r->shards);
+	r->shards = json_deep_copy(shards);
+	if (!r->shards)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	r->next_shard = (unsigned)n;
+	r->docs = r->kept_docs = (uint64_t)c_docs;
+	r->ok = r->kept_ok = (uint64_t)c_ok;
+	r->errors = r->kept_errors = (uint64_t)c_err;
+	r->text_bytes = (uint64_t)c_text;
+	r->pos_input = (size_t)prev_input;
+	r->pos_ordinal = (uint64_t)prev_ord;
+	r->pos_enumerated = r->enumerated = (uint64_t)prev_enum;
+	return 0;
+}
+
 static int resume_from(struct run *r, json_t *man, struct tn_err *err)
 {
 	const char *dir = r->o->out_dir;
-	json_t *cur = build_manifest(r, 0), *shards, *last, *counts, *ev;
-	size_t h, n;
+	json_t *cur = build_manifest(r, 0), *ev;
+	size_t h, i;
 	int rc;
 
 	if (!cur)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if (!json_is_string(json_object_get(man, "format")) ||
-	    strcmp(json_string_value(json_object_get(man, "format")), MANIFEST_FORMAT) ||
-	    json_integer_value(json_object_get(man, "version")) != MANIFEST_VERSION) {
-		json_decref(cur);
-		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': its manifest is not a Tenor classify manifest", dir);
-	}
 	if (!json_equal(json_object_get(json_object_get(man, "model"), "identity"),
 			json_object_get(json_object_get(cur, "model"), "identity")))
 		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': it was started with another model", dir);
@@ -769,43 +1001,32 @@ static int resume_from(struct run *r, json_t *man, struct tn_err *err)
 				json_object_get(json_object_get(cur, "inputs"), "digest"),
 				"the inputs (names, sizes or times)", dir, err);
 	json_decref(cur);
+	if (!rc)
+		rc = load_shards(r, man, 0, err);
 	if (rc)
 		return rc;
-	shards = json_object_get(man, "shards");
-	if (!json_is_array(shards))
-		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': the manifest lists no shards", dir);
-	n = json_array_size(shards);
-	json_decref(r->shards);
-	r->shards = json_deep_copy(shards);
-	r->next_shard = (unsigned)n;
-	counts = json_object_get(man, "counts");
-	r->docs = (uint64_t)json_integer_value(json_object_get(counts, "documents"));
-	r->ok = (uint64_t)json_integer_value(json_object_get(counts, "ok"));
-	r->errors = (uint64_t)json_integer_value(json_object_get(counts, "errors"));
-	r->text_bytes = (uint64_t)json_integer_value(json_object_get(counts, "text_bytes"));
-	r->kept_docs = r->docs;
-	r->kept_ok = r->ok;
-	r->kept_errors = r->errors;
-	if (n) {
-		json_t *end = json_object_get(json_array_get(shards, n - 1), "end");
-
-		last = end;
-		r->pos_input = (size_t)json_integer_value(json_object_get(last, "input"));
-		r->pos_ordinal = (uint64_t)json_integer_value(json_object_get(last, "ordinal"));
-		r->pos_enumerated = (uint64_t)json_integer_value(json_object_get(last, "enumerated"));
-		if ((uint64_t)json_integer_value(json_object_get(last, "documents")) != r->docs)
-			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': the manifest's counts disagree", dir);
-		r->enumerated = r->pos_enumerated;
-		tn_source_seek(r->src, r->pos_input, r->pos_ordinal);
-	}
+	/*
+	 * Standard input cannot be read again from where the interrupted run
+	 * stopped, nor checked to be the same stream: only a run that kept
+	 * nothing yet may go on.
+	 */
+	for (i = 0; r->next_shard && i < tn_source_nfiles(r->src); i++)
+		if (!strcmp(tn_source_file(r->src, i)->path, "-"))
+			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': it reads standard input, which cannot be "
+					  "checked to be the same stream; start over with --force", dir);
 	ev = json_object_get(man, "evaluation");
 	for (h = 0; h < r->nheads; h++) {
 		json_t *m = json_object_get(ev, r->b->heads[h].name);
 
-		if (m && tn_confusion_from_json(&r->conf[h], m))
+		if (m && (tn_confusion_from_json(&r->conf[h], m) || r->conf[h].total > r->ok))
 			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': bad evaluation in the manifest", dir);
 	}
-	clean_folder(dir, (unsigned)n, 0);
+	rc = survey_folder(dir, (long)r->next_shard, err);
+	if (rc)
+		return rc;
+	if (r->next_shard)
+		tn_source_seek(r->src, r->pos_input, r->pos_ordinal);
+	clean_folder(dir, r->next_shard);
 	return 0;
 }
 
@@ -816,7 +1037,7 @@ static int prepare_folder(struct run *r, int *complete, struct tn_err *err)
 	json_error_t je;
 	json_t *man = NULL;
 	struct stat st;
-	int rc = 0;
+	int rc = 0, fresh = 1;
 
 	*complete = 0;
 	if (mkdir(o->out_dir, 0777) && errno != EEXIST)
@@ -828,25 +1049,41 @@ static int prepare_folder(struct run *r, int *complete, struct tn_err *err)
 		return rc;
 	if (tn_buf_addf(&p, "%s/manifest.json", o->out_dir))
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if (stat(p.ptr, &st) == 0) {
+	if (lstat(p.ptr, &st) == 0) {
 		man = json_load_file(p.ptr, 0, &je);
-		if (o->force) {
-			clean_folder(o->out_dir, 0, 1);
+		if (!man || !is_run_manifest(man)) {
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a manifest.json that is not a classify run's%s%s%s: "
+					"not touching it; name a new or empty folder", o->out_dir,
+					man ? "" : " (", man ? "" : je.text, man ? "" : ")");
+		} else if (o->force) {
+			/* Only what the run's manifest lists, and Tenor's own temporary names. */
+			long n = json_is_array(json_object_get(man, "shards")) ?
+				 (long)json_array_size(json_object_get(man, "shards")) : 0;
+
+			rc = survey_folder(o->out_dir, n, err);
+			if (!rc)
+				clean_folder(o->out_dir, 0);
 		} else if (!o->resume) {
 			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a classify run already: continue it with --resume, or start over with --force",
 					o->out_dir);
-		} else if (!man) {
-			rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': manifest.json is unreadable (%s); start over with --force",
-					o->out_dir, je.text);
 		} else if (json_is_true(json_object_get(man, "complete"))) {
-			*complete = 1;
+			rc = load_shards(r, man, 1, err);
+			*complete = !rc;
+			fresh = 0;
 		} else {
 			rc = resume_from(r, man, err);
+			fresh = 0;
 		}
 	} else {
-		/* No manifest: nothing complete to keep (a shard renamed just before a crash is redone). */
-		clean_folder(o->out_dir, 0, 1);
+		rc = survey_folder(o->out_dir, -1, err);
+		if (!rc)
+			clean_folder(o->out_dir, 0);
 	}
+	if (rc)
+		drop_lock(r);
+	/* A run folder has a manifest from the start: what has none is not Tenor's. */
+	if (!rc && fresh)
+		rc = write_manifest(r, 0, err);
 	json_decref(man);
 	tn_buf_release(&p);
 	return rc;
@@ -871,8 +1108,23 @@ static int inputs_list(struct run *r)
 
 		XXH64_update(xs, f->path, strlen(f->path) + 1);
 		XXH64_update(xs, meta, sizeof(meta));
-		if (i < 1000)
-			json_array_append_new(r->inputs, json_pack("{s:s, s:I}", "path", f->path, "bytes", (json_int_t)f->size));
+		if (i < 1000) {
+			/* A path need not be UTF-8; the manifest's list shows it with '?' for bad bytes. */
+			struct tn_buf p = TN_BUF_INIT;
+			json_t *e;
+
+			if (add_json_text(&p, f->path, strlen(f->path))) {
+				XXH64_freeState(xs);
+				return TN_ENOMEM;
+			}
+			e = json_pack("{s:o, s:I}", "path", json_loadb(p.ptr, p.len, JSON_DECODE_ANY, NULL),
+				      "bytes", (json_int_t)f->size);
+			tn_buf_release(&p);
+			if (!e || json_array_append_new(r->inputs, e)) {
+				XXH64_freeState(xs);
+				return TN_ENOMEM;
+			}
+		}
 	}
 	snprintf(r->inputs_digest, sizeof(r->inputs_digest), "%016llx", (unsigned long long)XXH64_digest(xs));
 	XXH64_freeState(xs);
@@ -1095,6 +1347,15 @@ static void fill_stats(const struct run *r, struct tn_run_stats *s)
 	tn_buf_release(&rep);
 }
 
+static int check_utf8(const char *what, const char *s, struct tn_err *err)
+{
+	size_t bad;
+
+	if (tn_text_valid_utf8(s, strlen(s), &bad))
+		return 0;
+	return tn_err_set(err, TN_EINVAL, "%s is not valid UTF-8 (byte %zu)", what, bad);
+}
+
 int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_err *err)
 {
 	struct run r;
@@ -1112,6 +1373,10 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 		rc = tn_err_set(err, TN_EINVAL, "invalid run options");
 		goto out;
 	}
+	/* They go into the manifest, which is JSON: refused now rather than after the work. */
+	if ((rc = check_utf8("model path", o->model_dir, err)) || (rc = check_utf8("--text-field", o->text_field, err)) ||
+	    (rc = check_utf8("--id-field", o->id_field, err)))
+		goto out;
 	rc = tn_bundle_load(&r.b, o->model_dir, err);
 	if (rc)
 		goto out;
@@ -1154,8 +1419,12 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 			r.ok = r.kept_ok;
 			r.errors = r.kept_errors;
 		}
-		tn_err_set(err, TN_EINTR, "stopped: %u complete shard%s kept in '%s'; continue with --resume",
-			   r.next_shard, r.next_shard == 1 ? "" : "s", o->out_dir);
+		if (r.to_stdout)
+			tn_err_set(err, TN_EINTR, "stopped: %llu record%s written to standard output",
+				   (unsigned long long)r.docs, r.docs == 1 ? "" : "s");
+		else
+			tn_err_set(err, TN_EINTR, "stopped: %u complete shard%s kept in '%s'; continue with --resume",
+				   r.next_shard, r.next_shard == 1 ? "" : "s", o->out_dir);
 		goto out;
 	}
 	if (rc)

@@ -82,9 +82,20 @@ void tn_run_stats_release(struct tn_run_stats *s);
 /*
  * Runs the whole job.  Returns 0 when every document has its record (some may
  * be error records: see stats->errors), TN_EINTR when *stop was set (complete
- * shards and the manifest are consistent; resume continues), TN_ESTATE (the
- * folder is locked, holds another run, or does not match for resume), or
- * TN_EIO / TN_EMODEL / TN_ENOMEM, with err filled.
+ * shards and the manifest are consistent; resume continues), TN_ECLOSED when
+ * out_dir is "-" and standard output was closed by its reader (EPIPE; the
+ * caller should ignore SIGPIPE), TN_EINVAL for options that are out of range
+ * or not UTF-8 (checked before any work), TN_ESTATE (the folder is locked,
+ * holds another run or something that is not a run's, or does not match for
+ * resume: a listed shard missing or changed, a manifest whose positions and
+ * counts disagree, standard input among the inputs), or TN_EIO / TN_EMODEL /
+ * TN_ENOMEM, with err filled.
+ *
+ * In out_dir, only names classify writes are ever deleted or replaced: a
+ * folder without a classify manifest must be empty; with force, only the
+ * shards its manifest lists (and temporary files) are removed.  A fresh run
+ * writes its manifest before the first shard.  When resume finds a complete
+ * run, stats->already_complete is set and the counts are the manifest's.
  */
 int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_err *err);
 
