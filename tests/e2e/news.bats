@@ -3,6 +3,8 @@
 # its split is what data/news/build.py makes, and models/news beats the
 # majority class by a wide margin on the held-out split.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 	BIN="${TENOR_BIN:-$ROOT/bin}"
@@ -101,4 +103,31 @@ for h in m["heads"]:
 ' "$ROOT/models/news/manifest.json"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "realnews.py leaves the seed passages out with a note when there is no seeds folder" {
+	[ -f "$ROOT/data/external/reuters/grain-test.jsonl" ] && [ -f "$ROOT/data/external/sotu/sotu.jsonl" ] ||
+		skip "the public corpora are not fetched (make models fetches them)"
+	run --separate-stderr python3 "$ROOT/data/fetch/realnews.py" --seeds "$BATS_TEST_TMPDIR/none" --out rn
+	[ "$status" -eq 0 ]
+	seeds=$(grep -c '"source": "seed"' "$ROOT/data/realnews/test-labels.jsonl")
+	total=$(grep -c . "$ROOT/data/realnews/test-labels.jsonl")
+	[ "$seeds" -gt 0 ]
+	[[ "$stderr" == *"realnews.py: no seeds folder $BATS_TEST_TMPDIR/none: left out $seeds seed passages"* ]]
+	[ "$(wc -l <rn/test.jsonl)" -eq $((total - seeds)) ]
+	# A seeds folder that is there but lacks the article is still an error.
+	mkdir empty
+	run --separate-stderr python3 "$ROOT/data/fetch/realnews.py" --seeds empty --out rn2
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"seed file empty/"*"not found"* ]]
+	[ ! -e rn2 ]
+}
+
+@test "no tracked file but markdown refers to a shared folder beside the clone" {
+	git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+	# The pattern is built in pieces so that this file does not match it.
+	local beside='\.\./shar''ed' seeds='shar''ed/seeds'
+	run git -C "$ROOT" grep -nE "$beside|$seeds" -- ':!*.md'
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 }
