@@ -516,8 +516,8 @@ static int swap_in(const char *tmp, const char *dir, const char *old, int exists
 		return 0;
 	}
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
-		if (rename(tmp, old))
-			return tn_err_set(err, TN_EIO, "cannot rename '%s' to '%s': %s", tmp, old, strerror(errno));
+		/* The new bundle is in place; the old one is removed from whichever name it has. */
+		rename(tmp, old);
 		return 0;
 	}
 	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
@@ -586,6 +586,8 @@ int tn_bundle_save(const struct tn_bundle *b, const char *path, struct tn_err *e
 	tn_fsync_dir(parent.ptr);
 	if (remove_bundle(old.ptr))
 		add_note(err, "left '%s': the replaced bundle held files that are not a bundle's", old.ptr);
+	if (remove_bundle(tmp.ptr))
+		add_note(err, "left '%s': the replaced bundle held files that are not a bundle's", tmp.ptr);
 out:
 	tn_buf_release(&dir);
 	tn_buf_release(&parent);
