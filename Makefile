@@ -24,7 +24,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-DEB_PKGS := gcc make libsvm-dev liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
+DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 
@@ -104,7 +104,7 @@ REALNEWS := data/external/realnews
 $(REALNEWS)/train.jsonl $(REALNEWS)/test.jsonl: data/realnews/train-labels.jsonl data/realnews/test-labels.jsonl
 	python3 data/fetch/realnews.py --out $(REALNEWS)
 
-models/news/manifest.json: data/news/train.jsonl $(REALNEWS)/train.jsonl | all
+models/news/manifest.json: data/news/train.jsonl $(REALNEWS)/train.jsonl $(BIN)/train | all
 	$(BIN)/train -o models/news $(NEWS_TRAIN_OPTS) --test data/news/test.jsonl data/news/train.jsonl $(REALNEWS)/train.jsonl
 
 # The default model's four figures: held-out news split and real-text set.

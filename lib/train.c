@@ -54,6 +54,7 @@ static void quiet(const char *s)
 void tn_train_opts_default(struct tn_train_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->solver = TN_SOLVER_LINEAR;
 	o->kernel = TN_KERNEL_LINEAR;
 	o->C = 1.0;
 	o->gamma = 1.0;
@@ -68,10 +69,10 @@ int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "C must be a positive number");
 	if (!(o->gamma > 0) || !isfinite(o->gamma))
 		return tn_err_set(err, TN_EINVAL, "gamma must be a positive number");
-	if (o->solver == TN_SOLVER_LIBLINEAR && o->kernel != TN_KERNEL_LINEAR)
-		return tn_err_set(err, TN_EINVAL, "the liblinear solver is linear only: drop --kernel rbf");
+	if (o->solver != TN_SOLVER_LIBSVM && o->kernel != TN_KERNEL_LINEAR)
+		return tn_err_set(err, TN_EINVAL, "--kernel rbf needs --solver libsvm");
 	if (o->solver == TN_SOLVER_LIBLINEAR && o->probability)
-		return tn_err_set(err, TN_EINVAL, "--probability needs the libsvm solver");
+		return tn_err_set(err, TN_EINVAL, "--probability needs --solver linear or libsvm");
 	if (o->cv == 1 || o->cv < 0 || o->cv > 100)
 		return tn_err_set(err, TN_EINVAL, "cross-validation needs 2..100 folds, not %d", o->cv);
 	if (!(o->eps > 0))
@@ -465,6 +466,16 @@ out:
 	return m;
 }
 
+const char *tn_solver_name(enum tn_solver s)
+{
+	switch (s) {
+	case TN_SOLVER_LINEAR: return "linear";
+	case TN_SOLVER_LIBSVM: return "libsvm";
+	case TN_SOLVER_LIBLINEAR: return "liblinear";
+	}
+	return "?";
+}
+
 /* libsvm pair index of classes a < b among k. */
 static size_t pair_index(size_t k, size_t a, size_t b)
 {
@@ -490,6 +501,245 @@ static void full_decisions(const struct svm_model *m, const struct svm_node *x, 
 		}
 }
 
+/*
+ * One class pair (a, b) of a head with liblinear's dual solver: the labeled
+ * documents of classes a (+1) and b (-1) whose fold is not `fold`.  Returns the
+ * model, or NULL (out of memory); *sign is +1 when the model's first label is
+ * +1 (its decision value is then positive toward a), else -1.  A pair with
+ * documents of one class only returns NULL with *sign set toward that class
+ * and *empty set.
+ */
+static struct model *train_pair(const struct dataset *ds, const struct head_data *hd,
+				const int *folds, int fold,
+				size_t a, size_t b, double *sign, int *empty)
+{
+	struct problem prob;
+	struct parameter param;
+	struct model *m = NULL;
+	int wl[2] = { 1, -1 };
+	double w[2] = { 1.0, 1.0 };
+	size_t i, n = 0, na = 0;
+	size_t present = 0, k;
+
+	*empty = 0;
+	prob.x = malloc((hd->n ? hd->n : 1) * sizeof(*prob.x));
+	prob.y = malloc((hd->n ? hd->n : 1) * sizeof(*prob.y));
+	if (!prob.x || !prob.y)
+		goto out;
+	for (i = 0; i < hd->n; i++) {
+		size_t c = (size_t)hd->y[i];
+
+		if ((c != a && c != b) || (fold >= 0 && folds[i] == fold))
+			continue;
+		prob.x[n] = ds->lx[hd->docs[i]];
+		prob.y[n] = c == a ? 1.0 : -1.0;
+		na += c == a;
+		n++;
+	}
+	if (na == 0 || na == n) {
+		*sign = na ? 1.0 : -1.0;
+		*empty = 1;
+		goto out;
+	}
+	if (hd->balanced) {
+		/* The head's weights n / (k n_c), as libsvm's C-SVC applies them in every pair. */
+		for (k = 0; k < hd->nclass; k++)
+			present += hd->count[k] > 0;
+		w[0] = (double)hd->n / ((double)present * (double)hd->count[a]);
+		w[1] = (double)hd->n / ((double)present * (double)hd->count[b]);
+	}
+	prob.l = (int)n;
+	prob.n = ds->nbuckets + 1;
+	prob.bias = 1.0;
+	memset(&param, 0, sizeof(param));
+	param.solver_type = L2R_L1LOSS_SVC_DUAL;
+	param.C = hd->C;
+	param.eps = 0.1;
+	param.nr_weight = 2;
+	param.weight_label = wl;
+	param.weight = w;
+	m = train(&prob, &param);
+	if (m) {
+		m->param.weight_label = NULL;
+		m->param.weight = NULL;
+		m->param.nr_weight = 0;
+		*sign = m->label[0] == 1 ? 1.0 : -1.0;
+	}
+out:
+	free(prob.x);
+	free(prob.y);
+	return m;
+}
+
+/* w . x + bias of a binary liblinear model, oriented by sign. */
+static double pair_decision(const struct model *m, double sign, const struct feature_node *x)
+{
+	double d = 0;
+
+	predict_values(m, x, &d);
+	return sign * d;
+}
+
+/*
+ * The libsvm model of a head from its pairs' weights: one support vector per
+ * class pair (i, j), listed under class i, holding w_ij, with coefficient 1
+ * toward j and 0 toward every other class, and rho = -bias.  libsvm's
+ * svm_predict_values then computes exactly w_ij . x + bias_ij for each pair.
+ * sv[p] are the pairs' sparse weight vectors (ending with index -1), all in one
+ * block starting at sv[0], which the model owns (free_sv).
+ */
+static struct svm_model *pairs_model(const struct head_data *hd, const struct tn_train_opts *o,
+				     struct svm_node **sv, double *bias)
+{
+	size_t k = hd->nclass, npair = k * (k - 1) / 2, i, j, p;
+	struct svm_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->param.svm_type = C_SVC;
+	m->param.kernel_type = LINEAR;
+	m->param.C = hd->C;
+	m->param.eps = o->eps;
+	m->nr_class = (int)k;
+	m->l = (int)npair;
+	m->SV = sv;
+	m->free_sv = 1;
+	m->sv_coef = calloc(k - 1, sizeof(*m->sv_coef));
+	m->rho = malloc(npair * sizeof(*m->rho));
+	m->label = malloc(k * sizeof(*m->label));
+	m->nSV = malloc(k * sizeof(*m->nSV));
+	if (!m->sv_coef || !m->rho || !m->label || !m->nSV)
+		goto oom;
+	for (i = 0; i + 1 < k; i++)
+		if (!(m->sv_coef[i] = calloc(npair, sizeof(double))))
+			goto oom;
+	for (i = 0, p = 0; i < k; i++) {
+		m->label[i] = (int)i;
+		m->nSV[i] = (int)(k - 1 - i);
+		for (j = i + 1; j < k; j++, p++) {
+			m->sv_coef[j - 1][p] = 1.0;
+			m->rho[p] = -bias[p];
+		}
+	}
+	return m;
+oom:
+	m->SV = NULL;  /* the caller still owns the vectors */
+	m->l = 0;
+	svm_free_and_destroy_model(&m);
+	return NULL;
+}
+
+/* libsvm's one-vs-one vote over a head's pair decision values (ties to the lower class). */
+static int vote(size_t k, const double *dec, int *votes)
+{
+	size_t i, j, p = 0, best = 0;
+
+	memset(votes, 0, k * sizeof(*votes));
+	for (i = 0; i < k; i++)
+		for (j = i + 1; j < k; j++, p++)
+			votes[dec[p] > 0 ? i : j]++;
+	for (i = 1; i < k; i++)
+		if (votes[i] > votes[best])
+			best = i;
+	return (int)best;
+}
+
+/*
+ * A task of the pairwise linear solver: every class pair of the head trained
+ * on the documents outside the task's fold.  A final task leaves a libsvm
+ * model in t->model; a cross-validation task the held-out predictions in
+ * hd->cv_pred; a calibration task the held-out decision values in hd->cal_dec.
+ */
+static void run_task_pairs(const struct dataset *ds, struct head_data *hd, const struct tn_train_opts *o,
+			   struct task *t, const int *folds)
+{
+	size_t k = hd->nclass, npair = k * (k - 1) / 2, a, b, p, i, total = 0;
+	int fold = t->kind ? t->fold : -1;
+	double *bias = calloc(npair, sizeof(*bias));
+	double *dec = t->kind == 1 ? calloc(hd->n * npair, sizeof(*dec)) : NULL;
+	struct svm_node **sv = t->kind == 0 ? calloc(npair, sizeof(*sv)) : NULL;
+	struct svm_node **own = t->kind == 0 ? calloc(npair, sizeof(*own)) : NULL;
+	size_t *len = t->kind == 0 ? calloc(npair, sizeof(*len)) : NULL;
+	int *votes = malloc(k * sizeof(*votes));
+
+	t->rc = TN_ENOMEM;
+	if (!bias || !votes || (t->kind == 1 && !dec) || (t->kind == 0 && (!sv || !own || !len)))
+		goto out;
+	for (a = 0, p = 0; a < k; a++)
+		for (b = a + 1; b < k; b++, p++) {
+			double sign = 1.0, *out = t->kind == 1 ? dec : hd->cal_dec;
+			int empty;
+			struct model *m = train_pair(ds, hd, folds, fold, a, b, &sign, &empty);
+
+			if (!m && !empty)
+				goto out;
+			if (empty)
+				bias[p] = sign;  /* one class only: always that class */
+			else
+				bias[p] = sign * m->w[(size_t)m->nr_feature] * m->bias;
+			if (t->kind == 0) {
+				size_t nf = m ? (size_t)m->nr_feature : 0, j, n = 0;
+
+				for (j = 0; j < nf; j++)
+					n += m->w[j] != 0.0;
+				own[p] = malloc((n + 1) * sizeof(**own));
+				if (!own[p]) {
+					free_and_destroy_model(&m);
+					goto out;
+				}
+				for (j = 0, n = 0; j < nf; j++)
+					if (m->w[j] != 0.0) {
+						own[p][n].index = (int)j + 1;
+						own[p][n++].value = sign * m->w[j];
+					}
+				own[p][n].index = -1;
+				own[p][n].value = 0;
+				len[p] = n + 1;
+				total += n + 1;
+			} else {
+				for (i = 0; i < hd->n; i++)
+					if (folds[i] == fold)
+						out[i * npair + p] = empty ? bias[p] :
+							pair_decision(m, sign, ds->lx[hd->docs[i]]);
+			}
+			if (m)
+				free_and_destroy_model(&m);
+		}
+	if (t->kind == 1)
+		for (i = 0; i < hd->n; i++)
+			if (folds[i] == fold)
+				hd->cv_pred[i] = vote(k, dec + i * npair, votes);
+	if (t->kind == 0) {
+		/* libsvm frees a loaded-style model's vectors as one block at SV[0]. */
+		struct svm_node *block = malloc((total ? total : 1) * sizeof(*block)), *at = block;
+
+		if (!block)
+			goto out;
+		for (p = 0; p < npair; p++) {
+			memcpy(at, own[p], len[p] * sizeof(*at));
+			sv[p] = at;
+			at += len[p];
+		}
+		t->model = pairs_model(hd, o, sv, bias);
+		if (!t->model) {
+			free(block);
+			goto out;
+		}
+		sv = NULL;
+	}
+	t->rc = 0;
+out:
+	if (own)
+		for (p = 0; p < npair; p++)
+			free(own[p]);
+	free(own);
+	free(len);
+	free(sv);
+	free(bias);
+	free(dec);
+	free(votes);
+}
+
 static void run_task(const struct dataset *ds, struct head_data *hds, const struct tn_train_opts *o,
 		     struct task *t)
 {
@@ -498,6 +748,10 @@ static void run_task(const struct dataset *ds, struct head_data *hds, const stru
 	size_t npair = hd->nclass * (hd->nclass - 1) / 2, i;
 	double *tmp;
 
+	if (o->solver == TN_SOLVER_LINEAR) {
+		run_task_pairs(ds, hd, o, t, folds);
+		return;
+	}
 	if (o->solver == TN_SOLVER_LIBLINEAR) {
 		t->lmodel = train_subset_lin(ds, hd, o, folds, t->kind ? t->fold : -1);
 		if (!t->lmodel) {
@@ -667,7 +921,7 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct head_
 	for (k = 0; k < hd->nclass; k++)
 		json_object_set_new(counts, c->heads[h].classes[k], json_integer((json_int_t)hd->count[k]));
 	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
-			 "solver", o->solver == TN_SOLVER_LIBLINEAR ? "liblinear" : "libsvm",
+			 "solver", tn_solver_name(o->solver),
 			 "multiclass", o->solver == TN_SOLVER_LIBLINEAR ? "one-vs-rest" : "one-vs-one",
 			 "C", hd->C,
 			 "gamma", o->kernel == TN_KERNEL_RBF ? o->gamma : 0.0,
@@ -731,7 +985,7 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 		goto out;
 	}
 	progress(prog, "training", 0, nt);
-	if (o->solver == TN_SOLVER_LIBLINEAR) {
+	if (o->solver != TN_SOLVER_LIBSVM) {
 		if (build_liblinear_vectors(&ds, fo->bits)) {
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 			goto out;
@@ -752,8 +1006,8 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 			if (omp_get_thread_num() == 0)
 				progress(prog, "training", done, nt);
 		}
+		progress(prog, "training", nt, nt);
 	}
-	progress(prog, "training", nt, nt);
 	for (t = 0; t < nt; t++)
 		if (tasks[t].rc) {
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory training head '%s'", c->heads[tasks[t].head].name);

@@ -37,9 +37,17 @@
 #include "metrics.h"
 
 enum tn_solver {
-	TN_SOLVER_LIBSVM,         /* libsvm C-SVC, one-vs-one: the default */
+	TN_SOLVER_LINEAR,         /* the default: one-vs-one, each class pair solved by
+				     liblinear's dual solver (hinge loss, C, class
+				     weights as libsvm's C-SVC; the bias a feature of
+				     value 1), saved as a linear libsvm model with one
+				     support vector per pair; linear time */
+	TN_SOLVER_LIBSVM,         /* libsvm's exact C-SVC, one-vs-one; linear or RBF */
 	TN_SOLVER_LIBLINEAR,      /* liblinear L2-regularised hinge loss (dual), one-vs-rest */
 };
+
+/* "linear", "libsvm" or "liblinear". */
+const char *tn_solver_name(enum tn_solver s);
 
 struct tn_train_opts {
 	enum tn_solver solver;

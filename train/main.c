@@ -37,6 +37,7 @@ struct train_options {
 	long threads;
 	int quiet;
 	int grid;
+	int solver_set;          /* --solver given: --kernel rbf does not pick libsvm */
 	int progress;            /* stderr is a terminal and not quiet */
 	char **inputs;
 	size_t ninputs;
@@ -69,10 +70,13 @@ static const char usage_text[] =
 "      --seed N           hash seed (decimal or 0x hex)  [0x54656e6f72]\n"
 "\n"
 "Model:\n"
-"  -s, --solver S         libsvm: C-SVC, one-vs-one (default); liblinear: the\n"
-"                         same hinge loss, one-vs-rest, linear time in the\n"
-"                         corpus size (use it beyond ~20,000 documents)\n"
-"  -k, --kernel K         linear or rbf (libsvm only)  [linear]\n"
+"  -s, --solver S         linear (default): one-vs-one like libsvm's C-SVC (the\n"
+"                         same hinge loss, C and class weights), each class pair\n"
+"                         solved by liblinear's dual solver in linear time and\n"
+"                         saved as a linear libsvm model (svm-predict reads it);\n"
+"                         libsvm: libsvm's exact C-SVC, quadratic time, linear\n"
+"                         or RBF; liblinear: one-vs-rest, liblinear's format\n"
+"  -k, --kernel K         linear or rbf; rbf trains with --solver libsvm  [linear]\n"
 "  -C, --cost C           SVM regularisation C  [1]\n"
 "  -g, --gamma G          RBF kernel width  [1; vectors have unit length]\n"
 "      --class-weight W   balanced: weigh classes by n / (k * n_class); none:\n"
@@ -237,18 +241,23 @@ static void parse_options(struct train_options *o, int argc, char **argv)
 			break;
 		}
 		case 's':
-			if (!strcmp(optarg, "libsvm"))
+			o->solver_set = 1;
+			if (!strcmp(optarg, "linear"))
+				o->train.solver = TN_SOLVER_LINEAR;
+			else if (!strcmp(optarg, "libsvm"))
 				o->train.solver = TN_SOLVER_LIBSVM;
 			else if (!strcmp(optarg, "liblinear"))
 				o->train.solver = TN_SOLVER_LIBLINEAR;
 			else
-				usage_error("--solver takes libsvm or liblinear, not '%s'", optarg);
+				usage_error("--solver takes linear, libsvm or liblinear, not '%s'", optarg);
 			break;
 		case 'k':
 			if (!strcmp(optarg, "linear"))
 				o->train.kernel = TN_KERNEL_LINEAR;
 			else if (!strcmp(optarg, "rbf"))
 				o->train.kernel = TN_KERNEL_RBF;
+			if (o->train.kernel == TN_KERNEL_RBF && !o->solver_set)
+				o->train.solver = TN_SOLVER_LIBSVM;
 			else
 				usage_error("--kernel takes linear or rbf, not '%s'", optarg);
 			break;
@@ -425,7 +434,7 @@ static int run(struct train_options *o)
 			c.nheads, c.nheads == 1 ? "" : "s");
 	if (c.ndocs > 20000 && !o->quiet && o->train.solver == TN_SOLVER_LIBSVM)
 		fprintf(stderr, "train: %zu documents: libsvm's training time grows about quadratically "
-			"with them; --solver liblinear trains in linear time\n", c.ndocs);
+			"with them; the default --solver linear trains in linear time\n", c.ndocs);
 	cv = calloc(c.nheads ? c.nheads : 1, sizeof(*cv));
 	if (!cv) {
 		rc = tn_err_set(&err, TN_ENOMEM, "out of memory");
