@@ -164,22 +164,29 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 		unsigned char c = s[i];
 
 		if (fold_table[c]) {
-			/* A run of ASCII letters and digits, the common case, in one loop. */
-			size_t tl;
+			/*
+			 * A run of ASCII letters and digits, the common case, in one
+			 * loop on locals (stores through t->bytes would otherwise reload
+			 * t->nbytes) and without a branch for the length cap: once the
+			 * token is full, w stops growing and the same byte is rewritten
+			 * (the buffer holds 3 bytes an input byte, so it has room).
+			 */
+			const unsigned char *p = s + i, *e = s + len;
+			size_t tl, room, w = 0;
+			char *dst;
 
 			if (!open)
 				full = 0;
 			start_token(t, &open);
 			tl = t->nbytes - t->off[t->n];
+			room = full || tl >= TN_TOKEN_MAX ? 0 : TN_TOKEN_MAX - tl;
+			dst = t->bytes + t->nbytes;
 			do {
-				if (!full && tl < TN_TOKEN_MAX) {
-					t->bytes[t->nbytes++] = (char)fold_table[c];
-					tl++;
-				}
-				if (++i == len)
-					break;
-				c = s[i];
-			} while (fold_table[c]);
+				dst[w] = (char)fold_table[*p];
+				w += w < room;
+			} while (++p < e && fold_table[*p]);
+			t->nbytes += w;
+			i = (size_t)(p - s);
 			continue;
 		}
 		if (c < 0x80) {
