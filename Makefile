@@ -104,8 +104,10 @@ REALNEWS := data/external/realnews
 $(REALNEWS)/train.jsonl $(REALNEWS)/test.jsonl: data/realnews/train-labels.jsonl data/realnews/test-labels.jsonl
 	python3 data/fetch/realnews.py --out $(REALNEWS)
 
-models/news/manifest.json: data/news/train.jsonl $(REALNEWS)/train.jsonl $(BIN)/train | all
-	$(BIN)/train -o models/news $(NEWS_TRAIN_OPTS) --test data/news/test.jsonl data/news/train.jsonl $(REALNEWS)/train.jsonl
+NEWS_TRAIN_DATA := data/news/train.jsonl $(REALNEWS)/train.jsonl
+
+models/news/manifest.json: $(NEWS_TRAIN_DATA) $(BIN)/train | all
+	$(BIN)/train -o models/news $(NEWS_TRAIN_OPTS) --test data/news/test.jsonl $(NEWS_TRAIN_DATA)
 
 # The default model's four figures: held-out news split and real-text set.
 eval-news: all $(REALNEWS)/test.jsonl
@@ -130,7 +132,8 @@ run: all
 	@echo "  python3 -m json.tool out/manifest.json"
 
 bench: all
-	@bench/run.sh
+	@test -f models/news/manifest.json || $(MAKE) --no-print-directory models
+	@BENCH_MODEL=models/news BENCH_NEWS_TRAIN="$(NEWS_TRAIN_OPTS) $(NEWS_TRAIN_DATA)" bench/run.sh
 
 bench-train: all
 	@bench/train.sh
