@@ -21,6 +21,7 @@
 #include "../lib/corpus.h"
 #include "../lib/metrics.h"
 #include "../lib/parse.h"
+#include "../lib/grid.h"
 #include "../lib/train.h"
 #include "../lib/version.h"
 
