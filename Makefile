@@ -24,7 +24,7 @@ CFLAGS  += -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-poin
 LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
-DEB_PKGS := gcc make libsvm-dev liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
+DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 
@@ -104,8 +104,10 @@ REALNEWS := data/external/realnews
 $(REALNEWS)/train.jsonl $(REALNEWS)/test.jsonl: data/realnews/train-labels.jsonl data/realnews/test-labels.jsonl
 	python3 data/fetch/realnews.py --out $(REALNEWS)
 
-models/news/manifest.json: data/news/train.jsonl $(REALNEWS)/train.jsonl | all
-	$(BIN)/train -o models/news $(NEWS_TRAIN_OPTS) --test data/news/test.jsonl data/news/train.jsonl $(REALNEWS)/train.jsonl
+NEWS_TRAIN_DATA := data/news/train.jsonl $(REALNEWS)/train.jsonl
+
+models/news/manifest.json: $(NEWS_TRAIN_DATA) $(BIN)/train | all
+	$(BIN)/train -o models/news $(NEWS_TRAIN_OPTS) --test data/news/test.jsonl $(NEWS_TRAIN_DATA)
 
 # The default model's four figures: held-out news split and real-text set.
 eval-news: all $(REALNEWS)/test.jsonl
@@ -130,7 +132,8 @@ run: all
 	@echo "  python3 -m json.tool out/manifest.json"
 
 bench: all
-	@bench/run.sh
+	@test -f models/news/manifest.json || $(MAKE) --no-print-directory models
+	@BENCH_MODEL=models/news BENCH_NEWS_TRAIN="$(NEWS_TRAIN_OPTS) $(NEWS_TRAIN_DATA)" bench/run.sh
 
 bench-train: all
 	@bench/train.sh

@@ -57,8 +57,9 @@ struct tn_vec {
 };
 
 /*
- * Per-thread scratch for feature extraction: tokens, hashes and a dense count
- * table of 2^bits entries (4 MiB at bits = 20).  Create one per thread, reuse it.
+ * Per-thread scratch for feature extraction: tokens, hashes, the n-gram list
+ * and a counting table, all growing with the longest document seen.  Create
+ * one per thread, reuse it.
  */
 struct tn_feat_scratch;
 
@@ -71,15 +72,23 @@ void tn_vec_init(struct tn_vec *v);
 void tn_vec_release(struct tn_vec *v);
 
 /*
- * Counts the hashed n-grams of text[0..len) into c (replacing its content).
- * Returns 0, TN_EFORMAT (invalid UTF-8 or NUL; *bad_offset set) or TN_ENOMEM.
- * Thread-safe for distinct s and c.
+ * Counts the hashed n-grams of text[0..len) into c (replacing its content),
+ * buckets ascending.  Returns 0, TN_EFORMAT (invalid UTF-8 or NUL; *bad_offset
+ * set) or TN_ENOMEM.  Thread-safe for distinct s and c.
  */
 int tn_feat_count(const struct tn_feat_opts *o, struct tn_feat_scratch *s,
 		  const char *text, size_t len, struct tn_counts *c, size_t *bad_offset);
 
 /*
- * Weighs counts into an L2-normalised TF-IDF vector v (replacing its content).
+ * The same counts in no particular order (first occurrence first), without
+ * the sort: for prediction, which sums over the buckets.  Same returns.
+ */
+int tn_feat_count_unordered(const struct tn_feat_opts *o, struct tn_feat_scratch *s,
+			    const char *text, size_t len, struct tn_counts *c, size_t *bad_offset);
+
+/*
+ * Weighs counts (in any order) into an L2-normalised TF-IDF vector v
+ * (replacing its content), indices ascending.
  * idf has 2^bits entries; buckets with idf 0 are left out.  A document with no
  * known n-gram gives an empty vector.  Returns 0 or TN_ENOMEM.
  */

@@ -368,7 +368,7 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		tlen = d->data_len;
 	}
 	d->text_len = tlen;
-	rc = tn_feat_count(&r->b->feat, w->fs, text, tlen, &w->cnt, &bad);
+	rc = tn_feat_count_unordered(&r->b->feat, w->fs, text, tlen, &w->cnt, &bad);
 	if (rc == TN_EFORMAT) {
 		fail_doc(d, id, idlen, "%s at byte %zu", text[bad] ? "invalid UTF-8" : "NUL byte", bad);
 		goto out;

@@ -31,7 +31,15 @@ struct tn_predictor {
 	double *w;               /* rows x ncols */
 	const struct tn_feat_opts *feat;
 	const float *idf;
-	uint32_t *entry;         /* bucket -> 1 + index into ent, 0 if its idf is 0 */
+	/*
+	 * bucket -> 1 + index into ent, 0 if its idf is 0, as a rank bitmap: bit
+	 * b % 64 of kept[b / 64].bits says whether bucket b is kept, and its
+	 * index is kept[b / 64].rank plus the kept buckets below it in the word.
+	 * 16 bytes per 64 buckets (256 KiB at 2^20) stay in a core's cache where
+	 * a 4 MiB table of indices did not: its misses were a third of the fused
+	 * prediction's time (perf).
+	 */
+	struct kept { uint64_t bits; uint32_t rank, pad; } *kept;
 	struct ent { float idf; uint32_t row; } *ent;   /* row + 1, or 0 */
 	int any_rbf;
 	size_t nrows;
@@ -66,14 +74,14 @@ void tn_predictor_free(struct tn_predictor *p)
 	free(p->heads);
 	free(p->slot);
 	free(p->w);
-	free(p->entry);
+	free(p->kept);
 	free(p->ent);
 	free(p);
 }
 
 size_t tn_predictor_bytes(const struct tn_predictor *p)
 {
-	return p->nbuckets * sizeof(*p->slot) * 2 + p->nrows * p->ncols * sizeof(*p->w);
+	return p->nbuckets * sizeof(*p->slot) + (p->nbuckets / 64 + 1) * sizeof(*p->kept) + p->nrows * p->ncols * sizeof(*p->w);
 }
 
 /* Marks the buckets used by head h's support vectors and counts new rows. */
@@ -152,6 +160,17 @@ static void collapse(struct tn_predictor *p, const struct head_plan *hp)
 	free(start);
 }
 
+/* 1 + the ent index of bucket b, or 0 if b is not kept. */
+static inline uint32_t entry_of(const struct tn_predictor *p, uint32_t b)
+{
+	const struct kept *k = &p->kept[b / 64];
+	uint64_t below = ((uint64_t)1 << (b % 64)) - 1;
+
+	if (!(k->bits >> (b % 64) & 1))
+		return 0;
+	return k->rank + (uint32_t)__builtin_popcountll(k->bits & below) + 1;
+}
+
 /*
  * One lookup per bucket for the fused path: idf and weight row together, in
  * compact arrays that stay in cache (the 2^bits tables do not).
@@ -164,8 +183,8 @@ static int build_entries(struct tn_predictor *p, const struct tn_bundle *b)
 	p->idf = b->idf;
 	for (h = 0; h < p->nheads; h++)
 		p->any_rbf |= !p->heads[h].linear;
-	p->entry = calloc(p->nbuckets, sizeof(*p->entry));
-	if (!p->entry)
+	p->kept = calloc(p->nbuckets / 64 + 1, sizeof(*p->kept));
+	if (!p->kept)
 		return TN_ENOMEM;
 	for (bk = 0; bk < p->nbuckets; bk++)
 		n += b->idf[bk] != 0.0f;
@@ -178,7 +197,10 @@ static int build_entries(struct tn_predictor *p, const struct tn_bundle *b)
 			continue;
 		p->ent[n].idf = b->idf[bk];
 		p->ent[n].row = p->slot[bk];
-		p->entry[bk] = (uint32_t)++n;
+		if (!p->kept[bk / 64].bits)
+			p->kept[bk / 64].rank = (uint32_t)n;
+		p->kept[bk / 64].bits |= (uint64_t)1 << (bk % 64);
+		n++;
 	}
 	/* The slot table is only needed by the vector path; keep it for that. */
 	return 0;
@@ -562,7 +584,7 @@ int tn_predict_counts(const struct tn_predictor *p, struct tn_predict_scratch *s
 	 * one another and the processor overlaps their cache misses.
 	 */
 	for (i = 0; i < c->n; i++)
-		s->fuse_e[i] = p->entry[c->bucket[i]];
+		s->fuse_e[i] = entry_of(p, c->bucket[i]);
 	for (i = 0; i < c->n; i++) {
 		uint32_t e = s->fuse_e[i];
 		double w;

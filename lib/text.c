@@ -11,18 +11,6 @@
 #include <string.h>
 #include <utf8proc.h>
 
-/* The folded ASCII byte of a token character, or 0 for a separator. */
-static inline unsigned char ascii_fold(unsigned char c)
-{
-	unsigned char lower = (unsigned char)(c | 0x20);
-
-	if (lower >= 'a' && lower <= 'z')
-		return lower;
-	if (c >= '0' && c <= '9')
-		return c;
-	return 0;
-}
-
 void tn_tokens_init(struct tn_tokens *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -94,28 +82,25 @@ static enum cls classify_cp(utf8proc_int32_t cp)
 	}
 }
 
-/* Closes the open token, if any, at the current end of the bytes. */
-static int end_token(struct tn_tokens *t, int *open)
+/*
+ * Closes the open token, if any, at the current end of the bytes.  The offset
+ * array has room: tn_text_tokenize reserves one entry per input byte.
+ */
+static inline void end_token(struct tn_tokens *t, int *open)
 {
 	if (!*open)
-		return 0;
+		return;
 	*open = 0;
-	if (reserve_off(t, t->n + 2))
-		return TN_ENOMEM;
 	t->n++;
 	t->off[t->n] = (uint32_t)t->nbytes;
-	return 0;
 }
 
-static int start_token(struct tn_tokens *t, int *open)
+static inline void start_token(struct tn_tokens *t, int *open)
 {
 	if (*open)
-		return 0;
-	if (reserve_off(t, t->n + 2))
-		return TN_ENOMEM;
+		return;
 	t->off[t->n] = (uint32_t)t->nbytes;
 	*open = 1;
-	return 0;
 }
 
 static size_t token_len(const struct tn_tokens *t)
@@ -153,6 +138,17 @@ static int add_folded(struct tn_tokens *t, utf8proc_int32_t cp, int *full)
 	return 0;
 }
 
+/* The folded ASCII byte of each byte below 0x80, 0 for separators and bytes >= 0x80. */
+#define F(c) ((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : \
+	      ((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') ? (c) : 0)
+#define F8(b) F(b), F(b + 1), F(b + 2), F(b + 3), F(b + 4), F(b + 5), F(b + 6), F(b + 7)
+static const unsigned char fold_table[256] = {
+	F8(0), F8(8), F8(16), F8(24), F8(32), F8(40), F8(48), F8(56),
+	F8(64), F8(72), F8(80), F8(88), F8(96), F8(104), F8(112), F8(120),
+};
+#undef F8
+#undef F
+
 int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *bad_offset)
 {
 	const unsigned char *s = (const unsigned char *)text;
@@ -161,30 +157,45 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 
 	t->n = 0;
 	t->nbytes = 0;
-	/* Folding grows a code point to at most 3 code points of 4 bytes. */
-	if (len > ((size_t)1 << 30) || reserve_bytes(t, len * 3 + 16))
+	/* Folding grows a code point to at most 3 code points of 4 bytes; a token takes a byte at least. */
+	if (len > ((size_t)1 << 30) || reserve_bytes(t, len * 3 + 16) || reserve_off(t, len + 2))
 		return TN_ENOMEM;
 	while (i < len) {
 		unsigned char c = s[i];
 
-		if (c < 0x80) {
-			unsigned char f = ascii_fold(c);
+		if (fold_table[c]) {
+			/*
+			 * A run of ASCII letters and digits, the common case, in one
+			 * loop on locals (stores through t->bytes would otherwise reload
+			 * t->nbytes) and without a branch for the length cap: once the
+			 * token is full, w stops growing and the same byte is rewritten
+			 * (the buffer holds 3 bytes an input byte, so it has room).
+			 */
+			const unsigned char *p = s + i, *e = s + len;
+			size_t tl, room, w = 0;
+			char *dst;
 
+			if (!open)
+				full = 0;
+			start_token(t, &open);
+			tl = t->nbytes - t->off[t->n];
+			room = full || tl >= TN_TOKEN_MAX ? 0 : TN_TOKEN_MAX - tl;
+			dst = t->bytes + t->nbytes;
+			do {
+				dst[w] = (char)fold_table[*p];
+				w += w < room;
+			} while (++p < e && fold_table[*p]);
+			t->nbytes += w;
+			i = (size_t)(p - s);
+			continue;
+		}
+		if (c < 0x80) {
 			if (c == 0) {
 				if (bad_offset)
 					*bad_offset = i;
 				return TN_EFORMAT;
 			}
-			if (f) {
-				if (!open)
-					full = 0;
-				if (start_token(t, &open))
-					return TN_ENOMEM;
-				if (!full && token_len(t) < TN_TOKEN_MAX)
-					t->bytes[t->nbytes++] = (char)f;
-			} else if (end_token(t, &open)) {
-				return TN_ENOMEM;
-			}
+			end_token(t, &open);
 			i++;
 			continue;
 		}
@@ -200,23 +211,21 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 			}
 			k = classify_cp(cp);
 			if (k == SEP) {
-				if (end_token(t, &open))
-					return TN_ENOMEM;
+				end_token(t, &open);
 			} else {
-				if (k == SOLO && end_token(t, &open))
-					return TN_ENOMEM;
+				if (k == SOLO)
+					end_token(t, &open);
 				if (!open)
 					full = 0;
-				if (start_token(t, &open) || add_folded(t, cp, &full))
-					return TN_ENOMEM;
-				if (k == SOLO && end_token(t, &open))
-					return TN_ENOMEM;
+				start_token(t, &open);
+				add_folded(t, cp, &full);
+				if (k == SOLO)
+					end_token(t, &open);
 			}
 			i += (size_t)n;
 		}
 	}
-	if (end_token(t, &open))
-		return TN_ENOMEM;
+	end_token(t, &open);
 	/* A folded token can be empty only if folding dropped every code point. */
 	return 0;
 }

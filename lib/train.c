@@ -1,50 +1,17 @@
 /*
- * train.c - feature extraction over a corpus and libsvm training; see train.h.
+ * train.c - from a corpus to a bundle (train.h): the dataset of vectors, each
+ * head's labeled documents and folds, the list of training tasks and running
+ * them, then the bundle assembled from the final models.  The tasks' solvers
+ * are in solve.c, calibration in calibrate.c, the grid search in grid.c.
  */
 #include "train.h"
+#include "train_internal.h"
 #include "predict.h"
 
-#include <libsvm/svm.h>
-#include <linear.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CALIB_FOLDS 5
-
-struct dataset {
-	size_t n;
-	struct svm_node **x;    /* n vectors, each ending with index -1 */
-	struct svm_node *pool;
-	size_t nfeat;           /* buckets with idf > 0 */
-	struct feature_node **lx;  /* liblinear: the same vectors with the bias node */
-	struct feature_node *lpool;
-	int nbuckets;
-};
-
-/* One libsvm training: a head's final model, a CV fold or a calibration fold. */
-struct task {
-	size_t head;
-	int kind;               /* 0 final, 1 cv fold, 2 calibration fold */
-	int fold;
-	struct svm_model *model;
-	struct model *lmodel;
-	int rc;
-};
-
-struct head_data {
-	double C;               /* this head's C and class weighting */
-	int balanced;
-	size_t nclass;
-	size_t n;               /* labeled documents */
-	size_t *docs;           /* their corpus indices */
-	double *y;              /* class ids */
-	int *cv_fold, *cal_fold;
-	int *cv_pred;           /* cv: predicted class of each labeled doc */
-	double *cal_dec;        /* calibration: n x npair out-of-fold decision values */
-	size_t *count;          /* documents per class */
-};
 
 static void quiet(const char *s)
 {
@@ -54,6 +21,7 @@ static void quiet(const char *s)
 void tn_train_opts_default(struct tn_train_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->solver = TN_SOLVER_LINEAR;
 	o->kernel = TN_KERNEL_LINEAR;
 	o->C = 1.0;
 	o->gamma = 1.0;
@@ -68,10 +36,10 @@ int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "C must be a positive number");
 	if (!(o->gamma > 0) || !isfinite(o->gamma))
 		return tn_err_set(err, TN_EINVAL, "gamma must be a positive number");
-	if (o->solver == TN_SOLVER_LIBLINEAR && o->kernel != TN_KERNEL_LINEAR)
-		return tn_err_set(err, TN_EINVAL, "the liblinear solver is linear only: drop --kernel rbf");
+	if (o->solver != TN_SOLVER_LIBSVM && o->kernel != TN_KERNEL_LINEAR)
+		return tn_err_set(err, TN_EINVAL, "--kernel rbf needs --solver libsvm");
 	if (o->solver == TN_SOLVER_LIBLINEAR && o->probability)
-		return tn_err_set(err, TN_EINVAL, "--probability needs the libsvm solver");
+		return tn_err_set(err, TN_EINVAL, "--probability needs --solver linear or libsvm");
 	if (o->cv == 1 || o->cv < 0 || o->cv > 100)
 		return tn_err_set(err, TN_EINVAL, "cross-validation needs 2..100 folds, not %d", o->cv);
 	if (!(o->eps > 0))
@@ -79,7 +47,17 @@ int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
 	return 0;
 }
 
-static void progress(const struct tn_progress *p, const char *stage, size_t done, size_t total)
+const char *tn_solver_name(enum tn_solver s)
+{
+	switch (s) {
+	case TN_SOLVER_LINEAR: return "linear";
+	case TN_SOLVER_LIBSVM: return "libsvm";
+	case TN_SOLVER_LIBLINEAR: return "liblinear";
+	}
+	return "?";
+}
+
+void tn_progress_report(const struct tn_progress *p, const char *stage, size_t done, size_t total)
 {
 	if (p && p->fn)
 		p->fn(p->ctx, stage, done, total);
@@ -95,7 +73,7 @@ static uint64_t splitmix64(uint64_t *s)
 }
 
 /* Stratified folds: each class shuffled with the seed, then dealt round-robin. */
-static int assign_folds(const struct head_data *hd, int k, uint64_t seed, int *fold)
+static int assign_folds(const struct tn_head_data *hd, int k, uint64_t seed, int *fold)
 {
 	size_t *idx = malloc((hd->n ? hd->n : 1) * sizeof(*idx));
 	size_t c, i, m, next = 0;
@@ -124,7 +102,7 @@ static int assign_folds(const struct head_data *hd, int k, uint64_t seed, int *f
 	return 0;
 }
 
-static void dataset_release(struct dataset *d)
+void tn_dataset_release(struct tn_dataset *d)
 {
 	free(d->x);
 	free(d->pool);
@@ -134,8 +112,8 @@ static void dataset_release(struct dataset *d)
 }
 
 /* Counts, idf and vectors of the whole corpus, in parallel over documents. */
-static int build_dataset(const struct tn_corpus *c, const struct tn_feat_opts *fo, float *idf,
-			 struct dataset *ds, const struct tn_progress *prog, struct tn_err *err)
+int tn_dataset_build(const struct tn_corpus *c, const struct tn_feat_opts *fo, float *idf,
+			 struct tn_dataset *ds, const struct tn_progress *prog, struct tn_err *err)
 {
 	size_t n = c->ndocs, nb = (size_t)1 << fo->bits, d, *off = NULL;
 	struct tn_counts *counts = calloc(n ? n : 1, sizeof(*counts));
@@ -155,7 +133,7 @@ static int build_dataset(const struct tn_corpus *c, const struct tn_feat_opts *f
 			rc = TN_ENOMEM;
 			goto out;
 		}
-	progress(prog, "features", 0, n);
+	tn_progress_report(prog, "features", 0, n);
 #pragma omp parallel for schedule(dynamic, 64) default(none) shared(c, fo, counts, scr, rc, bad_doc, bad_off, n)
 	for (size_t i = 0; i < n; i++) {
 		size_t bo = 0;
@@ -181,6 +159,7 @@ static int build_dataset(const struct tn_corpus *c, const struct tn_feat_opts *f
 			df[counts[d].bucket[j]]++;
 	}
 	ds->nfeat = tn_feat_idf(fo, df, n, idf);
+	ds->nbuckets = 1 << fo->bits;
 	off = malloc((n + 1) * sizeof(*off));
 	ds->x = malloc((n ? n : 1) * sizeof(*ds->x));
 	if (!off || !ds->x) {
@@ -221,7 +200,7 @@ static int build_dataset(const struct tn_corpus *c, const struct tn_feat_opts *f
 		}
 		tn_vec_release(&v);
 	}
-	progress(prog, "features", n, n);
+	tn_progress_report(prog, "features", n, n);
 out:
 	if (rc == TN_EFORMAT)
 		tn_err_set(err, rc, "document %ld: %s at byte %zu", bad_doc + 1,
@@ -239,11 +218,11 @@ out:
 			tn_feat_scratch_free(scr[d]);
 	free(scr);
 	if (rc)
-		dataset_release(ds);
+		tn_dataset_release(ds);
 	return rc;
 }
 
-static void head_data_release(struct head_data *hd)
+static void head_data_release(struct tn_head_data *hd)
 {
 	free(hd->docs);
 	free(hd->y);
@@ -256,7 +235,7 @@ static void head_data_release(struct head_data *hd)
 }
 
 static int head_data_build(const struct tn_corpus *c, size_t h, const struct tn_train_opts *o,
-			   struct head_data *hd, struct tn_err *err)
+			   struct tn_head_data *hd, struct tn_err *err)
 {
 	size_t d, k, present = 0, npair;
 	const struct tn_corpus_head *ch = &c->heads[h];
@@ -293,372 +272,17 @@ static int head_data_build(const struct tn_corpus *c, size_t h, const struct tn_
 		hd->cv_pred = malloc(hd->n * sizeof(int));
 		if (!hd->cv_fold || !hd->cv_pred || assign_folds(hd, o->cv, o->seed, hd->cv_fold))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
-		for (k = 0; k < hd->nclass; k++)
-			if (hd->count[k] < (size_t)o->cv)
-				break;
 	}
 	if (o->probability) {
 		hd->cal_fold = malloc(hd->n * sizeof(int));
 		hd->cal_dec = calloc(hd->n * npair, sizeof(double));
-		if (!hd->cal_fold || !hd->cal_dec || assign_folds(hd, CALIB_FOLDS, o->seed ^ 0xca11b, hd->cal_fold))
+		if (!hd->cal_fold || !hd->cal_dec || assign_folds(hd, TN_CALIB_FOLDS, o->seed ^ 0xca11b, hd->cal_fold))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-static void set_param(struct svm_parameter *p, const struct tn_train_opts *o, const struct head_data *hd,
-		      int *wl, double *w)
-{
-	size_t k;
-
-	memset(p, 0, sizeof(*p));
-	p->svm_type = C_SVC;
-	p->kernel_type = o->kernel == TN_KERNEL_RBF ? RBF : LINEAR;
-	p->gamma = o->gamma;
-	p->C = hd->C;
-	p->eps = o->eps;
-	p->cache_size = o->cache_mb;
-	p->shrinking = 1;
-	p->probability = 0;
-	if (hd->balanced) {
-		size_t present = 0;
-
-		for (k = 0; k < hd->nclass; k++)
-			present += hd->count[k] > 0;
-		for (k = 0; k < hd->nclass; k++) {
-			wl[p->nr_weight] = (int)k;
-			w[p->nr_weight] = hd->count[k] ? (double)hd->n / ((double)present * (double)hd->count[k]) : 1.0;
-			p->nr_weight++;
-		}
-		p->weight_label = wl;
-		p->weight = w;
-	}
-}
-
-/*
- * The labeled documents a model trains on: those whose fold is not `fold`
- * (all when fold < 0).  Writes their positions in hd (as doubles, exact below
- * 2^53, so that the caller's label array can hold them first) and returns the count.
- */
-static size_t training_docs(const struct head_data *hd, const int *folds, int fold, double *pos)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < hd->n; i++)
-		if (fold < 0 || folds[i] != fold)
-			pos[n++] = (double)i;
-	return n;
-}
-
-/* liblinear's copies of the vectors, each with the bias node before the end. */
-static int build_liblinear_vectors(struct dataset *ds, int bits)
-{
-	size_t d, total = 0, off = 0;
-
-	ds->nbuckets = 1 << bits;
-	for (d = 0; d < ds->n; d++) {
-		const struct svm_node *x = ds->x[d];
-
-		while (x->index != -1)
-			x++;
-		total += (size_t)(x - ds->x[d]) + 2;
-	}
-	ds->lx = malloc((ds->n ? ds->n : 1) * sizeof(*ds->lx));
-	ds->lpool = malloc((total ? total : 1) * sizeof(*ds->lpool));
-	if (!ds->lx || !ds->lpool)
-		return TN_ENOMEM;
-	for (d = 0; d < ds->n; d++) {
-		const struct svm_node *x = ds->x[d];
-
-		ds->lx[d] = ds->lpool + off;
-		for (; x->index != -1; x++, off++) {
-			ds->lpool[off].index = x->index;
-			ds->lpool[off].value = x->value;
-		}
-		ds->lpool[off].index = ds->nbuckets + 1;
-		ds->lpool[off++].value = 1.0;
-		ds->lpool[off++].index = -1;
-	}
-	return 0;
-}
-
-static struct model *train_subset_lin(const struct dataset *ds, const struct head_data *hd,
-				      const struct tn_train_opts *o, const int *folds, int fold)
-{
-	struct problem prob;
-	struct parameter param;
-	struct model *m = NULL;
-	struct svm_parameter sp;
-	int *wl = malloc((hd->nclass + 1) * sizeof(int));
-	double *w = malloc((hd->nclass + 1) * sizeof(double));
-	size_t i, n = 0;
-
-	prob.x = malloc(hd->n * sizeof(*prob.x));
-	prob.y = malloc(hd->n * sizeof(*prob.y));
-	if (!wl || !w || !prob.x || !prob.y)
-		goto out;
-	n = training_docs(hd, folds, fold, prob.y);
-	for (i = 0; i < n; i++)
-		prob.x[i] = ds->lx[hd->docs[(size_t)prob.y[i]]];
-	for (i = 0; i < n; i++)
-		prob.y[i] = hd->y[(size_t)prob.y[i]];
-	prob.l = (int)n;
-	prob.n = ds->nbuckets + 1;
-	prob.bias = 1.0;
-	set_param(&sp, o, hd, wl, w);
-	memset(&param, 0, sizeof(param));
-	param.solver_type = L2R_L1LOSS_SVC_DUAL;
-	param.C = hd->C;
-	param.eps = 0.1;
-	param.nr_weight = sp.nr_weight;
-	param.weight_label = sp.weight_label;
-	param.weight = sp.weight;
-	m = train(&prob, &param);
-out:
-	free(prob.x);
-	free(prob.y);
-	free(wl);
-	free(w);
-	if (m) {
-		m->param.weight_label = NULL;
-		m->param.weight = NULL;
-		m->param.nr_weight = 0;
-	}
-	return m;
-}
-
-/* Trains on the labeled documents whose fold differs from `fold` (all if fold < 0). */
-static struct svm_model *train_subset(const struct dataset *ds, const struct head_data *hd,
-				      const struct tn_train_opts *o, const int *folds, int fold)
-{
-	struct svm_problem prob;
-	struct svm_parameter param;
-	struct svm_model *m = NULL;
-	int *wl = malloc((hd->nclass + 1) * sizeof(int));
-	double *w = malloc((hd->nclass + 1) * sizeof(double));
-	size_t i, n = 0;
-
-	prob.x = malloc(hd->n * sizeof(*prob.x));
-	prob.y = malloc(hd->n * sizeof(*prob.y));
-	if (!wl || !w || !prob.x || !prob.y)
-		goto out;
-	n = training_docs(hd, folds, fold, prob.y);
-	for (i = 0; i < n; i++)
-		prob.x[i] = ds->x[hd->docs[(size_t)prob.y[i]]];
-	for (i = 0; i < n; i++)
-		prob.y[i] = hd->y[(size_t)prob.y[i]];
-	prob.l = (int)n;
-	set_param(&param, o, hd, wl, w);
-	m = svm_train(&prob, &param);
-	/* The model keeps pointers to the vectors only; the problem arrays may go. */
-out:
-	free(prob.x);
-	free(prob.y);
-	free(wl);
-	free(w);
-	if (m) {
-		/* svm_train copied weight arrays? It did not: detach them from the model. */
-		m->param.weight_label = NULL;
-		m->param.weight = NULL;
-		m->param.nr_weight = 0;
-	}
-	return m;
-}
-
-/* libsvm pair index of classes a < b among k. */
-static size_t pair_index(size_t k, size_t a, size_t b)
-{
-	return a * (2 * k - a - 1) / 2 + (b - a - 1);
-}
-
-/* Decision values of model m (trained on a subset) in the head's full pair space. */
-static void full_decisions(const struct svm_model *m, const struct svm_node *x, size_t k, double *out,
-			   double *tmp)
-{
-	int nr = m->nr_class, i, j;
-
-	svm_predict_values(m, x, tmp);
-	for (i = 0; i < nr; i++)
-		for (j = i + 1; j < nr; j++) {
-			size_t a = (size_t)m->label[i], b = (size_t)m->label[j];
-			double v = tmp[pair_index((size_t)nr, (size_t)i, (size_t)j)];
-
-			if (a < b)
-				out[pair_index(k, a, b)] = v;
-			else
-				out[pair_index(k, b, a)] = -v;
-		}
-}
-
-static void run_task(const struct dataset *ds, struct head_data *hds, const struct tn_train_opts *o,
-		     struct task *t)
-{
-	struct head_data *hd = &hds[t->head];
-	const int *folds = t->kind == 1 ? hd->cv_fold : t->kind == 2 ? hd->cal_fold : NULL;
-	size_t npair = hd->nclass * (hd->nclass - 1) / 2, i;
-	double *tmp;
-
-	if (o->solver == TN_SOLVER_LIBLINEAR) {
-		t->lmodel = train_subset_lin(ds, hd, o, folds, t->kind ? t->fold : -1);
-		if (!t->lmodel) {
-			t->rc = TN_ENOMEM;
-			return;
-		}
-		if (t->kind == 1) {
-			for (i = 0; i < hd->n; i++)
-				if (folds[i] == t->fold)
-					hd->cv_pred[i] = (int)predict(t->lmodel, ds->lx[hd->docs[i]]);
-			free_and_destroy_model(&t->lmodel);
-			t->lmodel = NULL;  /* liblinear's destroy, unlike libsvm's, leaves the pointer */
-		}
-		return;
-	}
-	t->model = train_subset(ds, hd, o, folds, t->kind ? t->fold : -1);
-	if (!t->model) {
-		t->rc = TN_ENOMEM;
-		return;
-	}
-	if (t->kind == 0)
-		return;
-	tmp = malloc((npair + 1) * sizeof(*tmp));
-	if (!tmp) {
-		t->rc = TN_ENOMEM;
-		return;
-	}
-	for (i = 0; i < hd->n; i++) {
-		if (folds[i] != t->fold)
-			continue;
-		if (t->kind == 1)
-			hd->cv_pred[i] = (int)svm_predict(t->model, ds->x[hd->docs[i]]);
-		else
-			full_decisions(t->model, ds->x[hd->docs[i]], hd->nclass, hd->cal_dec + i * npair, tmp);
-	}
-	free(tmp);
-	svm_free_and_destroy_model(&t->model);
-}
-
-void tn_platt_fit(size_t n, const double *f, const int *y, double *A, double *B)
-{
-	double prior1 = 0, prior0 = 0, hi, lo, a, b, fval = 0;
-	const double min_step = 1e-10, sigma = 1e-12, eps = 1e-5;
-	double *t = malloc((n ? n : 1) * sizeof(double));
-	size_t i;
-	int it;
-
-	if (!t) {
-		*A = -1;
-		*B = 0;
-		return;
-	}
-	for (i = 0; i < n; i++)
-		if (y[i] > 0)
-			prior1++;
-		else
-			prior0++;
-	hi = (prior1 + 1) / (prior1 + 2);
-	lo = 1 / (prior0 + 2);
-	for (i = 0; i < n; i++)
-		t[i] = y[i] > 0 ? hi : lo;
-	a = 0;
-	b = log((prior0 + 1) / (prior1 + 1));
-	/* Negative log-likelihood, computed stably on both signs of f*a + b. */
-	for (i = 0; i < n; i++) {
-		double fa = f[i] * a + b;
-
-		fval += fa >= 0 ? t[i] * fa + log1p(exp(-fa)) : (t[i] - 1) * fa + log1p(exp(fa));
-	}
-	for (it = 0; it < 100; it++) {
-		double h11 = sigma, h22 = sigma, h21 = 0, g1 = 0, g2 = 0, det, da, db, gd, step;
-
-		for (i = 0; i < n; i++) {
-			double fa = f[i] * a + b, p, q, d1, d2;
-
-			if (fa >= 0) {
-				p = exp(-fa) / (1.0 + exp(-fa));
-				q = 1.0 / (1.0 + exp(-fa));
-			} else {
-				p = 1.0 / (1.0 + exp(fa));
-				q = exp(fa) / (1.0 + exp(fa));
-			}
-			d2 = p * q;
-			h11 += f[i] * f[i] * d2;
-			h22 += d2;
-			h21 += f[i] * d2;
-			d1 = t[i] - p;
-			g1 += f[i] * d1;
-			g2 += d1;
-		}
-		if (fabs(g1) < eps && fabs(g2) < eps)
-			break;
-		det = h11 * h22 - h21 * h21;
-		da = -(h22 * g1 - h21 * g2) / det;
-		db = -(-h21 * g1 + h11 * g2) / det;
-		gd = g1 * da + g2 * db;
-		for (step = 1; step >= min_step; step /= 2) {
-			double na = a + step * da, nb = b + step * db, nf = 0;
-
-			for (i = 0; i < n; i++) {
-				double fa = f[i] * na + nb;
-
-				nf += fa >= 0 ? t[i] * fa + log1p(exp(-fa)) : (t[i] - 1) * fa + log1p(exp(fa));
-			}
-			if (nf < fval + 0.0001 * step * gd) {
-				a = na;
-				b = nb;
-				fval = nf;
-				break;
-			}
-		}
-		if (step < min_step)
-			break;
-	}
-	free(t);
-	*A = a;
-	*B = b;
-}
-
-/* Fits every pair's sigmoid from the out-of-fold decision values; stores them in m. */
-static int calibrate(struct svm_model *m, const struct head_data *hd)
-{
-	size_t k = hd->nclass, npair = k * (k - 1) / 2, a, b, i;
-	double *f = malloc(hd->n * sizeof(double));
-	int *y = malloc(hd->n * sizeof(int));
-	int nr = m->nr_class, ii, jj;
-
-	m->probA = malloc(npair * sizeof(double));
-	m->probB = malloc(npair * sizeof(double));
-	if (!f || !y || !m->probA || !m->probB) {
-		free(f);
-		free(y);
-		return TN_ENOMEM;
-	}
-	/* The model's pairs follow libsvm's class order (m->label), not class ids. */
-	for (ii = 0; ii < nr; ii++)
-		for (jj = ii + 1; jj < nr; jj++) {
-			size_t mp = pair_index((size_t)nr, (size_t)ii, (size_t)jj), n = 0;
-			double sign;
-
-			a = (size_t)m->label[ii];
-			b = (size_t)m->label[jj];
-			sign = a < b ? 1.0 : -1.0;
-			for (i = 0; i < hd->n; i++) {
-				size_t c = (size_t)hd->y[i];
-
-				if (c != a && c != b)
-					continue;
-				f[n] = sign * hd->cal_dec[i * npair + pair_index(k, a < b ? a : b, a < b ? b : a)];
-				y[n] = c == a ? 1 : -1;
-				n++;
-			}
-			tn_platt_fit(n, f, y, &m->probA[mp], &m->probB[mp]);
-		}
-	m->param.probability = 1;
-	free(f);
-	free(y);
-	return 0;
-}
-
-static json_t *head_info(const struct tn_corpus *c, size_t h, const struct head_data *hd,
+static json_t *head_info(const struct tn_corpus *c, size_t h, const struct tn_head_data *hd,
 			 const struct tn_train_opts *o)
 {
 	json_t *counts = json_object();
@@ -667,7 +291,7 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct head_
 	for (k = 0; k < hd->nclass; k++)
 		json_object_set_new(counts, c->heads[h].classes[k], json_integer((json_int_t)hd->count[k]));
 	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
-			 "solver", o->solver == TN_SOLVER_LIBLINEAR ? "liblinear" : "libsvm",
+			 "solver", tn_solver_name(o->solver),
 			 "multiclass", o->solver == TN_SOLVER_LIBLINEAR ? "one-vs-rest" : "one-vs-one",
 			 "C", hd->C,
 			 "gamma", o->kernel == TN_KERNEL_RBF ? o->gamma : 0.0,
@@ -676,138 +300,154 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct head_
 			 "class_counts", counts);
 }
 
-int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_feat_opts *fo,
-	     const struct tn_train_opts *o, const struct tn_progress *prog,
-	     struct tn_confusion *cv_conf, struct tn_err *err)
+void tn_plan_release(struct tn_plan *p)
 {
-	struct tn_bundle *b = NULL;
-	struct head_data *hds = NULL;
-	struct task *tasks = NULL;
-	struct dataset ds;
-	size_t h, nt = 0, t, done = 0;
+	size_t h, t;
+
+	for (t = 0; p->tasks && t < p->ntasks; t++) {
+		if (p->tasks[t].model)
+			svm_free_and_destroy_model(&p->tasks[t].model);
+		if (p->tasks[t].lmodel) {
+			free_and_destroy_model(&p->tasks[t].lmodel);
+			p->tasks[t].lmodel = NULL;
+		}
+	}
+	for (h = 0; p->hds && h < p->nheads; h++)
+		head_data_release(&p->hds[h]);
+	free(p->hds);
+	free(p->tasks);
+	memset(p, 0, sizeof(*p));
+}
+
+int tn_plan_init(struct tn_plan *p, const struct tn_corpus *c, const struct tn_train_opts *o,
+		 struct tn_err *err)
+{
+	size_t h;
 	int rc;
 
-	*out = NULL;
-	memset(&ds, 0, sizeof(ds));
-	svm_set_print_string_function(quiet);
-	set_print_string_function(quiet);
-	if ((rc = tn_feat_opts_check(fo, err)) || (rc = tn_train_opts_check(o, err)))
-		return rc;
-	if (c->ndocs == 0)
-		return tn_err_set(err, TN_EINVAL, "the corpus is empty");
-	if (c->nheads == 0)
-		return tn_err_set(err, TN_EINVAL, "the corpus has no label field");
-	b = tn_bundle_create(fo);
-	hds = calloc(c->nheads, sizeof(*hds));
-	tasks = calloc(c->nheads * (1 + (size_t)o->cv + CALIB_FOLDS), sizeof(*tasks));
-	b = b ? b : NULL;
-	if (!b || !hds || !tasks) {
-		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		goto out;
+	memset(p, 0, sizeof(*p));
+	p->nheads = c->nheads;
+	p->hds = calloc(c->nheads, sizeof(*p->hds));
+	p->tasks = calloc(c->nheads * (1 + (size_t)o->cv + TN_CALIB_FOLDS), sizeof(*p->tasks));
+	if (!p->hds || !p->tasks) {
+		tn_plan_release(p);
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	for (h = 0; h < c->nheads; h++) {
+		const char *name = c->heads[h].name;
 		int f;
 
-		const char *name = c->heads[h].name;
-
-		if (tn_bundle_check_head_names(&name, 1, err)) {
-			rc = TN_EINVAL;
-			goto out;
+		/* Valid as a file name, and no key of classify's records (id, error, *_score, *_scores). */
+		rc = tn_bundle_check_head_names(&name, 1, err);
+		if (rc) {
+			tn_plan_release(p);
+			return rc;
 		}
-		rc = head_data_build(c, h, o, &hds[h], err);
-		if (rc)
-			goto out;
-		tasks[nt++] = (struct task){ .head = h, .kind = 0 };
+		rc = head_data_build(c, h, o, &p->hds[h], err);
+		if (rc) {
+			tn_plan_release(p);
+			return rc;
+		}
+		p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_FINAL };
 		for (f = 0; f < o->cv; f++)
-			tasks[nt++] = (struct task){ .head = h, .kind = 1, .fold = f };
-		for (f = 0; o->probability && f < CALIB_FOLDS; f++)
-			tasks[nt++] = (struct task){ .head = h, .kind = 2, .fold = f };
+			p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_CV, .fold = f };
+		for (f = 0; o->probability && f < TN_CALIB_FOLDS; f++)
+			p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_CALIBRATION, .fold = f };
 	}
-	rc = build_dataset(c, fo, b->idf, &ds, prog, err);
-	if (rc)
-		goto out;
-	if (ds.nfeat == 0) {
-		rc = tn_err_set(err, TN_EINVAL, "no n-gram occurs in %d or more documents: lower --min-df or add documents",
-				fo->min_df);
-		goto out;
-	}
-	progress(prog, "training", 0, nt);
-	if (o->solver == TN_SOLVER_LIBLINEAR) {
-		if (build_liblinear_vectors(&ds, fo->bits)) {
-			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-			goto out;
-		}
+	return 0;
+}
+
+int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus *c,
+		const struct tn_train_opts *o, int final, const struct tn_progress *prog, struct tn_err *err)
+{
+	size_t nt = p->ntasks, t, done = 0;
+	struct tn_task *tasks = p->tasks;
+	struct tn_head_data *hds = p->hds;
+
+	tn_progress_report(prog, "training", 0, nt);
+	if (o->solver != TN_SOLVER_LIBSVM) {
+		if (!ds->lx && tn_dataset_add_liblinear(ds))
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
 		/* Serial: liblinear draws from rand() (see train.h). */
 		for (t = 0; t < nt; t++) {
-			srand((unsigned)(o->seed + t));
-			run_task(&ds, hds, o, &tasks[t]);
-			progress(prog, "training", t + 1, nt);
+			if (final || tasks[t].kind != TN_TASK_FINAL) {
+				srand((unsigned)(o->seed + t));
+				tn_solve_task(ds, hds, o, &tasks[t]);
+			}
+			tn_progress_report(prog, "training", t + 1, nt);
 		}
 	} else {
 		/* Tasks are listed final model first, so the longest start first. */
-#pragma omp parallel for schedule(dynamic, 1) default(none) shared(ds, hds, o, tasks, nt, prog, done)
+#pragma omp parallel for schedule(dynamic, 1) default(none) shared(ds, hds, o, tasks, nt, prog, done, final)
 		for (size_t i = 0; i < nt; i++) {
-			size_t seen;
+			size_t now;
 
-			run_task(&ds, hds, o, &tasks[i]);
+			if (final || tasks[i].kind != TN_TASK_FINAL)
+				tn_solve_task(ds, hds, o, &tasks[i]);
 #pragma omp atomic capture
-			seen = ++done;
+			now = ++done;
 			if (omp_get_thread_num() == 0)
-				progress(prog, "training", seen, nt);
+				tn_progress_report(prog, "training", now, nt);
 		}
+		tn_progress_report(prog, "training", nt, nt);
 	}
-	progress(prog, "training", nt, nt);
 	for (t = 0; t < nt; t++)
-		if (tasks[t].rc) {
-			rc = tn_err_set(err, TN_ENOMEM, "out of memory training head '%s'", c->heads[tasks[t].head].name);
-			goto out;
-		}
+		if (tasks[t].rc)
+			return tn_err_set(err, TN_ENOMEM, "out of memory training head '%s'", c->heads[tasks[t].head].name);
+	return 0;
+}
+
+int tn_plan_cv_confusion(const struct tn_plan *p, size_t h, struct tn_confusion *conf)
+{
+	const struct tn_head_data *hd = &p->hds[h];
+	size_t i;
+
+	if (tn_confusion_init(conf, hd->nclass))
+		return TN_ENOMEM;
+	for (i = 0; i < hd->n; i++)
+		tn_confusion_add(conf, (int)hd->y[i], hd->cv_pred[i]);
+	return 0;
+}
+
+/* Moves the final models of p into b's heads, with their manifest entries and figures. */
+static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_corpus *c,
+		    const struct tn_train_opts *o, struct tn_confusion *cv_conf, struct tn_err *err)
+{
+	size_t t, h;
+
 	b->heads = calloc(c->nheads, sizeof(*b->heads));
-	if (!b->heads) {
-		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (t = 0; t < nt; t++) {
+	if (!b->heads)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	for (t = 0; t < p->ntasks; t++) {
 		struct tn_head *hd;
 		const struct tn_corpus_head *ch;
 		size_t k;
 
-		if (tasks[t].kind != 0)
+		if (p->tasks[t].kind != TN_TASK_FINAL)
 			continue;
-		h = tasks[t].head;
+		h = p->tasks[t].head;
 		ch = &c->heads[h];
 		hd = &b->heads[b->nheads++];
-		hd->svm = tasks[t].model;
-		hd->lin = tasks[t].lmodel;
-		tasks[t].model = NULL;
-		tasks[t].lmodel = NULL;
+		hd->svm = p->tasks[t].model;
+		hd->lin = p->tasks[t].lmodel;
+		p->tasks[t].model = NULL;
+		p->tasks[t].lmodel = NULL;
 		hd->name = strdup(ch->name);
 		hd->nclass = ch->nclass;
 		hd->classes = calloc(ch->nclass, sizeof(char *));
-		hd->info = head_info(c, h, &hds[h], o);
-		if (!hd->name || !hd->classes || !hd->info) {
-			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-			goto out;
-		}
+		hd->info = head_info(c, h, &p->hds[h], o);
+		if (!hd->name || !hd->classes || !hd->info)
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
 		for (k = 0; k < ch->nclass; k++)
-			if (!(hd->classes[k] = strdup(ch->classes[k]))) {
-				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-				goto out;
-			}
-		if (o->probability && calibrate(hd->svm, &hds[h])) {
-			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-			goto out;
-		}
+			if (!(hd->classes[k] = strdup(ch->classes[k])))
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
+		if (o->probability && tn_calibrate(hd->svm, &p->hds[h]))
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
 		if (o->cv) {
 			struct tn_confusion conf;
-			size_t i;
 
-			if (tn_confusion_init(&conf, ch->nclass)) {
-				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-				goto out;
-			}
-			for (i = 0; i < hds[h].n; i++)
-				tn_confusion_add(&conf, (int)hds[h].y[i], hds[h].cv_pred[i]);
+			if (tn_plan_cv_confusion(p, h, &conf))
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
 			json_object_set_new(hd->info, "cv", tn_confusion_json(&conf, (const char *const *)ch->classes));
 			json_object_set_new(json_object_get(hd->info, "cv"), "folds", json_integer(o->cv));
 			if (cv_conf)
@@ -816,6 +456,52 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 				tn_confusion_release(&conf);
 		}
 	}
+	return 0;
+}
+
+int tn_train_check(const struct tn_corpus *c, const struct tn_feat_opts *fo, const struct tn_train_opts *o,
+		   struct tn_err *err)
+{
+	int rc;
+
+	svm_set_print_string_function(quiet);
+	set_print_string_function(quiet);
+	if ((rc = tn_feat_opts_check(fo, err)) || (rc = tn_train_opts_check(o, err)))
+		return rc;
+	if (c->ndocs == 0)
+		return tn_err_set(err, TN_EINVAL, "the corpus is empty");
+	if (c->nheads == 0)
+		return tn_err_set(err, TN_EINVAL, "the corpus has no label field");
+	return 0;
+}
+
+int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_feat_opts *fo,
+	     const struct tn_train_opts *o, const struct tn_progress *prog,
+	     struct tn_confusion *cv_conf, struct tn_err *err)
+{
+	struct tn_bundle *b = NULL;
+	struct tn_plan plan;
+	struct tn_dataset ds;
+	int rc;
+
+	*out = NULL;
+	memset(&ds, 0, sizeof(ds));
+	memset(&plan, 0, sizeof(plan));
+	if ((rc = tn_train_check(c, fo, o, err)))
+		return rc;
+	if (!(b = tn_bundle_create(fo)))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if ((rc = tn_plan_init(&plan, c, o, err)) ||
+	    (rc = tn_dataset_build(c, fo, b->idf, &ds, prog, err)))
+		goto out;
+	if (ds.nfeat == 0) {
+		rc = tn_err_set(err, TN_EINVAL, "no n-gram occurs in %d or more documents: lower --min-df or add documents",
+				fo->min_df);
+		goto out;
+	}
+	if ((rc = tn_plan_run(&plan, &ds, c, o, 1, prog, err)) ||
+	    (rc = assemble(b, &plan, c, o, cv_conf, err)))
+		goto out;
 	/* The models point into the vectors: the bundle keeps them. */
 	b->sv_pool = ds.pool;
 	b->sv_index = ds.x;
@@ -824,22 +510,8 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	*out = b;
 	b = NULL;
 out:
-	if (tasks)
-		for (t = 0; t < nt; t++)
-		{
-			if (tasks[t].model)
-				svm_free_and_destroy_model(&tasks[t].model);
-			if (tasks[t].lmodel) {
-				free_and_destroy_model(&tasks[t].lmodel);
-				tasks[t].lmodel = NULL;
-			}
-		}
-	if (hds)
-		for (h = 0; h < c->nheads; h++)
-			head_data_release(&hds[h]);
-	free(hds);
-	free(tasks);
-	dataset_release(&ds);
+	tn_plan_release(&plan);
+	tn_dataset_release(&ds);
 	tn_bundle_free(b);
 	return rc;
 }
@@ -911,122 +583,3 @@ int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_
 	return 0;
 }
 
-static const double default_grid_C[] = { 0.1, 0.3, 1, 3, 10 };
-static const int default_grid_ngram[] = { 1, 2, 3 };
-
-void tn_grid_opts_default(struct tn_grid_opts *g)
-{
-	g->C = default_grid_C;
-	g->nC = sizeof(default_grid_C) / sizeof(*default_grid_C);
-	g->ngram_max = default_grid_ngram;
-	g->nngram = sizeof(default_grid_ngram) / sizeof(*default_grid_ngram);
-	g->try_balanced = 1;
-	g->folds = 5;
-}
-
-int tn_train_grid(struct tn_bundle **out, const struct tn_corpus *c, struct tn_feat_opts *fo,
-		  const struct tn_train_opts *o, const struct tn_grid_opts *g,
-		  const struct tn_progress *prog, struct tn_confusion *cv_conf, struct tn_err *err)
-{
-	size_t nh = c->nheads, nb = g->try_balanced ? 2 : 1, ncomb = g->nC * nb, n, k, h;
-	double *score = calloc(g->nngram * ncomb * (nh ? nh : 1), sizeof(double));
-	double *bestC = calloc(nh ? nh : 1, sizeof(double)), best_mean = -1;
-	int *bestbal = calloc(nh ? nh : 1, sizeof(int)), best_n = 0, rc = 0;
-	struct tn_confusion *conf = calloc(nh ? nh : 1, sizeof(*conf));
-	struct tn_train_opts fin = *o;
-	struct tn_feat_opts ff = *fo;
-	size_t total = g->nngram * ncomb, done = 0;
-	json_t *tried = json_array();
-
-	*out = NULL;
-	if (!score || !bestC || !bestbal || !conf || !tried) {
-		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (n = 0; n < g->nngram && !rc; n++) {
-		for (k = 0; k < ncomb && !rc; k++) {
-			struct tn_train_opts t = *o;
-			struct tn_feat_opts tf = *fo;
-			struct tn_bundle *b = NULL;
-
-			tf.word_min = 1;
-			tf.word_max = g->ngram_max[n];
-			t.C = g->C[k % g->nC];
-			t.balanced = (int)(k / g->nC);
-			t.cv = g->folds;
-			t.probability = 0;
-			t.head_C = NULL;
-			t.head_balanced = NULL;
-			rc = tn_train(&b, c, &tf, &t, NULL, conf, err);
-			tn_bundle_free(b);
-			for (h = 0; !rc && h < nh; h++) {
-				double mf1;
-
-				tn_confusion_scores(&conf[h], NULL, &mf1, NULL);
-				score[(n * ncomb + k) * nh + h] = mf1;
-				tn_confusion_release(&conf[h]);
-			}
-			progress(prog, "grid", ++done, total);
-		}
-	}
-	if (rc)
-		goto out;
-	/* Per head the best C and weighting; across heads the n-gram range with the best mean. */
-	for (n = 0; n < g->nngram; n++) {
-		double mean = 0;
-
-		for (h = 0; h < nh; h++) {
-			double b = -1;
-
-			for (k = 0; k < ncomb; k++)
-				if (score[(n * ncomb + k) * nh + h] > b)
-					b = score[(n * ncomb + k) * nh + h];
-			mean += b / (double)nh;
-		}
-		if (mean > best_mean + 1e-9) {
-			best_mean = mean;
-			best_n = (int)n;
-		}
-	}
-	for (h = 0; h < nh; h++) {
-		double b = -1;
-
-		for (k = 0; k < ncomb; k++) {
-			double v = score[((size_t)best_n * ncomb + k) * nh + h];
-
-			if (v > b + 1e-9) {
-				b = v;
-				bestC[h] = g->C[k % g->nC];
-				bestbal[h] = (int)(k / g->nC);
-			}
-		}
-	}
-	for (n = 0; n < g->nngram; n++)
-		for (k = 0; k < ncomb; k++) {
-			json_t *f1 = json_array();
-
-			for (h = 0; h < nh; h++)
-				json_array_append_new(f1, json_real(score[(n * ncomb + k) * nh + h]));
-			json_array_append_new(tried, json_pack("{s:i, s:f, s:s, s:o}", "word_ngram_max", g->ngram_max[n],
-							       "C", g->C[k % g->nC], "class_weight",
-							       k / g->nC ? "balanced" : "none", "cv_macro_f1", f1));
-		}
-	ff.word_min = 1;
-	ff.word_max = g->ngram_max[best_n];
-	fin.head_C = bestC;
-	fin.head_balanced = bestbal;
-	rc = tn_train(out, c, &ff, &fin, prog, cv_conf, err);
-	if (!rc) {
-		*fo = ff;
-		json_object_set_new((*out)->info, "grid",
-				    json_pack("{s:i, s:s, s:O}", "folds", g->folds, "criterion", "mean cross-validated macro-F1",
-					      "tried", tried));
-	}
-out:
-	json_decref(tried);
-	free(score);
-	free(bestC);
-	free(bestbal);
-	free(conf);
-	return rc;
-}

@@ -37,9 +37,17 @@
 #include "metrics.h"
 
 enum tn_solver {
-	TN_SOLVER_LIBSVM,         /* libsvm C-SVC, one-vs-one: the default */
+	TN_SOLVER_LINEAR,         /* the default: one-vs-one, each class pair solved by
+				     liblinear's dual solver (hinge loss, C, class
+				     weights as libsvm's C-SVC; the bias a feature of
+				     value 1), saved as a linear libsvm model with one
+				     support vector per pair; linear time */
+	TN_SOLVER_LIBSVM,         /* libsvm's exact C-SVC, one-vs-one; linear or RBF */
 	TN_SOLVER_LIBLINEAR,      /* liblinear L2-regularised hinge loss (dual), one-vs-rest */
 };
+
+/* "linear", "libsvm" or "liblinear". */
+const char *tn_solver_name(enum tn_solver s);
 
 struct tn_train_opts {
 	enum tn_solver solver;
@@ -68,6 +76,15 @@ struct tn_progress {
 };
 
 /*
+ * Checks the options and that c can train a bundle (documents, a label field);
+ * silences libsvm's and liblinear's printing (a process-wide hook: both are
+ * set here, before any parallel region, to a function that drops the text).
+ * 0 or TN_EINVAL.
+ */
+int tn_train_check(const struct tn_corpus *c, const struct tn_feat_opts *fo, const struct tn_train_opts *o,
+		   struct tn_err *err);
+
+/*
  * Trains a bundle on c.  Returns 0 and *out (free with tn_bundle_free), or
  * TN_EINVAL (a head with one class, an empty corpus), TN_ENOMEM, with err
  * filled.  With o->cv, each head's manifest entry gets "cv" metrics and
@@ -76,30 +93,6 @@ struct tn_progress {
 int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_feat_opts *fo,
 	     const struct tn_train_opts *o, const struct tn_progress *prog,
 	     struct tn_confusion *cv_conf, struct tn_err *err);
-
-struct tn_grid_opts {
-	const double *C;          /* values of C to try */
-	size_t nC;
-	const int *ngram_max;     /* word n-gram ranges 1..N to try */
-	size_t nngram;
-	int try_balanced;         /* also try balanced class weights */
-	int folds;
-};
-
-/* C in {0.1, 0.3, 1, 3, 10}, n-grams 1-1, 1-2, 1-3, weighting none/balanced, 5 folds. */
-void tn_grid_opts_default(struct tn_grid_opts *g);
-
-/*
- * Grid search by stratified cross-validation on c: every combination of the
- * grid is cross-validated (each run parallel inside), each head gets the C and
- * weighting with its best macro-F1, and the bundle gets the word n-gram range
- * whose per-head bests have the highest mean.  Then trains the final bundle
- * with those choices (fo is updated to the chosen features) and records every
- * combination's scores under "grid" in the manifest.  Errors as tn_train.
- */
-int tn_train_grid(struct tn_bundle **out, const struct tn_corpus *c, struct tn_feat_opts *fo,
-		  const struct tn_train_opts *o, const struct tn_grid_opts *g,
-		  const struct tn_progress *prog, struct tn_confusion *cv_conf, struct tn_err *err);
 
 /*
  * Evaluates bundle b on corpus c (loaded with `like` = the model's heads):

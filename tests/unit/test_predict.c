@@ -474,6 +474,154 @@ static void test_liblinear(void **state)
 	free(hep);
 }
 
+/*
+ * libsvm's own svm-predict program, run on the saved head model and the
+ * held-out documents' vectors in libsvm's data format, predicts the classes
+ * that Tenor's predictor gives.  make deps installs libsvm-tools.
+ */
+static void svm_predict_agrees(const struct tn_bundle *b, const struct tn_predictor *p,
+			       struct tn_predict_scratch *s, struct tn_feat_scratch *fs,
+			       const struct tn_corpus *he, const char *tmp)
+{
+	char *dir = tu_path(tmp, "svmp"), *data = tu_path(tmp, "svmp.txt"), *pred = tu_path(tmp, "svmp.out");
+	char *model, cmd[4096], line[256];
+	struct tn_counts cnt;
+	struct tn_vec v;
+	struct tn_head_result r[2];
+	struct tn_err err;
+	FILE *fp;
+	size_t d, i, n = 0;
+
+	if (system("command -v svm-predict >/dev/null 2>&1") != 0)
+		fail_msg("svm-predict is not installed (make deps installs libsvm-tools)");
+	assert_int_equal(tn_bundle_save(b, dir, &err), 0);
+	snprintf(line, sizeof(line), "%s.svm", b->heads[0].name);
+	model = tu_path(dir, line);
+	tn_counts_init(&cnt);
+	tn_vec_init(&v);
+	fp = fopen(data, "w");
+	assert_non_null(fp);
+	for (d = 0; d < he->ndocs; d++) {
+		assert_int_equal(tn_feat_count(&b->feat, fs, he->text[d], he->len[d], &cnt, NULL), 0);
+		assert_int_equal(tn_feat_weigh(&b->feat, b->idf, &cnt, &v), 0);
+		fprintf(fp, "%d", he->label[d * he->nheads]);
+		for (i = 0; i < v.n; i++)
+			fprintf(fp, " %u:%.17g", v.idx[i], v.val[i]);
+		fputc('\n', fp);
+	}
+	assert_int_equal(fclose(fp), 0);
+	snprintf(cmd, sizeof(cmd), "svm-predict '%s' '%s' '%s' >/dev/null", data, model, pred);
+	assert_int_equal(system(cmd), 0);
+	fp = fopen(pred, "r");
+	assert_non_null(fp);
+	for (d = 0; d < he->ndocs && fgets(line, sizeof(line), fp); d++, n++) {
+		assert_int_equal(tn_feat_count(&b->feat, fs, he->text[d], he->len[d], &cnt, NULL), 0);
+		assert_int_equal(tn_feat_weigh(&b->feat, b->idf, &cnt, &v), 0);
+		assert_int_equal(tn_predict(p, s, &v, r, NULL), 0);
+		if (atoi(line) != r[0].cls)
+			fail_msg("doc %zu: svm-predict says class %d, Tenor %d", d, atoi(line), r[0].cls);
+	}
+	fclose(fp);
+	assert_int_equal(n, he->ndocs);
+	tn_counts_release(&cnt);
+	tn_vec_release(&v);
+	free(dir);
+	free(data);
+	free(pred);
+	free(model);
+}
+
+/*
+ * The default solver (each class pair by liblinear, saved as a linear libsvm
+ * model with one support vector per pair): libsvm's own svm_predict and
+ * svm_predict_values, on the model and on the model read back from its file,
+ * agree with Tenor's predictor, and its classes agree with libsvm's exact
+ * C-SVC on nearly every held-out document.
+ */
+static void test_pairwise_linear(void **state)
+{
+	struct fx *f = *state;
+	char *dir = tu_path(f->tmp, "pairs"), *trp = tu_path(f->tmp, "gen-train.jsonl"),
+	     *hep = tu_path(f->tmp, "gen-held.jsonl");
+	struct tn_corpus tr, he;
+	struct tn_bundle *b, *back = NULL, *exact;
+	struct tn_err err;
+	struct stats st;
+	int probability;
+
+	for (probability = 0; probability <= 1; probability++) {
+		load(&tr, f->train_path, NULL);
+		load(&he, f->held_path, &tr);
+		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
+		/* One support vector per class pair: 3 for three classes, 1 for two. */
+		assert_int_equal(b->heads[0].svm->l, 3);
+		assert_int_equal(b->heads[1].svm->l, 1);
+		assert_int_equal(tn_head_has_probability(&b->heads[0]), probability);
+		st = compare_with_libsvm(b, &he);
+		assert_int_equal(st.compared, 12 * (3 + 1));
+		assert_true(st.nonzero > st.compared / 2);
+		assert_int_equal(tn_bundle_save(b, dir, &err), 0);
+		assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
+		compare_with_libsvm(back, &he);
+		compare_with_libsvm(back, &tr);
+		tn_bundle_free(back);
+		back = NULL;
+		tn_bundle_free(b);
+		tn_corpus_release(&tr);
+		tn_corpus_release(&he);
+	}
+
+	tu_gen_corpus(trp, 11, 400, 4);
+	tu_gen_corpus(hep, 111, 200, 4);
+	load(&tr, trp, NULL);
+	load(&he, hep, &tr);
+	b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0, 1.0);
+	exact = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 0, 1.0);
+	assert_int_equal(b->heads[0].svm->l, 6);
+	st = compare_with_libsvm(b, &he);
+	assert_int_equal(st.compared, 200 * 6);
+	{
+		struct tn_predictor *p1 = NULL, *p2 = NULL;
+		struct tn_predict_scratch *s1, *s2;
+		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
+		struct tn_head_result r1[2], r2[2];
+		struct tn_counts cnt;
+		struct tn_vec v;
+		size_t d, same = 0;
+
+		assert_int_equal(tn_predictor_create(&p1, b, &err), 0);
+		assert_int_equal(tn_predictor_create(&p2, exact, &err), 0);
+		s1 = tn_predict_scratch_create(p1);
+		s2 = tn_predict_scratch_create(p2);
+		tn_counts_init(&cnt);
+		tn_vec_init(&v);
+		for (d = 0; d < he.ndocs; d++) {
+			assert_int_equal(tn_feat_count(&b->feat, fs, he.text[d], he.len[d], &cnt, NULL), 0);
+			assert_int_equal(tn_feat_weigh(&b->feat, b->idf, &cnt, &v), 0);
+			assert_int_equal(tn_predict(p1, s1, &v, r1, NULL), 0);
+			assert_int_equal(tn_predict(p2, s2, &v, r2, NULL), 0);
+			same += r1[0].cls == r2[0].cls;
+		}
+		if (same < he.ndocs * 95 / 100)
+			fail_msg("the pairwise solver agrees with libsvm on %zu of %zu documents", same, he.ndocs);
+		svm_predict_agrees(b, p1, s1, fs, &he, f->tmp);
+		tn_counts_release(&cnt);
+		tn_vec_release(&v);
+		tn_feat_scratch_free(fs);
+		tn_predict_scratch_free(s1);
+		tn_predict_scratch_free(s2);
+		tn_predictor_free(p1);
+		tn_predictor_free(p2);
+	}
+	tn_bundle_free(exact);
+	tn_bundle_free(b);
+	tn_corpus_release(&tr);
+	tn_corpus_release(&he);
+	free(dir);
+	free(trp);
+	free(hep);
+}
+
 /* Negative log-likelihood of Platt's sigmoid with his smoothed targets. */
 static double platt_nll(size_t n, const double *f, const int *y, double A, double B)
 {
@@ -581,6 +729,7 @@ int main(void)
 		T(test_probability_four_classes),
 		T(test_rbf),
 		T(test_liblinear),
+		T(test_pairwise_linear),
 		cmocka_unit_test(test_platt),
 		cmocka_unit_test(test_couple_probabilities),
 	};

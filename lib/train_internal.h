@@ -1,0 +1,116 @@
+/*
+ * train_internal.h - what the training modules share (train.c, solve.c,
+ * calibrate.c, grid.c): the dataset of vectors, each head's labeled documents
+ * and folds, and the training tasks.  Not part of the library's interface:
+ * only lib/ includes it.
+ */
+#ifndef TN_TRAIN_INTERNAL_H
+#define TN_TRAIN_INTERNAL_H
+
+#include <libsvm/svm.h>
+#include <linear.h>
+#include <stddef.h>
+
+#include "corpus.h"
+#include "err.h"
+#include "feat.h"
+#include "train.h"
+
+#define TN_CALIB_FOLDS 5
+
+/* The TF-IDF vectors of a corpus, for libsvm and (after tn_dataset_add_liblinear) liblinear. */
+struct tn_dataset {
+	size_t n;
+	struct svm_node **x;    /* n vectors, each ending with index -1 */
+	struct svm_node *pool;
+	size_t nfeat;           /* buckets with idf > 0 */
+	struct feature_node **lx;  /* liblinear: the same vectors with the bias node */
+	struct feature_node *lpool;
+	int nbuckets;           /* 2^bits */
+};
+
+enum tn_task_kind {
+	TN_TASK_FINAL,          /* the head's model, on all its documents */
+	TN_TASK_CV,             /* a cross-validation fold: predictions of the held-out documents */
+	TN_TASK_CALIBRATION,    /* a calibration fold: held-out decision values */
+};
+
+/* One training: a head's final model, a CV fold or a calibration fold. */
+struct tn_task {
+	size_t head;
+	enum tn_task_kind kind;
+	int fold;
+	struct svm_model *model;   /* a final libsvm or pairwise model, owned */
+	struct model *lmodel;      /* a final liblinear model, owned */
+	int rc;
+};
+
+/* One head's labeled documents, their folds, and what the tasks leave. */
+struct tn_head_data {
+	double C;               /* this head's C and class weighting */
+	int balanced;
+	size_t nclass;
+	size_t n;               /* labeled documents */
+	size_t *docs;           /* their corpus indices */
+	double *y;              /* class ids */
+	int *cv_fold, *cal_fold;
+	int *cv_pred;           /* cv: predicted class of each labeled doc */
+	double *cal_dec;        /* calibration: n x npair out-of-fold decision values */
+	size_t *count;          /* documents per class */
+};
+
+/* Calls p's progress function, if any. */
+void tn_progress_report(const struct tn_progress *p, const char *stage, size_t done, size_t total);
+
+/*
+ * Counts, idf (written into idf, 2^bits floats) and vectors of every
+ * document of c, in parallel.  0, or TN_EFORMAT / TN_ENOMEM with err set; ds
+ * is empty on error.
+ */
+int tn_dataset_build(const struct tn_corpus *c, const struct tn_feat_opts *fo, float *idf,
+		     struct tn_dataset *ds, const struct tn_progress *prog, struct tn_err *err);
+/* Adds liblinear's copies of the vectors (bias node 2^bits + 1).  0 or TN_ENOMEM. */
+int tn_dataset_add_liblinear(struct tn_dataset *ds);
+void tn_dataset_release(struct tn_dataset *ds);
+
+/*
+ * Runs task t on the dataset with o's solver; t->rc is 0 or TN_ENOMEM.
+ * Thread-safe for distinct tasks with libsvm; liblinear draws from rand()
+ * (train.h), so its tasks run one at a time, each after srand().
+ */
+void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const struct tn_train_opts *o,
+		   struct tn_task *t);
+
+/* libsvm's index of the pair of classes a < b among k. */
+size_t tn_pair_index(size_t k, size_t a, size_t b);
+
+/* Fits every pair's sigmoid on the head's held-out decision values into m.  0 or TN_ENOMEM. */
+int tn_calibrate(struct svm_model *m, const struct tn_head_data *hd);
+
+/*
+ * The training plan of a corpus: each head's documents and folds, and the
+ * tasks in a fixed order (per head: final, CV folds, calibration folds), so
+ * that the task index seeds liblinear's rand() the same way every time.
+ */
+struct tn_plan {
+	size_t nheads;
+	struct tn_head_data *hds;
+	struct tn_task *tasks;
+	size_t ntasks;
+};
+
+int tn_plan_init(struct tn_plan *p, const struct tn_corpus *c, const struct tn_train_opts *o,
+		 struct tn_err *err);
+void tn_plan_release(struct tn_plan *p);
+
+/*
+ * Runs the plan's tasks on ds (all of them, or with final = 0 all but the
+ * final models), in parallel for libsvm.  0, or TN_ENOMEM naming the head.
+ */
+int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus *c,
+		const struct tn_train_opts *o, int final, const struct tn_progress *prog, struct tn_err *err);
+
+/* Head h's cross-validated confusion matrix (conf is initialised here).  0 or TN_ENOMEM. */
+int tn_plan_cv_confusion(const struct tn_plan *p, size_t h, struct tn_confusion *conf);
+
+#endif
