@@ -92,8 +92,7 @@ class _Reader:
         if t in (2, 6, 239, 240):  # pairlist, language: a list of (tag, value)
             out = []
             while True:
-                attrs = self.attributes(has_attr)
-                del attrs
+                self.attributes(has_attr)  # a cell's attributes: not needed
                 tag = self.item() if has_tag else None
                 out.append((tag, self.item()))
                 nxt = self.int()
