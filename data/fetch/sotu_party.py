@@ -7,9 +7,10 @@ the "party" field).  The addresses from 1901 on are by Democratic or
 Republican presidents only, which makes a two-class task of one era (earlier
 parties are few addresses each and would mostly teach the vocabulary of a
 century).  The package's texts have no paragraph breaks, so each address is
-cut into passages of 5 sentences (a sentence ends at . ! or ? followed by
-white space and an upper-case letter or a quote; a last short group joins the
-one before it).  One object a line in OUT/train.jsonl and OUT/test.jsonl:
+cut into passages of 5 sentences (a sentence ends at . ! or ?, maybe with
+a closing quote, followed by white space and an upper-case letter or an
+opening quote, except after Mr. Mrs. Dr. St. and U.S.; a last short group
+joins the one before it).  One object a line in OUT/train.jsonl and OUT/test.jsonl:
 
     {"id": "sotu-1961-john-f-kennedy:012", "text": "...", "label": "Democratic"}
 
@@ -34,7 +35,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FIRST_YEAR = 1901
 PARTIES = ("Democratic", "Republican")
 SENTENCES = 5
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"\u201c(]?[A-Z])")
+# White space after . ! or ? (or after such a mark and a closing quote or
+# parenthesis) before an upper-case letter, unless the mark ends a title or
+# "U.S.".
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))"
+                          r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bU\.S\.)"
+                          r"\s+(?=[\"\u201c(]?[A-Z])")
 
 
 def passages(text, n=SENTENCES):
