@@ -136,8 +136,12 @@ def report(cands, nums, tasks, score, runs, meta):
     names = [t for t, _, _ in tasks]
     group = {t: corpora.group_of(c) for t, c, _ in tasks}
     lines = ["# Choosing the defaults across corpora (bench/defaults.py)", ""]
-    lines += ["Generated on %s in %.0f s (%.0f CPU s of bin/train), 2-core machine%s."
-              % (meta["date"], meta["total_s"], meta["cpu_s"], meta["load"]), "",
+    lines += ["Generated on %s: %d bin/train runs, %.0f s wall and %.0f CPU s in all%s; "
+              "2-core machine%s."
+              % (meta["date"], len(runs), sum(r["wall_s"] for r in runs.values()),
+                 sum(r["cpu_s"] for r in runs.values()),
+                 " (%d of them reused from an earlier invocation, DEFAULTS_RESUME)"
+                 % meta["reused"] if meta.get("reused") else "", meta["load"]), "",
               "Command: `%s`" % meta["command"], "",
               "Every figure is the macro-F1 of %d-fold stratified cross-validation on the "
               "corpus's **train split** (`bin/train --cv %d`, read from the manifest's "
@@ -270,7 +274,7 @@ def main():
 
     t_start = time.monotonic()
     load0 = open("/proc/loadavg").read().split()[:3]
-    score, runs, cpu_total = {}, {}, 0.0
+    score, runs, cpu_total, reused = {}, {}, 0.0, 0
     n_runs, k = len(cands) * len(runs_wanted), 0
     for i, opts in enumerate(cands):
         for c, fields in runs_wanted:
@@ -278,6 +282,7 @@ def main():
             key = json.dumps([c.name, fields, opts, extra, folds, bin_id, file_id(c.train)])
             if key in cache and not cache[key].get("exit"):
                 res = cache[key]
+                reused += 1
                 log("[%d/%d] #%d %s: cached" % (k, n_runs, nums[i], c.name))
             else:
                 res = run_one(train_bin, c, fields, opts, extra, folds, work)
@@ -306,7 +311,7 @@ def main():
             "total_s": time.monotonic() - t_start, "cpu_s": cpu_total,
             "load": "; load average %s at start, %s at end" % (" ".join(load0), " ".join(load1)),
             "command": (settings + " " if settings else "") + "bench/defaults.py",
-            "folds": folds, "version": version, "commit": commit}
+            "folds": folds, "version": version, "commit": commit, "reused": reused}
     md = report(cands, nums, tasks, score, runs, meta)
     with open(out_md + ".tmp", "w", encoding="utf-8") as f:
         f.write(md)
