@@ -8,9 +8,15 @@
 # printed).  Peers missing from the machine (make bench-deps installs them) are
 # skipped with a note.  Work files go to bench/work/eval/ (ignored).
 #
+# The datasets are the tasks of bench/corpora.py (`bench/corpora.py list`):
+# Reuters grain and corn, SpamAssassin two- and three-way, the news corpus's
+# topic and tone heads, Debian package descriptions, fortune cookies, man
+# pages, Austen's novels and State of the Union passages by party.
+#
 # Environment:
-#   EVAL_DATASETS      datasets to run: grain corn spam, and spam3 (spam's
-#                      three-way label3; adds ~7 min on 2 cores)  [grain corn spam]
+#   EVAL_DATASETS      datasets to run, e.g. "grain corn spam"  [all tasks; the
+#                      Tenor defaults use libsvm, and svm-train runs each up to
+#                      EVAL_SVM_TIMEOUT: an hour or more on 2 cores in all]
 #   EVAL_SVM_TIMEOUT   seconds allowed per svm-train run, then skipped  [300]
 #   EVAL_OUT           report path                [bench/eval.md]
 #   EVAL_WORK          work folder                [bench/work/eval]
@@ -18,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DATASETS=${EVAL_DATASETS:-grain corn spam}
+DATASETS=${EVAL_DATASETS:-$(python3 bench/corpora.py list | tr '\n' ' ')}
 SVM_TIMEOUT=${EVAL_SVM_TIMEOUT:-300}
 OUT_MD=${EVAL_OUT:-bench/eval.md}
 WORK=${EVAL_WORK:-bench/work/eval}
@@ -99,33 +105,20 @@ skip() {
 
 # --- data -------------------------------------------------------------------
 
-fetch() {
-	local want=$1; shift
-	[ -s "$want" ] && return 0
-	say "fetching: $*"
-	"$@" || { note "fetch failed: $* (datasets needing '$want' skipped)"; return 1; }
-}
-
-REUTERS_OK=1 SPAM_OK=1
-case " $DATASETS " in *" grain "*|*" corn "*)
-	fetch data/external/reuters/corn-test.jsonl "$PY" data/fetch/reuters.py || REUTERS_OK=0 ;;
-esac
-case " $DATASETS " in *" spam"*)
-	fetch data/external/spam/test.jsonl "$PY" data/fetch/spamassassin.py || SPAM_OK=0 ;;
-esac
+FETCH_FAILED=" "
+for ds in $DATASETS; do
+	"$PY" bench/corpora.py fetch "$ds" ||
+		{ note "fetch failed for $ds (bench/corpora.py fetch $ds)"; FETCH_FAILED+="$ds "; }
+done
 : >"$COMMANDS"   # the fetch commands are not part of the measured runs
 
-# dataset NAME: set TRAIN TEST FIELD, or fail if its data is missing.
+# dataset NAME: set TRAIN TEST FIELD (bench/corpora.py paths), or fail if its
+# data is missing.  A corpus of several files is joined under $WORK/corpora.
 dataset() {
-	case $1 in
-	grain|corn) [ $REUTERS_OK = 1 ] || return 1
-		TRAIN=data/external/reuters/$1-train.jsonl TEST=data/external/reuters/$1-test.jsonl FIELD=label ;;
-	spam)  [ $SPAM_OK = 1 ] || return 1
-		TRAIN=data/external/spam/train.jsonl TEST=data/external/spam/test.jsonl FIELD=label ;;
-	spam3) [ $SPAM_OK = 1 ] || return 1
-		TRAIN=data/external/spam/train.jsonl TEST=data/external/spam/test.jsonl FIELD=label3 ;;
-	*) say "unknown dataset '$1'"; return 1 ;;
-	esac
+	case $FETCH_FAILED in *" $1 "*) return 1 ;; esac
+	local p
+	p=$("$PY" bench/corpora.py paths "$1" --work "$WORK/corpora") || return 1
+	IFS=$'\t' read -r TRAIN TEST FIELD <<<"$p"
 }
 
 # --- tools ------------------------------------------------------------------

@@ -3,8 +3,9 @@
 
 The weka package ships the Reuters-21578 ModApte train/test splits as ARFF files
 (one quoted text attribute, one 0/1 class) in its examples.  This script
-downloads the .deb with `apt-get download` (no Java is installed), extracts the
-ARFF files and writes Tenor JSONL, one object per article:
+downloads the .deb of the pinned version with `apt-get download` (no Java is
+installed; its SHA-256 is checked and recorded in OUT/SOURCE.json), extracts
+the ARFF files and writes Tenor JSONL, one object per article:
 
     {"id": "reuters-train-0001", "text": "...", "label": "grain" | "other"}
 
@@ -18,13 +19,18 @@ fetched here is ever committed (data/external/ is ignored).
 Usage: data/fetch/reuters.py [--out DIR] [--deb FILE]
 """
 import argparse
-import glob
 import html
 import json
 import os
-import subprocess
-import sys
 import tempfile
+
+import common
+
+PROG = "reuters.py"
+PACKAGE = "weka"
+VERSION = "3.6.14-3"
+SHA256 = "58ea5ec3b42ca9719be5756d1bd64ebed0e69d16d6fffa200b3cebf4ccccab16"
+EXAMPLES = "usr/share/doc/weka/examples/"
 
 
 def parse_arff(text):
@@ -84,20 +90,6 @@ def convert(arff_path, out_path, split, positive):
     return len(docs)
 
 
-def fetch_deb(workdir):
-    r = subprocess.run(["apt-get", "download", "weka"], cwd=workdir, stdout=subprocess.DEVNULL)
-    if r.returncode != 0:
-        # A machine whose package lists were never fetched: fetch them once.
-        print("reuters.py: apt-get download failed; running apt-get update", file=sys.stderr)
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "download", "weka"], cwd=workdir, check=True,
-                       stdout=subprocess.DEVNULL)
-    debs = glob.glob(os.path.join(workdir, "weka_*.deb"))
-    if not debs:
-        sys.exit("reuters.py: apt-get download weka produced no .deb")
-    return debs[0]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="data/external/reuters")
@@ -105,15 +97,20 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        deb = args.deb or fetch_deb(tmp)
-        subprocess.run(["dpkg", "-x", deb, os.path.join(tmp, "x")], check=True)
-        ex = os.path.join(tmp, "x", "usr", "share", "doc", "weka", "examples")
+        if args.deb:
+            deb, source = args.deb, {"file": args.deb}
+        else:
+            deb, source = common.apt_download(PROG, PACKAGE, VERSION, tmp, SHA256)
+        common.extract_deb(PROG, deb, os.path.join(tmp, "x"),
+                           want=lambda n: n.startswith(EXAMPLES + "Reuters"))
+        ex = os.path.join(tmp, "x", EXAMPLES)
         for topic in ("grain", "corn"):
             for split in ("train", "test"):
                 src = os.path.join(ex, "Reuters%s-%s.arff" % (topic.capitalize(), split))
                 dst = os.path.join(args.out, "%s-%s.jsonl" % (topic, split))
                 n = convert(src, dst, split, topic)
-                print("reuters.py: wrote %s (%d articles)" % (dst, n), file=sys.stderr)
+                common.log(PROG, "wrote %s (%d articles)" % (dst, n))
+    common.write_source(args.out, __file__, [source])
 
 
 if __name__ == "__main__":

