@@ -6,6 +6,7 @@
  */
 #include "train_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,6 +432,172 @@ out:
 	free(votes);
 }
 
+/*
+ * Each class's one-vs-rest score w_c . x + b_c from a liblinear model, by
+ * class id (classes the model lacks get the lowest score less 1).  Binary
+ * models hold one weight vector, positive toward their first label.
+ */
+static void ovr_scores(const struct model *m, size_t k, const struct feature_node *x, double *dec,
+		       double *score)
+{
+	size_t c;
+	double low = INFINITY;
+	int nw = m->nr_class == 2 ? 1 : m->nr_class;
+
+	predict_values(m, x, dec);
+	for (c = 0; c < k; c++)
+		score[c] = NAN;
+	if (nw == 1) {
+		score[m->label[0]] = dec[0];
+		score[m->label[1]] = -dec[0];
+	} else {
+		for (c = 0; c < (size_t)m->nr_class; c++)
+			score[m->label[c]] = dec[c];
+	}
+	for (c = 0; c < k; c++)
+		if (!isnan(score[c]) && score[c] < low)
+			low = score[c];
+	for (c = 0; c < k; c++)
+		if (isnan(score[c]))
+			score[c] = low - 1;
+}
+
+/*
+ * A one-vs-rest liblinear model as a linear libsvm model: one support vector
+ * per class holding its weight vector w_c, with coefficient +1 toward the
+ * classes after it and -1 toward those before, and rho_ij = b_j - b_i, so that
+ * libsvm's pair (i, j) decides by w_i . x + b_i - (w_j . x + b_j) and its vote
+ * elects the class of the highest score, as one-vs-rest does.  Two classes:
+ * one support vector, w of the first class against the second.
+ */
+static struct svm_model *ovr_model(const struct model *lm, const struct tn_head_data *hd,
+				   const struct tn_train_opts *o)
+{
+	size_t k = hd->nclass, npair = k * (k - 1) / 2, nf = (size_t)lm->nr_feature, i, j, p, total = 0;
+	size_t nsv = k == 2 ? 1 : k, nw = lm->nr_class == 2 ? 1 : (size_t)lm->nr_class;
+	struct svm_model *m = calloc(1, sizeof(*m));
+	struct svm_node *block;
+	double *b = calloc(k, sizeof(double));
+	int *col = malloc(k * sizeof(int));
+
+	if (!m || !b || !col)
+		goto oom;
+	/* The weight column of each class id; binary: column 0 is label[0]'s. */
+	for (i = 0; i < k; i++)
+		col[i] = -1;
+	for (i = 0; i < (size_t)lm->nr_class; i++)
+		col[lm->label[i]] = (int)i;
+	for (i = 0; i < k; i++)
+		if (col[i] < 0)
+			goto oom;  /* a final model has every class */
+	for (i = 0; i < nsv; i++)
+		for (j = 0; j < nf; j++)
+			total += lm->w[j * nw + (nw == 1 ? 0 : (size_t)col[i])] != 0.0;
+	m->param.svm_type = C_SVC;
+	m->param.kernel_type = LINEAR;
+	m->param.C = hd->C;
+	m->param.eps = o->eps;
+	m->nr_class = (int)k;
+	m->l = (int)nsv;
+	m->free_sv = 1;
+	m->SV = calloc(nsv, sizeof(*m->SV));
+	m->sv_coef = calloc(k - 1, sizeof(*m->sv_coef));
+	m->rho = malloc(npair * sizeof(*m->rho));
+	m->label = malloc(k * sizeof(*m->label));
+	m->nSV = calloc(k, sizeof(*m->nSV));
+	block = malloc((total + nsv) * sizeof(*block));
+	if (!m->SV || !m->sv_coef || !m->rho || !m->label || !m->nSV || !block) {
+		free(block);
+		goto oom;
+	}
+	for (i = 0; i + 1 < k; i++)
+		if (!(m->sv_coef[i] = calloc(nsv, sizeof(double)))) {
+			free(block);
+			goto oom;
+		}
+	for (i = 0; i < nsv; i++) {
+		/* Binary: the vector points toward class 0 whichever label liblinear put first. */
+		double sign = nw == 1 && lm->label[0] != 0 ? -1.0 : 1.0;
+		size_t c = nw == 1 ? 0 : (size_t)col[i];
+
+		m->SV[i] = block;
+		for (j = 0; j < nf; j++)
+			if (lm->w[j * nw + c] != 0.0) {
+				block->index = (int)j + 1;
+				block++->value = sign * lm->w[j * nw + c];
+			}
+		block++->index = -1;
+		b[i] = lm->bias >= 0 ? sign * lm->w[nf * nw + c] * lm->bias : 0.0;
+		m->nSV[i] = 1;
+	}
+	for (i = 0; i < k; i++)
+		m->label[i] = (int)i;
+	for (i = 0, p = 0; i < k; i++)
+		for (j = i + 1; j < k; j++, p++) {
+			if (nsv == 1) {
+				m->sv_coef[0][0] = 1.0;
+				m->rho[p] = -b[0];
+				continue;
+			}
+			m->sv_coef[j - 1][i] = 1.0;   /* class i's vector toward j */
+			m->sv_coef[i][j] = -1.0;      /* class j's vector toward i */
+			m->rho[p] = b[j] - b[i];
+		}
+	free(b);
+	free(col);
+	return m;
+oom:
+	free(b);
+	free(col);
+	if (m)
+		svm_free_and_destroy_model(&m);
+	return NULL;
+}
+
+/*
+ * A task of the linear solver one-vs-rest: liblinear's multi-class training
+ * on the documents outside the task's fold.  A final task leaves the libsvm
+ * form of the model in t->model; a CV task the held-out classes; a
+ * calibration task each held-out document's pair decision values
+ * (differences of the classes' scores).
+ */
+static void run_task_ovr(const struct tn_dataset *ds, struct tn_head_data *hd, const struct tn_train_opts *o,
+			 struct tn_task *t, const int *folds)
+{
+	size_t k = hd->nclass, npair = k * (k - 1) / 2, i, a, b, p;
+	int fold = t->kind != TN_TASK_FINAL ? t->fold : -1;
+	struct model *lm = train_subset_lin(ds, hd, o, folds, fold);
+	double *dec = malloc((k + 1) * sizeof(double)), *score = malloc((k + 1) * sizeof(double));
+
+	t->rc = TN_ENOMEM;
+	if (!lm || !dec || !score)
+		goto out;
+	if (t->kind == TN_TASK_FINAL) {
+		if (!(t->model = ovr_model(lm, hd, o)))
+			goto out;
+	} else {
+		for (i = 0; i < hd->n; i++) {
+			if (folds[i] != fold)
+				continue;
+			ovr_scores(lm, k, ds->lx[hd->docs[i]], dec, score);
+			if (t->kind == TN_TASK_CV) {
+				/* liblinear's own choice: the first class of the highest score in its label order. */
+				hd->cv_pred[i] = (int)predict(lm, ds->lx[hd->docs[i]]);
+				continue;
+			}
+			for (a = 0, p = 0; a < k; a++)
+				for (b = a + 1; b < k; b++, p++)
+					hd->cal_dec[i * npair + p] = score[a] - score[b];
+		}
+	}
+	t->rc = 0;
+out:
+	if (lm)
+		free_and_destroy_model(&lm);
+	free(dec);
+	free(score);
+}
+
 void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const struct tn_train_opts *o,
 		     struct tn_task *t)
 {
@@ -440,7 +607,10 @@ void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const 
 	double *tmp;
 
 	if (o->solver == TN_SOLVER_LINEAR) {
-		run_task_pairs(ds, hd, o, t, folds);
+		if (o->one_vs_one)
+			run_task_pairs(ds, hd, o, t, folds);
+		else
+			run_task_ovr(ds, hd, o, t, folds);
 		return;
 	}
 	if (o->solver == TN_SOLVER_LIBLINEAR) {

@@ -37,13 +37,14 @@
 #include "metrics.h"
 
 enum tn_solver {
-	TN_SOLVER_LINEAR,         /* the default: one-vs-one, each class pair solved by
-				     liblinear's dual solver (hinge loss, C, class
-				     weights as libsvm's C-SVC; the bias a feature of
-				     value 1), saved as a linear libsvm model with one
-				     support vector per pair; linear time */
+	TN_SOLVER_LINEAR,         /* the default: liblinear's dual solver (hinge loss, C,
+				     class weights; the bias a feature of value 1) in
+				     linear time, saved as a linear libsvm model:
+				     one-vs-rest (one support vector per class, see
+				     solve.c), or with one_vs_one each class pair
+				     (one support vector per pair) */
 	TN_SOLVER_LIBSVM,         /* libsvm's exact C-SVC, one-vs-one; linear or RBF */
-	TN_SOLVER_LIBLINEAR,      /* liblinear L2-regularised hinge loss (dual), one-vs-rest */
+	TN_SOLVER_LIBLINEAR,      /* liblinear one-vs-rest in liblinear's own format */
 };
 
 /* "linear", "libsvm" or "liblinear". */
@@ -51,6 +52,7 @@ const char *tn_solver_name(enum tn_solver s);
 
 struct tn_train_opts {
 	enum tn_solver solver;
+	int one_vs_one;           /* linear solver: one model per class pair */
 	enum tn_kernel kernel;    /* default linear */
 	double C;                 /* default 1 */
 	double gamma;             /* RBF only; default 1 (vectors have unit norm) */

@@ -75,12 +75,15 @@ static const char usage_text[] =
 "      --seed N           hash seed (decimal or 0x hex)  [0x54656e6f72]\n"
 "\n"
 "Model:\n"
-"  -s, --solver S         linear (default): one-vs-one like libsvm's C-SVC (the\n"
-"                         same hinge loss, C and class weights), each class pair\n"
-"                         solved by liblinear's dual solver in linear time and\n"
-"                         saved as a linear libsvm model (svm-predict reads it);\n"
-"                         libsvm: libsvm's exact C-SVC, quadratic time, linear\n"
-"                         or RBF; liblinear: one-vs-rest, liblinear's format\n"
+"  -s, --solver S         linear (default): liblinear's dual solver (the hinge\n"
+"                         loss, C and class weights of libsvm's C-SVC) in\n"
+"                         linear time, saved as a linear libsvm model that\n"
+"                         svm-predict reads; libsvm: libsvm's exact C-SVC,\n"
+"                         quadratic time, linear or RBF, one-vs-one;\n"
+"                         liblinear: one-vs-rest in liblinear's own format\n"
+"      --multiclass M     linear solver with 3+ classes: ovr, one model per\n"
+"                         class against the rest, or ovo, one per class pair\n"
+"                         voting as libsvm does  [ovr]\n"
 "  -k, --kernel K         linear or rbf; rbf trains with --solver libsvm  [linear]\n"
 "  -C, --cost C           SVM regularisation C  [1]\n"
 "  -g, --gamma G          RBF kernel width  [1; vectors have unit length]\n"
@@ -151,7 +154,7 @@ static void split_labels(struct train_options *o, const char *arg)
 static void parse_options(struct train_options *o, int argc, char **argv)
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
-	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW };
+	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -175,6 +178,7 @@ static void parse_options(struct train_options *o, int argc, char **argv)
 		{ "cache-mb", required_argument, NULL, OPT_CACHE },
 		{ "cv", required_argument, NULL, OPT_CV },
 		{ "grid", no_argument, NULL, OPT_GRID },
+		{ "multiclass", required_argument, NULL, OPT_MULTI },
 		{ "test", required_argument, NULL, OPT_TEST },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -306,6 +310,14 @@ static void parse_options(struct train_options *o, int argc, char **argv)
 			break;
 		case OPT_TEST: o->test = optarg; break;
 		case OPT_GRID: o->grid = 1; break;
+		case OPT_MULTI:
+			if (!strcmp(optarg, "ovr"))
+				o->train.one_vs_one = 0;
+			else if (!strcmp(optarg, "ovo"))
+				o->train.one_vs_one = 1;
+			else
+				usage_error("--multiclass takes ovr or ovo, not '%s'", optarg);
+			break;
 		case 'j':
 			if (tn_parse_long(optarg, 1, 1024, &o->threads))
 				usage_error("--threads takes 1..1024, not '%s'", optarg);

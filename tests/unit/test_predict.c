@@ -81,6 +81,8 @@ static void load(struct tn_corpus *c, const char *path, const struct tn_corpus *
 		fail_msg("%s", err.msg);
 }
 
+static int one_vs_one;  /* the linear solver's multiclass mode for train_bundle */
+
 static struct tn_bundle *train_bundle(const struct tn_corpus *c, enum tn_solver solver, enum tn_kernel kernel,
 				      int probability, double C)
 {
@@ -95,6 +97,7 @@ static struct tn_bundle *train_bundle(const struct tn_corpus *c, enum tn_solver 
 	to.kernel = kernel;
 	to.probability = probability;
 	to.C = C;
+	to.one_vs_one = one_vs_one;
 	if (tn_train(&b, c, &fo, &to, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	return b;
@@ -549,6 +552,7 @@ static void test_pairwise_linear(void **state)
 	struct stats st;
 	int probability;
 
+	one_vs_one = 1;
 	for (probability = 0; probability <= 1; probability++) {
 		load(&tr, f->train_path, NULL);
 		load(&he, f->held_path, &tr);
@@ -614,6 +618,120 @@ static void test_pairwise_linear(void **state)
 		tn_predictor_free(p2);
 	}
 	tn_bundle_free(exact);
+	tn_bundle_free(b);
+	tn_corpus_release(&tr);
+	tn_corpus_release(&he);
+	free(dir);
+	free(trp);
+	free(hep);
+	one_vs_one = 0;
+}
+
+/* The classes of two bundles' predictors on every document of he; returns how many agree. */
+static size_t agreement(const struct tn_bundle *x, const struct tn_bundle *y, const struct tn_corpus *he)
+{
+	struct tn_predictor *p1 = NULL, *p2 = NULL;
+	struct tn_predict_scratch *s1, *s2;
+	struct tn_feat_scratch *fs = tn_feat_scratch_create(&x->feat);
+	struct tn_head_result r1[8], r2[8];
+	struct tn_counts cnt;
+	struct tn_vec v;
+	struct tn_err err;
+	size_t d, h, same = 0;
+
+	assert_true(x->nheads <= 8 && x->nheads == y->nheads);
+	assert_int_equal(tn_predictor_create(&p1, x, &err), 0);
+	assert_int_equal(tn_predictor_create(&p2, y, &err), 0);
+	s1 = tn_predict_scratch_create(p1);
+	s2 = tn_predict_scratch_create(p2);
+	tn_counts_init(&cnt);
+	tn_vec_init(&v);
+	for (d = 0; d < he->ndocs; d++) {
+		assert_int_equal(tn_feat_count(&x->feat, fs, he->text[d], he->len[d], &cnt, NULL), 0);
+		assert_int_equal(tn_feat_weigh(&x->feat, x->idf, &cnt, &v), 0);
+		assert_int_equal(tn_predict(p1, s1, &v, r1, NULL), 0);
+		assert_int_equal(tn_predict(p2, s2, &v, r2, NULL), 0);
+		for (h = 0; h < x->nheads; h++)
+			same += r1[h].cls == r2[h].cls;
+	}
+	tn_counts_release(&cnt);
+	tn_vec_release(&v);
+	tn_feat_scratch_free(fs);
+	tn_predict_scratch_free(s1);
+	tn_predict_scratch_free(s2);
+	tn_predictor_free(p1);
+	tn_predictor_free(p2);
+	return same;
+}
+
+/*
+ * The default linear solver one-vs-rest: liblinear's multi-class model kept
+ * as a libsvm model with one support vector per class (one for two classes).
+ * libsvm's svm_predict and svm-predict agree with Tenor's predictor on it,
+ * from memory and from its file, and its classes are liblinear's own
+ * one-vs-rest classes on every held-out document.
+ */
+static void test_linear_one_vs_rest(void **state)
+{
+	struct fx *f = *state;
+	char *dir = tu_path(f->tmp, "ovr"), *trp = tu_path(f->tmp, "gen-train.jsonl"),
+	     *hep = tu_path(f->tmp, "gen-held.jsonl");
+	struct tn_corpus tr, he;
+	struct tn_bundle *b, *back = NULL, *lin;
+	struct tn_err err;
+	struct stats st;
+	int probability;
+
+	for (probability = 0; probability <= 1; probability++) {
+		load(&tr, f->train_path, NULL);
+		load(&he, f->held_path, &tr);
+		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
+		assert_int_equal(b->heads[0].svm->l, 3);
+		assert_int_equal(b->heads[1].svm->l, 1);
+		assert_string_equal(json_string_value(json_object_get(b->heads[0].info, "multiclass")), "one-vs-rest");
+		st = compare_with_libsvm(b, &he);
+		assert_int_equal(st.compared, 12 * (3 + 1));
+		assert_true(st.nonzero > st.compared / 2);
+		assert_int_equal(tn_bundle_save(b, dir, &err), 0);
+		assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
+		compare_with_libsvm(back, &he);
+		compare_with_libsvm(back, &tr);
+		if (!probability) {
+			lin = train_bundle(&tr, TN_SOLVER_LIBLINEAR, TN_KERNEL_LINEAR, 0, 1.0);
+			assert_int_equal(agreement(b, lin, &he), 2 * he.ndocs);
+			assert_int_equal(agreement(b, lin, &tr), 2 * tr.ndocs);
+			tn_bundle_free(lin);
+		}
+		tn_bundle_free(back);
+		back = NULL;
+		tn_bundle_free(b);
+		tn_corpus_release(&tr);
+		tn_corpus_release(&he);
+	}
+
+	tu_gen_corpus(trp, 13, 400, 4);
+	tu_gen_corpus(hep, 131, 200, 4);
+	load(&tr, trp, NULL);
+	load(&he, hep, &tr);
+	b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0, 1.0);
+	lin = train_bundle(&tr, TN_SOLVER_LIBLINEAR, TN_KERNEL_LINEAR, 0, 1.0);
+	assert_int_equal(b->heads[0].svm->l, 4);
+	st = compare_with_libsvm(b, &he);
+	assert_int_equal(st.compared, 200 * 6);
+	assert_int_equal(agreement(b, lin, &he), he.ndocs * b->nheads);
+	{
+		struct tn_predictor *p = NULL;
+		struct tn_predict_scratch *s;
+		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
+
+		assert_int_equal(tn_predictor_create(&p, b, &err), 0);
+		s = tn_predict_scratch_create(p);
+		svm_predict_agrees(b, p, s, fs, &he, f->tmp);
+		tn_predict_scratch_free(s);
+		tn_feat_scratch_free(fs);
+		tn_predictor_free(p);
+	}
+	tn_bundle_free(lin);
 	tn_bundle_free(b);
 	tn_corpus_release(&tr);
 	tn_corpus_release(&he);
@@ -730,6 +848,7 @@ int main(void)
 		T(test_rbf),
 		T(test_liblinear),
 		T(test_pairwise_linear),
+		T(test_linear_one_vs_rest),
 		cmocka_unit_test(test_platt),
 		cmocka_unit_test(test_couple_probabilities),
 	};
