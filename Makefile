@@ -111,7 +111,7 @@ models/news/manifest.json: $(NEWS_TRAIN_DATA) $(BIN)/train | all
 
 # The default model's four figures: held-out news split and real-text set.
 eval-news: all $(REALNEWS)/test.jsonl
-	@test -f models/news/manifest.json || $(MAKE) --no-print-directory models
+	@$(MAKE) --no-print-directory models
 	@echo "== models/news on data/news/test.jsonl (held-out split)"
 	@$(BIN)/classify -q -m models/news -o - data/news/test.jsonl >/dev/null
 	@echo "== models/news on $(REALNEWS)/test.jsonl (real text)"
@@ -122,7 +122,7 @@ models: models/news/manifest.json
 SAMPLE := data/sample/news.jsonl data/sample/articles.tar.zst
 
 run: all
-	@test -f models/news/manifest.json || $(MAKE) --no-print-directory models
+	@$(MAKE) --no-print-directory models
 	@echo "make run: classifying $(SAMPLE) into out/"
 	@$(BIN)/classify -m models/news -o out --force $(SAMPLE); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ] || exit $$rc
 	@echo; echo "First records (zstdcat out/part-00000.jsonl.zst | head -5):"
@@ -132,7 +132,7 @@ run: all
 	@echo "  python3 -m json.tool out/manifest.json"
 
 bench: all
-	@test -f models/news/manifest.json || $(MAKE) --no-print-directory models
+	@$(MAKE) --no-print-directory models
 	@BENCH_MODEL=models/news BENCH_NEWS_TRAIN="$(NEWS_TRAIN_OPTS) $(NEWS_TRAIN_DATA)" bench/run.sh
 
 bench-train: all
