@@ -534,99 +534,6 @@ static void svm_predict_agrees(const struct tn_bundle *b, const struct tn_predic
 	free(model);
 }
 
-/*
- * The default solver (each class pair by liblinear, saved as a linear libsvm
- * model with one support vector per pair): libsvm's own svm_predict and
- * svm_predict_values, on the model and on the model read back from its file,
- * agree with Tenor's predictor, and its classes agree with libsvm's exact
- * C-SVC on nearly every held-out document.
- */
-static void test_pairwise_linear(void **state)
-{
-	struct fx *f = *state;
-	char *dir = tu_path(f->tmp, "pairs"), *trp = tu_path(f->tmp, "gen-train.jsonl"),
-	     *hep = tu_path(f->tmp, "gen-held.jsonl");
-	struct tn_corpus tr, he;
-	struct tn_bundle *b, *back = NULL, *exact;
-	struct tn_err err;
-	struct stats st;
-	int probability;
-
-	one_vs_one = 1;
-	for (probability = 0; probability <= 1; probability++) {
-		load(&tr, f->train_path, NULL);
-		load(&he, f->held_path, &tr);
-		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
-		/* One support vector per class pair: 3 for three classes, 1 for two. */
-		assert_int_equal(b->heads[0].svm->l, 3);
-		assert_int_equal(b->heads[1].svm->l, 1);
-		assert_int_equal(tn_head_has_probability(&b->heads[0]), probability);
-		st = compare_with_libsvm(b, &he);
-		assert_int_equal(st.compared, 12 * (3 + 1));
-		assert_true(st.nonzero > st.compared / 2);
-		assert_int_equal(tn_bundle_save(b, dir, &err), 0);
-		assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
-		compare_with_libsvm(back, &he);
-		compare_with_libsvm(back, &tr);
-		tn_bundle_free(back);
-		back = NULL;
-		tn_bundle_free(b);
-		tn_corpus_release(&tr);
-		tn_corpus_release(&he);
-	}
-
-	tu_gen_corpus(trp, 11, 400, 4);
-	tu_gen_corpus(hep, 111, 200, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
-	b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0, 1.0);
-	exact = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 0, 1.0);
-	assert_int_equal(b->heads[0].svm->l, 6);
-	st = compare_with_libsvm(b, &he);
-	assert_int_equal(st.compared, 200 * 6);
-	{
-		struct tn_predictor *p1 = NULL, *p2 = NULL;
-		struct tn_predict_scratch *s1, *s2;
-		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
-		struct tn_head_result r1[2], r2[2];
-		struct tn_counts cnt;
-		struct tn_vec v;
-		size_t d, same = 0;
-
-		assert_int_equal(tn_predictor_create(&p1, b, &err), 0);
-		assert_int_equal(tn_predictor_create(&p2, exact, &err), 0);
-		s1 = tn_predict_scratch_create(p1);
-		s2 = tn_predict_scratch_create(p2);
-		tn_counts_init(&cnt);
-		tn_vec_init(&v);
-		for (d = 0; d < he.ndocs; d++) {
-			assert_int_equal(tn_feat_count(&b->feat, fs, he.text[d], he.len[d], &cnt, NULL), 0);
-			assert_int_equal(tn_feat_weigh(&b->feat, b->idf, &cnt, &v), 0);
-			assert_int_equal(tn_predict(p1, s1, &v, r1, NULL), 0);
-			assert_int_equal(tn_predict(p2, s2, &v, r2, NULL), 0);
-			same += r1[0].cls == r2[0].cls;
-		}
-		if (same < he.ndocs * 95 / 100)
-			fail_msg("the pairwise solver agrees with libsvm on %zu of %zu documents", same, he.ndocs);
-		svm_predict_agrees(b, p1, s1, fs, &he, f->tmp);
-		tn_counts_release(&cnt);
-		tn_vec_release(&v);
-		tn_feat_scratch_free(fs);
-		tn_predict_scratch_free(s1);
-		tn_predict_scratch_free(s2);
-		tn_predictor_free(p1);
-		tn_predictor_free(p2);
-	}
-	tn_bundle_free(exact);
-	tn_bundle_free(b);
-	tn_corpus_release(&tr);
-	tn_corpus_release(&he);
-	free(dir);
-	free(trp);
-	free(hep);
-	one_vs_one = 0;
-}
-
 /* The classes of two bundles' predictors on every document of he; returns how many agree. */
 static size_t agreement(const struct tn_bundle *x, const struct tn_bundle *y, const struct tn_corpus *he)
 {
@@ -662,6 +569,82 @@ static size_t agreement(const struct tn_bundle *x, const struct tn_bundle *y, co
 	tn_predictor_free(p1);
 	tn_predictor_free(p2);
 	return same;
+}
+
+/*
+ * The default solver (each class pair by liblinear, saved as a linear libsvm
+ * model with one support vector per pair): libsvm's own svm_predict and
+ * svm_predict_values, on the model and on the model read back from its file,
+ * agree with Tenor's predictor, and its classes agree with libsvm's exact
+ * C-SVC on nearly every held-out document.
+ */
+static void test_pairwise_linear(void **state)
+{
+	struct fx *f = *state;
+	char *dir = tu_path(f->tmp, "pairs"), *trp = tu_path(f->tmp, "gen-train.jsonl"),
+	     *hep = tu_path(f->tmp, "gen-held.jsonl");
+	struct tn_corpus tr, he;
+	struct tn_bundle *b, *back = NULL, *exact;
+	struct tn_err err;
+	struct stats st;
+	size_t same;
+	int probability;
+
+	one_vs_one = 1;
+	for (probability = 0; probability <= 1; probability++) {
+		load(&tr, f->train_path, NULL);
+		load(&he, f->held_path, &tr);
+		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
+		/* One support vector per class pair: 3 for three classes, 1 for two. */
+		assert_int_equal(b->heads[0].svm->l, 3);
+		assert_int_equal(b->heads[1].svm->l, 1);
+		assert_int_equal(tn_head_has_probability(&b->heads[0]), probability);
+		st = compare_with_libsvm(b, &he);
+		assert_int_equal(st.compared, 12 * (3 + 1));
+		assert_true(st.nonzero > st.compared / 2);
+		assert_int_equal(tn_bundle_save(b, dir, &err), 0);
+		assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
+		compare_with_libsvm(back, &he);
+		compare_with_libsvm(back, &tr);
+		tn_bundle_free(back);
+		back = NULL;
+		tn_bundle_free(b);
+		tn_corpus_release(&tr);
+		tn_corpus_release(&he);
+	}
+
+	tu_gen_corpus(trp, 11, 400, 4);
+	tu_gen_corpus(hep, 111, 200, 4);
+	load(&tr, trp, NULL);
+	load(&he, hep, &tr);
+	b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0, 1.0);
+	exact = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 0, 1.0);
+	assert_int_equal(b->heads[0].svm->l, 6);
+	st = compare_with_libsvm(b, &he);
+	assert_int_equal(st.compared, 200 * 6);
+	same = agreement(b, exact, &he);
+	if (same < he.ndocs * 95 / 100)
+		fail_msg("the pairwise solver agrees with libsvm on %zu of %zu documents", same, he.ndocs);
+	{
+		struct tn_predictor *p = NULL;
+		struct tn_predict_scratch *s;
+		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
+
+		assert_int_equal(tn_predictor_create(&p, b, &err), 0);
+		s = tn_predict_scratch_create(p);
+		svm_predict_agrees(b, p, s, fs, &he, f->tmp);
+		tn_predict_scratch_free(s);
+		tn_feat_scratch_free(fs);
+		tn_predictor_free(p);
+	}
+	tn_bundle_free(exact);
+	tn_bundle_free(b);
+	tn_corpus_release(&tr);
+	tn_corpus_release(&he);
+	free(dir);
+	free(trp);
+	free(hep);
+	one_vs_one = 0;
 }
 
 /*
