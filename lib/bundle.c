@@ -4,7 +4,7 @@
 #include "bundle.h"
 #include "buf.h"
 
-#include "shard.h"
+#include "atomic_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+
+/* How manifest.json is laid out: save and write_manifest give the same bytes. */
+#define MANIFEST_DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
 
 static const unsigned char idf_magic[8] = { 'T', 'N', 'I', 'D', 'F', 0, 0, 1 };
 
@@ -237,7 +240,7 @@ static int dump_manifest(const struct tn_bundle *b, const char *path, struct tn_
 
 	if (!man)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if (json_dump_file(man, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)))
+	if (json_dump_file(man, path, MANIFEST_DUMP_FLAGS))
 		rc = tn_err_set(err, TN_EIO, "cannot write '%s'", path);
 	json_decref(man);
 	return rc;
@@ -272,37 +275,19 @@ static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *
 	return rc;
 }
 
-static int sync_file(const char *path, struct tn_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return tn_err_set(err, TN_EIO, "cannot open '%s': %s", path, strerror(errno));
-	if (fsync(fd))
-		rc = tn_err_set(err, TN_EIO, "cannot sync '%s': %s", path, strerror(errno));
-	close(fd);
-	return rc;
-}
-
 int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct tn_err *err)
 {
-	struct tn_buf tmp = TN_BUF_INIT, dst = TN_BUF_INIT;
+	struct tn_buf dst = TN_BUF_INIT;
+	json_t *man = build_manifest(b);
+	char *text = man ? json_dumps(man, MANIFEST_DUMP_FLAGS) : NULL;
 	int rc;
 
-	if (tn_buf_addf(&tmp, "%s/manifest.json.tmp", dir) || tn_buf_addf(&dst, "%s/manifest.json", dir)) {
+	if (!text || tn_buf_addf(&dst, "%s/manifest.json", dir))
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-	} else {
-		rc = dump_manifest(b, tmp.ptr, err);
-		if (!rc)
-			rc = sync_file(tmp.ptr, err);
-		if (!rc && rename(tmp.ptr, dst.ptr))
-			rc = tn_err_set(err, TN_EIO, "cannot rename '%s': %s", tmp.ptr, strerror(errno));
-		if (rc)
-			unlink(tmp.ptr);
-		else
-			tn_fsync_dir(dir);
-	}
-	tn_buf_release(&tmp);
+	else
+		rc = tn_write_atomic(dst.ptr, text, strlen(text), err);
+	free(text);
+	json_decref(man);
 	tn_buf_release(&dst);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "feat.h"
 #include "metrics.h"
 #include "predict.h"
+#include "atomic_file.h"
 #include "shard.h"
 
 #include <dirent.h>

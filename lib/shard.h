@@ -50,14 +50,4 @@ int tn_shard_close(struct tn_shard *s, struct tn_shard_info *info, struct tn_err
 /* Drops an unfinished shard: removes its temporary file and frees s.  NULL is fine. */
 void tn_shard_abort(struct tn_shard *s);
 
-/* fsync()s a folder, so that renames in it are durable. */
-int tn_fsync_dir(const char *dir);
-
-
-
-/*
- * Writes data to path atomically: a temporary file beside it, fsync, rename,
- * fsync of the folder.  0 or TN_EIO with err filled.
- */
-int tn_write_atomic(const char *path, const char *data, size_t len, struct tn_err *err);
 #endif

@@ -23,6 +23,7 @@
 #include <zstd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/atomic_file.h"
 #include "../../lib/shard.h"
 
 /* ---- helpers (file-local, so this test depends on no other test file) ---- */
