@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What an unallocated buffer's ptr points at; never written (len and cap stay 0). */
+char tn_buf_empty[1];
+
 void tn_buf_init(struct tn_buf *b)
 {
-	b->ptr = NULL;
+	b->ptr = tn_buf_empty;
 	b->len = 0;
 	b->cap = 0;
 }
@@ -20,28 +23,47 @@ void tn_buf_release(struct tn_buf *b)
 {
 	if (!b)
 		return;
-	free(b->ptr);
+	if (b->cap)
+		free(b->ptr);
 	tn_buf_init(b);
+}
+
+int tn_array_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+	void *p, *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > (size_t)-1 / 2 / size)
+			return TN_ENOMEM;
+		c *= 2;
+	}
+	memcpy(&p, arr, sizeof(p));
+	q = realloc(p, c * size);
+	if (!q)
+		return TN_ENOMEM;
+	memcpy(arr, &q, sizeof(q));
+	*cap = c;
+	return 0;
 }
 
 int tn_buf_grow(struct tn_buf *b, size_t extra)
 {
-	size_t need, cap;
-	char *p;
+	int first = !b->cap;
 
 	if (extra > (size_t)-1 / 2 - b->len)
 		return TN_ENOMEM;
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->ptr, cap);
-	if (!p)
+	if (first)
+		b->ptr = NULL;   /* not the shared empty string: realloc(NULL) allocates */
+	if (tn_array_grow(&b->ptr, &b->cap, b->len + extra + 1, 1, 64)) {
+		if (first)
+			b->ptr = tn_buf_empty;
 		return TN_ENOMEM;
-	b->ptr = p;
-	b->cap = cap;
+	}
+	if (first)
+		b->ptr[0] = '\0';
 	return 0;
 }
 
@@ -122,18 +144,16 @@ int tn_buf_add_json_string(struct tn_buf *b, const char *s, size_t n)
 void tn_buf_reset(struct tn_buf *b)
 {
 	b->len = 0;
-	if (b->ptr)
+	if (b->cap)
 		b->ptr[0] = '\0';
 }
 
 char *tn_buf_detach(struct tn_buf *b, size_t *len)
 {
-	char *p = b->ptr;
+	char *p = b->cap ? b->ptr : calloc(1, 1);
 
 	if (len)
 		*len = b->len;
-	if (!p)
-		p = calloc(1, 1);
 	tn_buf_init(b);
 	return p;
 }

@@ -11,6 +11,7 @@
  * tn_feat_count sorts the unique buckets.
  */
 #include "feat.h"
+#include "buf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -122,23 +123,6 @@ void tn_vec_release(struct tn_vec *v)
 	free(v->idx);
 	free(v->val);
 	tn_vec_init(v);
-}
-
-static int grow_u32(uint32_t **p, size_t *cap, size_t need)
-{
-	size_t c = *cap ? *cap : 256;
-	uint32_t *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * sizeof(*q));
-	if (!q)
-		return TN_ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
 }
 
 static inline void put_le64(unsigned char *p, uint64_t v)
@@ -423,7 +407,7 @@ static int count_unordered(const struct tn_feat_opts *o, struct tn_feat_scratch 
 	need = ntok * (size_t)(o->word_max ? o->word_max - o->word_min + 1 : 0) + 1;
 	if (o->char_max)
 		need += (s->tok.nbytes + 2 * ntok) * (size_t)(o->char_max - o->char_min + 1);
-	if (grow_u32(&s->touched, &s->touched_cap, need))
+	if (tn_array_grow(&s->touched, &s->touched_cap, need, sizeof(*s->touched), 256))
 		return TN_ENOMEM;
 	if (s->touched_cap) {
 		uint32_t *t = realloc(s->tmp, s->touched_cap * sizeof(*t));

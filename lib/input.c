@@ -259,7 +259,7 @@ int tn_lines_next(struct tn_lines *l, const char **line, size_t *len, int *cut, 
 		return 0;
 have_line:
 	l->lineno++;
-	*line = l->line.ptr ? l->line.ptr : "";
+	*line = l->line.ptr;
 	*len = l->line.len;
 	if (!over)
 		strip_cr(line, len);

@@ -473,6 +473,10 @@ static int batch_init(struct batch *bt, size_t cap, size_t nheads)
 	bt->truth = calloc(cap * (nheads ? nheads : 1), sizeof(int32_t));
 	bt->pred = calloc(cap * (nheads ? nheads : 1), sizeof(int32_t));
 	tn_buf_init(&bt->arena);
+	for (size_t i = 0; bt->d && i < cap; i++) {
+		tn_buf_init(&bt->d[i].out);
+		tn_buf_init(&bt->d[i].why);
+	}
 	return bt->d && bt->truth && bt->pred ? 0 : TN_ENOMEM;
 }
 
@@ -1370,6 +1374,7 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	r.t0 = now();
 	r.to_stdout = !strcmp(o->out_dir, "-");
 	tn_buf_init(&r.line);
+	tn_buf_init(&r.pending);
 	if (o->shard_docs < 1 || o->batch_docs < 1 || o->part_i < 1 || o->part_i > o->part_n) {
 		rc = tn_err_set(err, TN_EINVAL, "invalid run options");
 		goto out;

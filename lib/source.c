@@ -287,7 +287,7 @@ static int read_whole(struct tn_source *s, struct tn_raw_doc *doc, const char *i
 	if (tn_buf_addstr(&s->id, id))
 		return TN_ENOMEM;
 	doc->kind = TN_DOC_TEXT;
-	doc->data = s->text.ptr ? s->text.ptr : "";
+	doc->data = s->text.ptr;
 	doc->len = s->text.len;
 	doc->id = s->id.ptr;
 	return 1;

@@ -6,6 +6,7 @@
  * overlong forms and surrogates), utf8proc_category and utf8proc's case folding.
  */
 #include "text.h"
+#include "buf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,38 +28,12 @@ void tn_tokens_release(struct tn_tokens *t)
 
 static int reserve_bytes(struct tn_tokens *t, size_t need)
 {
-	size_t cap;
-	char *p;
-
-	if (need <= t->bytes_cap)
-		return 0;
-	cap = t->bytes_cap ? t->bytes_cap : 1024;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(t->bytes, cap);
-	if (!p)
-		return TN_ENOMEM;
-	t->bytes = p;
-	t->bytes_cap = cap;
-	return 0;
+	return tn_array_grow(&t->bytes, &t->bytes_cap, need, 1, 1024);
 }
 
 static int reserve_off(struct tn_tokens *t, size_t need)
 {
-	size_t cap;
-	uint32_t *p;
-
-	if (need <= t->off_cap)
-		return 0;
-	cap = t->off_cap ? t->off_cap : 256;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(t->off, cap * sizeof(*p));
-	if (!p)
-		return TN_ENOMEM;
-	t->off = p;
-	t->off_cap = cap;
-	return 0;
+	return tn_array_grow(&t->off, &t->off_cap, need, sizeof(*t->off), 256);
 }
 
 enum cls { SEP, WORD, SOLO };
