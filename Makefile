@@ -28,6 +28,10 @@ DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchiv
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 
+# libtenor.a holds every lib/*.c, lib/cli.c included: the helpers both programs
+# share (exit codes, usage-error wording, a clock) live there so that train and
+# classify link them from one place while lib/ never includes program code; like
+# the rest of the library, cli.c never prints or exits.
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

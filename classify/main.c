@@ -9,18 +9,18 @@
 #include <getopt.h>
 #include <omp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/cli.h"
+#include "../lib/limits.h"
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
 #include "../lib/text.h"
 #include "../lib/version.h"
 
-#define EXIT_USAGE 2
 #define EXIT_DOC_ERRORS 3
 #define EXIT_OUTPUT_CLOSED 4
 #define SHOW_ERRORS 10
@@ -93,21 +93,11 @@ static const char usage_text[] =
 "(-o - piped into head, say); 130 or 143 stopped by SIGINT or SIGTERM (complete\n"
 "shards kept; continue with --resume).\n";
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("classify: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\ntry 'classify --help'\n", stderr);
-	exit(EXIT_USAGE);
-}
-
-static void parse_options(struct classify_options *o, int argc, char **argv)
+/*
+ * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
+ * --help and --version print and exit here.
+ */
+static int parse_options(struct classify_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
 	       OPT_BATCH };
@@ -131,10 +121,11 @@ static void parse_options(struct classify_options *o, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const formats[] = { "auto", "jsonl", "text", NULL };
 	struct tn_run_opts *r = &o->run;
 	uint64_t size;
 	long v;
-	int c;
+	int c, e;
 
 	memset(o, 0, sizeof(*o));
 	tn_run_opts_default(r);
@@ -143,25 +134,20 @@ static void parse_options(struct classify_options *o, int argc, char **argv)
 		case 'm': r->model_dir = optarg; break;
 		case 'o': r->out_dir = optarg; break;
 		case 'f':
-			if (!strcmp(optarg, "auto"))
-				r->input_format = TN_INPUT_AUTO;
-			else if (!strcmp(optarg, "jsonl"))
-				r->input_format = TN_INPUT_JSONL;
-			else if (!strcmp(optarg, "text"))
-				r->input_format = TN_INPUT_TEXT;
-			else
-				usage_error("--input-format takes auto, jsonl or text, not '%s'", optarg);
+			if (tn_parse_enum(optarg, formats, &e))
+				return tn_err_set(err, TN_EINVAL, "--input-format takes auto, jsonl or text, not '%s'", optarg);
+			r->input_format = e == 0 ? TN_INPUT_AUTO : e == 1 ? TN_INPUT_JSONL : TN_INPUT_TEXT;
 			break;
 		case 't': r->text_field = optarg; break;
 		case OPT_ID: r->id_field = optarg; break;
 		case OPT_SHARD:
 			if (tn_parse_long(optarg, 1, 1000000000L, &v))
-				usage_error("--shard-docs takes a whole number >= 1, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--shard-docs takes a whole number >= 1, not '%s'", optarg);
 			r->shard_docs = (uint64_t)v;
 			break;
 		case OPT_MAXDOC:
-			if (tn_parse_size(optarg, (uint64_t)1 << 30, &size) || size < 1)
-				usage_error("--max-doc-bytes takes a size from 1 to 1G, not '%s'", optarg);
+			if (tn_parse_size(optarg, TN_MAX_DOC_BYTES_LIMIT, &size) || size < 1)
+				return tn_err_set(err, TN_EINVAL, "--max-doc-bytes takes a size from 1 to 1G, not '%s'", optarg);
 			r->max_doc_bytes = (size_t)size;
 			break;
 		case OPT_ALL: r->all_scores = 1; break;
@@ -169,30 +155,31 @@ static void parse_options(struct classify_options *o, int argc, char **argv)
 		case OPT_FORCE: r->force = 1; break;
 		case OPT_PART:
 			if (tn_parse_part(optarg, &r->part_i, &r->part_n))
-				usage_error("--part takes I/N with 1 <= I <= N, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--part takes I/N with 1 <= I <= N, not '%s'", optarg);
 			break;
 		case OPT_ZSTD:
 			if (tn_parse_long(optarg, 1, 19, &v))
-				usage_error("--zstd-level takes 1..19, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--zstd-level takes 1..19, not '%s'", optarg);
 			r->zstd_level = (int)v;
 			break;
 		case OPT_BATCH:
 			if (tn_parse_long(optarg, 1, 1000000, &v))
-				usage_error("--batch-docs takes 1..1000000, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--batch-docs takes 1..1000000, not '%s'", optarg);
 			r->batch_docs = (size_t)v;
 			break;
 		case 'j':
-			if (tn_parse_long(optarg, 1, 1024, &o->threads))
-				usage_error("--threads takes 1..1024, not '%s'", optarg);
+			if (tn_parse_long(optarg, 1, TN_MAX_THREADS, &o->threads))
+				return tn_err_set(err, TN_EINVAL, "--threads takes 1..%d, not '%s'", TN_MAX_THREADS, optarg);
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
-		default: fprintf(stderr, "try 'classify --help'\n"); exit(EXIT_USAGE);
+		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
 		}
 	}
 	r->inputs = (const char *const *)(argv + optind);
 	r->ninputs = (size_t)(argc - optind);
+	return 0;
 }
 
 static int utf8(const char *s)
@@ -202,28 +189,30 @@ static int utf8(const char *s)
 	return tn_text_valid_utf8(s, strlen(s), &bad);
 }
 
-static void check_options(struct classify_options *o)
+/* 0, or TN_EINVAL with the usage error in err. */
+static int check_options(struct classify_options *o, struct tn_err *err)
 {
 	struct tn_run_opts *r = &o->run;
 
 	if (!r->model_dir)
-		usage_error("no model: name a bundle with -m DIR (e.g. models/news)");
+		return tn_err_set(err, TN_EINVAL, "no model: name a bundle with -m DIR (e.g. models/news)");
 	if (!r->out_dir)
-		usage_error("no output: name a run folder with -o OUT, or -o - for stdout");
+		return tn_err_set(err, TN_EINVAL, "no output: name a run folder with -o OUT, or -o - for stdout");
 	if (!r->ninputs)
-		usage_error("no input given (use - for standard input)");
+		return tn_err_set(err, TN_EINVAL, "no input given (use - for standard input)");
 	if (r->resume && r->force)
-		usage_error("--resume and --force contradict each other");
+		return tn_err_set(err, TN_EINVAL, "--resume and --force contradict each other");
 	if (!strcmp(r->out_dir, "-") && (r->resume || r->force))
-		usage_error("--resume and --force need a run folder, not -o -");
+		return tn_err_set(err, TN_EINVAL, "--resume and --force need a run folder, not -o -");
 	/* The manifest is JSON: these must be UTF-8, checked before any work. */
 	if (!utf8(r->model_dir))
-		usage_error("the model path '%s' is not valid UTF-8", r->model_dir);
+		return tn_err_set(err, TN_EINVAL, "the model path '%s' is not valid UTF-8", r->model_dir);
 	if (!utf8(r->text_field))
-		usage_error("--text-field '%s' is not valid UTF-8", r->text_field);
+		return tn_err_set(err, TN_EINVAL, "--text-field '%s' is not valid UTF-8", r->text_field);
 	if (!utf8(r->id_field))
-		usage_error("--id-field '%s' is not valid UTF-8", r->id_field);
+		return tn_err_set(err, TN_EINVAL, "--id-field '%s' is not valid UTF-8", r->id_field);
 	o->progress = !o->quiet && isatty(2);
+	return 0;
 }
 
 static void on_signal(int sig)
@@ -301,7 +290,7 @@ static int run(struct classify_options *o)
 	if (rc && rc != TN_EINTR) {
 		fprintf(stderr, "classify: %s\n", err.msg);
 		tn_run_stats_release(&st);
-		return 1;
+		return TN_EXIT_ERROR;
 	}
 	if (st.errors > SHOW_ERRORS)
 		fprintf(stderr, "classify: ... %llu more error records\n",
@@ -323,11 +312,23 @@ static int run(struct classify_options *o)
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
 
+/* Prints a usage error as both programs do; returns the exit code. */
+static int usage_failure(const struct tn_err *err)
+{
+	struct tn_buf m = TN_BUF_INIT;
+
+	tn_cli_usage_message(&m, "classify", err->msg);
+	fputs(m.ptr, stderr);
+	tn_buf_release(&m);
+	return TN_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	struct classify_options o;
+	struct tn_err err;
 
-	parse_options(&o, argc, argv);
-	check_options(&o);
+	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err))
+		return usage_failure(&err);
 	return run(&o);
 }

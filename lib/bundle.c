@@ -74,7 +74,7 @@ int tn_bundle_valid_head_name(const char *name)
 {
 	const char *p;
 
-	if (!*name || *name == '.' || strlen(name) > 64)
+	if (!*name || *name == '.' || strlen(name) > TN_MAX_HEAD_NAME)
 		return 0;
 	for (p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -673,7 +673,7 @@ static int parse_features(json_t *f, struct tn_feat_opts *o, const char *path, s
 
 static int check_libsvm(const struct tn_bundle *b, struct tn_head *hd, const char *path, struct tn_err *err)
 {
-	int labels[TN_MAX_CLASSES_BUNDLE], i, s;
+	int labels[TN_MAX_CLASSES], i, s;
 	uint32_t maxidx = (uint32_t)1 << b->feat.bits;
 
 	hd->svm = svm_load_model(path);
@@ -704,7 +704,7 @@ static int check_libsvm(const struct tn_bundle *b, struct tn_head *hd, const cha
 
 static int check_liblinear(const struct tn_bundle *b, struct tn_head *hd, const char *path, struct tn_err *err)
 {
-	int labels[TN_MAX_CLASSES_BUNDLE], i;
+	int labels[TN_MAX_CLASSES], i;
 
 	hd->lin = load_model(path);
 	if (!hd->lin)
@@ -738,7 +738,7 @@ static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const c
 	int rc = 0;
 
 	if (!name || !file || !json_is_array(cls) || json_array_size(cls) < 2 ||
-	    json_array_size(cls) > TN_MAX_CLASSES_BUNDLE || !tn_bundle_valid_head_name(name) ||
+	    json_array_size(cls) > TN_MAX_CLASSES || !tn_bundle_valid_head_name(name) ||
 	    strchr(file, '/'))
 		return tn_err_set(err, TN_EMODEL, "bundle '%s': a head entry is missing its name, classes or model_file", dir);
 	if (tn_bundle_reserved_head_name(name))
@@ -831,7 +831,7 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!json_is_array(heads) || json_array_size(heads) == 0 || json_array_size(heads) > 64) {
+	if (!json_is_array(heads) || json_array_size(heads) == 0 || json_array_size(heads) > TN_MAX_HEADS) {
 		rc = tn_err_set(err, TN_EMODEL, "'%s': no heads", p.ptr);
 		goto out;
 	}

@@ -29,10 +29,10 @@
 
 #include "err.h"
 #include "feat.h"
+#include "limits.h"
 
 #define TN_BUNDLE_FORMAT "tenor-model"
 #define TN_BUNDLE_VERSION 1
-#define TN_MAX_CLASSES_BUNDLE 1000
 
 struct svm_model;
 struct model;  /* liblinear's */

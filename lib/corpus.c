@@ -32,7 +32,7 @@ void tn_corpus_opts_default(struct tn_corpus_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->format = TN_FORMAT_AUTO;
 	o->text_field = "text";
-	o->max_line = (size_t)16 << 20;
+	o->max_line = TN_MAX_DOC_BYTES_DEFAULT;
 }
 
 void tn_corpus_init(struct tn_corpus *c)

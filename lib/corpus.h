@@ -21,9 +21,8 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "limits.h"
 
-#define TN_MAX_CLASSES 1000
-#define TN_MAX_HEADS 64
 #define TN_CORPUS_KEEP_ERRORS 5
 
 enum tn_format { TN_FORMAT_AUTO, TN_FORMAT_JSONL, TN_FORMAT_TSV, TN_FORMAT_FASTTEXT };
@@ -56,7 +55,7 @@ struct tn_corpus_opts {
 	size_t nlabels;
 	int skip_errors;               /* count and skip malformed records */
 	const struct tn_corpus *like;  /* evaluation: heads and classes of a training corpus */
-	size_t max_line;               /* longest record, default 16 MiB */
+	size_t max_line;               /* longest record, default TN_MAX_DOC_BYTES_DEFAULT (16 MiB) */
 };
 
 void tn_corpus_opts_default(struct tn_corpus_opts *o);

@@ -62,10 +62,10 @@ int tn_feat_opts_check(const struct tn_feat_opts *o, struct tn_err *err)
 	    (o->word_min == 0 && o->word_max != 0))
 		return tn_err_set(err, TN_EINVAL, "word n-grams must be a range within 1..%d, not %d-%d",
 				  TN_FEAT_NGRAM_MAX, o->word_min, o->word_max);
-	if (o->char_min < 0 || o->char_max > 8 || o->char_min > o->char_max ||
+	if (o->char_min < 0 || o->char_max > TN_FEAT_CHAR_NGRAM_MAX || o->char_min > o->char_max ||
 	    (o->char_min == 0 && o->char_max != 0))
-		return tn_err_set(err, TN_EINVAL, "character n-grams must be a range within 1..8, not %d-%d",
-				  o->char_min, o->char_max);
+		return tn_err_set(err, TN_EINVAL, "character n-grams must be a range within 1..%d, not %d-%d",
+				  TN_FEAT_CHAR_NGRAM_MAX, o->char_min, o->char_max);
 	if (o->word_max == 0 && o->char_max == 0)
 		return tn_err_set(err, TN_EINVAL, "no features: both word and character n-grams are off");
 	if (o->min_df < 1)

@@ -20,11 +20,9 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "limits.h"
 #include "text.h"
 
-#define TN_FEAT_BITS_MIN 10
-#define TN_FEAT_BITS_MAX 24
-#define TN_FEAT_NGRAM_MAX 5
 
 struct tn_feat_opts {
 	int word_min, word_max;   /* word n-grams; default 1..2 */

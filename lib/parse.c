@@ -39,6 +39,21 @@ int tn_parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+int tn_parse_u64(const char *s, int base, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return TN_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end)
+		return TN_EINVAL;
+	*out = (uint64_t)v;
+	return 0;
+}
+
 int tn_parse_range(const char *s, long min, long max, long *a, long *b)
 {
 	const char *dash = s ? strchr(s, '-') : NULL;
@@ -59,6 +74,32 @@ int tn_parse_range(const char *s, long min, long max, long *a, long *b)
 	if (tn_parse_long(head, min, max, a) || tn_parse_long(dash + 1, min, max, b) || *a > *b)
 		return TN_EINVAL;
 	return 0;
+}
+
+int tn_parse_ngrams(const char *s, long max, long *a, long *b)
+{
+	long n;
+
+	if (s && !strchr(s, '-')) {
+		if (tn_parse_long(s, 1, max, &n))
+			return TN_EINVAL;
+		*a = 1;
+		*b = n;
+		return 0;
+	}
+	return tn_parse_range(s, 1, max, a, b);
+}
+
+int tn_parse_enum(const char *s, const char *const *names, int *out)
+{
+	int i;
+
+	for (i = 0; s && names[i]; i++)
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return TN_EINVAL;
 }
 
 int tn_parse_part(const char *s, long *i, long *n)

@@ -10,7 +10,9 @@
  */
 #include "pipeline.h"
 #include "buf.h"
+#include "cli.h"
 #include "feat.h"
+#include "limits.h"
 #include "metrics.h"
 #include "predict.h"
 #include "atomic_file.h"
@@ -97,14 +99,6 @@ struct run {
 	struct tn_buf pending;          /* error records to report: id, NUL, why, NUL */
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void tn_run_opts_default(struct tn_run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -112,7 +106,7 @@ void tn_run_opts_default(struct tn_run_opts *o)
 	o->text_field = "text";
 	o->id_field = "id";
 	o->shard_docs = 1000000;
-	o->max_doc_bytes = (size_t)16 << 20;
+	o->max_doc_bytes = TN_MAX_DOC_BYTES_DEFAULT;
 	o->batch_docs = 4096;
 	o->zstd_level = 3;
 	o->part_i = 1;
@@ -297,7 +291,7 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 	double t1, t2, t3;
 	int rc;
 
-	t1 = now();
+	t1 = tn_now();
 	d->error = 0;
 	d->text_len = 0;
 	tn_buf_reset(&d->out);
@@ -378,7 +372,7 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		fail_doc(d, id, idlen, "out of memory");
 		goto out;
 	}
-	t2 = now();
+	t2 = tn_now();
 	w->t_feat += t2 - t1;
 	if (tn_predict_counts(r->p, w->ps, &w->cnt, w->res, r->o->all_scores ? w->all : NULL)) {
 		fail_doc(d, id, idlen, "out of memory");
@@ -388,12 +382,12 @@ static void process_doc(const struct run *r, struct worker *w, struct batch *bt,
 		pred[h] = w->res[h].cls;
 	if (format_result(r, &d->out, id, idlen, w->res, r->o->all_scores ? w->all : NULL))
 		fail_doc(d, id, idlen, "out of memory");
-	t3 = now();
+	t3 = tn_now();
 	w->t_pred += t3 - t2;
 	cJSON_Delete(root);
 	return;
 out:
-	w->t_feat += now() - t1;
+	w->t_feat += tn_now() - t1;
 	cJSON_Delete(root);
 }
 
@@ -542,7 +536,7 @@ static json_t *evaluation_json(const struct run *r)
 static json_t *build_manifest(const struct run *r, int complete)
 {
 	const struct tn_run_opts *o = r->o;
-	double secs = now() - r->t0;
+	double secs = tn_now() - r->t0;
 	json_t *heads = json_array();
 	char part[48];
 	size_t h;
@@ -1113,7 +1107,7 @@ static int inputs_list(struct run *r)
 
 		XXH64_update(xs, f->path, strlen(f->path) + 1);
 		XXH64_update(xs, meta, sizeof(meta));
-		if (i < 1000) {
+		if (i < TN_MANIFEST_INPUTS_LISTED) {
 			/* A path need not be UTF-8; the manifest's list shows it with '?' for bad bytes. */
 			struct tn_buf p = TN_BUF_INIT;
 			json_t *e;
@@ -1147,7 +1141,7 @@ static void report(struct run *r, int final)
 	p.text_bytes = r->text_bytes;
 	p.raw_bytes = tn_source_raw_bytes(r->src);
 	p.total_bytes = tn_source_total_bytes(r->src);
-	p.seconds = now() - r->t0;
+	p.seconds = tn_now() - r->t0;
 	p.final = final;
 	r->o->progress(r->o->ctx, &p);
 }
@@ -1198,9 +1192,9 @@ static int loop(struct run *r, struct tn_err *err)
 		batch_release(&bt[1]);
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
-	t = now();
+	t = tn_now();
 	rc = fill_batch(r, &bt[0], &eof);
-	r->t_read += now() - t;
+	r->t_read += tn_now() - t;
 	if (rc)
 		rc = tn_err_set(err, rc, "out of memory reading input");
 	while (!rc && bt[cur].n > 0) {
@@ -1216,11 +1210,11 @@ static int loop(struct run *r, struct tn_err *err)
 			/* One thread writes and reads while the others start on the batch. */
 #pragma omp single nowait
 			{
-				double t0 = now(), t1;
+				double t0 = tn_now(), t1;
 
 				if (have_prev)
 					io_rc = write_batch(r, o, err);
-				t1 = now();
+				t1 = tn_now();
 				r->t_write += t1 - t0;
 				o->n = 0;
 				if (!io_rc && !eof && !stopped(r)) {
@@ -1228,7 +1222,7 @@ static int loop(struct run *r, struct tn_err *err)
 					if (io_rc)
 						io_rc = tn_err_set(err, io_rc, "out of memory reading input");
 				}
-				r->t_read += now() - t1;
+				r->t_read += tn_now() - t1;
 			}
 #pragma omp for schedule(dynamic, 16)
 			for (size_t i = 0; i < c->n; i++)
@@ -1251,9 +1245,9 @@ static int loop(struct run *r, struct tn_err *err)
 	if (!rc && have_prev && stopped(r))
 		rc = TN_EINTR;
 	if (!rc && have_prev) {
-		t = now();
+		t = tn_now();
 		rc = write_batch(r, &bt[1 - cur], err);
-		r->t_write += now() - t;
+		r->t_write += tn_now() - t;
 		if (r->pending.len)
 			report_errors(r);
 		report(r, 0);
@@ -1333,7 +1327,7 @@ static void fill_stats(const struct run *r, struct tn_run_stats *s)
 	s->text_bytes = r->text_bytes;
 	s->raw_bytes = r->src ? tn_source_raw_bytes(r->src) : 0;
 	s->shards = r->next_shard;
-	s->seconds = now() - r->t0;
+	s->seconds = tn_now() - r->t0;
 	s->t_read = r->t_read;
 	s->t_write = r->t_write;
 	for (t = 0; r->w && t < r->nworkers; t++) {
@@ -1371,7 +1365,7 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	memset(stats, 0, sizeof(*stats));
 	r.o = o;
 	r.lock_fd = -1;
-	r.t0 = now();
+	r.t0 = tn_now();
 	r.to_stdout = !strcmp(o->out_dir, "-");
 	tn_buf_init(&r.line);
 	tn_buf_init(&r.pending);

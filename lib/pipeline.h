@@ -50,7 +50,7 @@ struct tn_run_opts {
 	const char *text_field;          /* default "text" */
 	const char *id_field;            /* default "id" */
 	uint64_t shard_docs;             /* default 1,000,000 */
-	size_t max_doc_bytes;            /* default 16 MiB */
+	size_t max_doc_bytes;            /* default TN_MAX_DOC_BYTES_DEFAULT (16 MiB) */
 	size_t batch_docs;               /* default 4096 */
 	int zstd_level;                  /* default 3 */
 	int all_scores;

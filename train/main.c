@@ -8,24 +8,22 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../lib/buf.h"
 #include "../lib/bundle.h"
+#include "../lib/cli.h"
 #include "../lib/corpus.h"
+#include "../lib/limits.h"
 #include "../lib/metrics.h"
 #include "../lib/parse.h"
 #include "../lib/grid.h"
 #include "../lib/train.h"
 #include "../lib/version.h"
-
-#define EXIT_USAGE 2
 
 struct train_options {
 	const char *output;
@@ -119,39 +117,35 @@ static const char usage_text[] =
 "\n"
 "Exit codes: 0 success, 1 error (bad data, I/O), 2 usage error.\n";
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("train: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\ntry 'train --help'\n", stderr);
-	exit(EXIT_USAGE);
-}
-
-static void split_labels(struct train_options *o, const char *arg)
+static int split_labels(struct train_options *o, const char *arg, struct tn_err *err)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
 
 	if (!copy)
-		usage_error("%s", "out of memory");
+		return tn_err_set(err, TN_EINVAL, "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char **p = realloc(o->labels, (o->nlabels + 1) * sizeof(*p));
 
-		if (!p)
-			usage_error("%s", "out of memory");
+		if (!p) {
+			if (!o->nlabels)
+				free(copy);   /* else main frees it as labels[0] */
+			return tn_err_set(err, TN_EINVAL, "out of memory");
+		}
 		o->labels = p;
 		o->labels[o->nlabels++] = tok;
 	}
-	if (!o->nlabels)
-		usage_error("--labels needs at least one field name, not '%s'", arg);
+	if (!o->nlabels) {
+		free(copy);
+		return tn_err_set(err, TN_EINVAL, "--labels needs at least one field name, not '%s'", arg);
+	}
+	return 0;
 }
 
-static void parse_options(struct train_options *o, int argc, char **argv)
+/*
+ * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
+ * --help and --version print and exit here.
+ */
+static int parse_options(struct train_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
 	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI };
@@ -186,8 +180,13 @@ static void parse_options(struct train_options *o, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const solvers[] = { "linear", "libsvm", "liblinear", NULL };
+	static const char *const kernels[] = { "linear", "rbf", NULL };
+	static const char *const on_error[] = { "stop", "skip", NULL };
+	static const char *const weights[] = { "none", "balanced", NULL };
+	static const char *const multiclass[] = { "ovr", "ovo", NULL };
 	long a, b;
-	int c;
+	int c, e;
 
 	memset(o, 0, sizeof(*o));
 	tn_corpus_opts_default(&o->corpus);
@@ -209,41 +208,43 @@ static void parse_options(struct train_options *o, int argc, char **argv)
 		case 'o': o->output = optarg; break;
 		case 'f':
 			if ((a = tn_format_parse(optarg)) < 0)
-				usage_error("unknown format '%s' (auto, jsonl, tsv, fasttext)", optarg);
+				return tn_err_set(err, TN_EINVAL, "unknown format '%s' (auto, jsonl, tsv, fasttext)", optarg);
 			o->corpus.format = (enum tn_format)a;
 			break;
 		case 't': o->corpus.text_field = optarg; break;
-		case 'l': split_labels(o, optarg); break;
+		case 'l':
+			if (split_labels(o, optarg, err))
+				return TN_EINVAL;
+			break;
 		case OPT_ONERR:
-			if (!strcmp(optarg, "skip"))
+			if (tn_parse_enum(optarg, on_error, &e))
+				return tn_err_set(err, TN_EINVAL, "--on-error takes stop or skip, not '%s'", optarg);
+			if (e)
 				o->corpus.skip_errors = 1;
-			else if (strcmp(optarg, "stop"))
-				usage_error("--on-error takes stop or skip, not '%s'", optarg);
 			break;
 		case 'n':
-			if (!strchr(optarg, '-') && !tn_parse_long(optarg, 1, TN_FEAT_NGRAM_MAX, &b))
-				a = 1;
-			else if (tn_parse_range(optarg, 1, TN_FEAT_NGRAM_MAX, &a, &b))
-				usage_error("--ngrams takes N or MIN-MAX within 1-5, not '%s'", optarg);
+			if (tn_parse_ngrams(optarg, TN_FEAT_NGRAM_MAX, &a, &b))
+				return tn_err_set(err, TN_EINVAL, "--ngrams takes N or MIN-MAX within 1-%d, not '%s'", TN_FEAT_NGRAM_MAX, optarg);
 			o->feat.word_min = (int)a;
 			o->feat.word_max = (int)b;
 			break;
 		case OPT_CHAR:
 			if (!strcmp(optarg, "off"))
 				a = b = 0;
-			else if (tn_parse_range(optarg, 1, 8, &a, &b))
-				usage_error("--char-ngrams takes MIN-MAX within 1-8, or off, not '%s'", optarg);
+			else if (tn_parse_range(optarg, 1, TN_FEAT_CHAR_NGRAM_MAX, &a, &b))
+				return tn_err_set(err, TN_EINVAL, "--char-ngrams takes MIN-MAX within 1-%d, or off, not '%s'",
+					    TN_FEAT_CHAR_NGRAM_MAX, optarg);
 			o->feat.char_min = (int)a;
 			o->feat.char_max = (int)b;
 			break;
 		case 'b':
 			if (tn_parse_long(optarg, TN_FEAT_BITS_MIN, TN_FEAT_BITS_MAX, &a))
-				usage_error("--bits takes 10..24, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--bits takes 10..24, not '%s'", optarg);
 			o->feat.bits = (int)a;
 			break;
 		case OPT_MINDF:
 			if (tn_parse_long(optarg, 1, 1000000, &a))
-				usage_error("--min-df takes a whole number >= 1, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--min-df takes a whole number >= 1, not '%s'", optarg);
 			o->feat.min_df = (int)a;
 			break;
 		case OPT_RAWTF: o->feat.sublinear_tf = 0; break;
@@ -253,108 +254,86 @@ static void parse_options(struct train_options *o, int argc, char **argv)
 			errno = 0;
 			o->feat.seed = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg || *optarg == '-')
-				usage_error("--seed takes a whole number, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--seed takes a whole number, not '%s'", optarg);
 			break;
 		}
 		case 's':
 			o->solver_set = 1;
-			if (!strcmp(optarg, "linear"))
-				o->train.solver = TN_SOLVER_LINEAR;
-			else if (!strcmp(optarg, "libsvm"))
-				o->train.solver = TN_SOLVER_LIBSVM;
-			else if (!strcmp(optarg, "liblinear"))
-				o->train.solver = TN_SOLVER_LIBLINEAR;
-			else
-				usage_error("--solver takes linear, libsvm or liblinear, not '%s'", optarg);
+			if (tn_parse_enum(optarg, solvers, &e))
+				return tn_err_set(err, TN_EINVAL, "--solver takes linear, libsvm or liblinear, not '%s'", optarg);
+			o->train.solver = e == 0 ? TN_SOLVER_LINEAR : e == 1 ? TN_SOLVER_LIBSVM : TN_SOLVER_LIBLINEAR;
 			break;
 		case 'k':
-			if (!strcmp(optarg, "linear"))
-				o->train.kernel = TN_KERNEL_LINEAR;
-			else if (!strcmp(optarg, "rbf"))
-				o->train.kernel = TN_KERNEL_RBF;
+			if (!tn_parse_enum(optarg, kernels, &e))
+				o->train.kernel = e ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
 			if (o->train.kernel == TN_KERNEL_RBF && !o->solver_set)
 				o->train.solver = TN_SOLVER_LIBSVM;
 			else
-				usage_error("--kernel takes linear or rbf, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--kernel takes linear or rbf, not '%s'", optarg);
 			break;
 		case 'C':
 			if (tn_parse_double(optarg, 1e-9, 1e9, &o->train.C))
-				usage_error("-C takes a positive number, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "-C takes a positive number, not '%s'", optarg);
 			break;
 		case 'g':
 			if (tn_parse_double(optarg, 1e-12, 1e9, &o->train.gamma))
-				usage_error("--gamma takes a positive number, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--gamma takes a positive number, not '%s'", optarg);
 			break;
 		case OPT_BAL: o->train.balanced = 1; break;
 		case OPT_CW:
-			if (!strcmp(optarg, "balanced"))
-				o->train.balanced = 1;
-			else if (!strcmp(optarg, "none"))
-				o->train.balanced = 0;
-			else
-				usage_error("--class-weight takes none or balanced, not '%s'", optarg);
+			if (tn_parse_enum(optarg, weights, &o->train.balanced))
+				return tn_err_set(err, TN_EINVAL, "--class-weight takes none or balanced, not '%s'", optarg);
 			break;
 		case OPT_PROB: o->train.probability = 1; break;
 		case OPT_EPS:
 			if (tn_parse_double(optarg, 1e-12, 10, &o->train.eps))
-				usage_error("--eps takes a small positive number, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--eps takes a small positive number, not '%s'", optarg);
 			break;
 		case OPT_CACHE:
 			if (tn_parse_double(optarg, 1, 1e6, &o->train.cache_mb))
-				usage_error("--cache-mb takes a number of MB >= 1, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--cache-mb takes a number of MB >= 1, not '%s'", optarg);
 			break;
 		case OPT_CV:
 			if (tn_parse_long(optarg, 2, 100, &a))
-				usage_error("--cv takes a number of folds, 2..100, not '%s'", optarg);
+				return tn_err_set(err, TN_EINVAL, "--cv takes a number of folds, 2..100, not '%s'", optarg);
 			o->train.cv = (int)a;
 			break;
 		case OPT_TEST: o->test = optarg; break;
 		case OPT_GRID: o->grid = 1; break;
 		case OPT_MULTI:
-			if (!strcmp(optarg, "ovr"))
-				o->train.one_vs_one = 0;
-			else if (!strcmp(optarg, "ovo"))
-				o->train.one_vs_one = 1;
-			else
-				usage_error("--multiclass takes ovr or ovo, not '%s'", optarg);
+			if (tn_parse_enum(optarg, multiclass, &o->train.one_vs_one))
+				return tn_err_set(err, TN_EINVAL, "--multiclass takes ovr or ovo, not '%s'", optarg);
 			break;
 		case 'j':
-			if (tn_parse_long(optarg, 1, 1024, &o->threads))
-				usage_error("--threads takes 1..1024, not '%s'", optarg);
+			if (tn_parse_long(optarg, 1, TN_MAX_THREADS, &o->threads))
+				return tn_err_set(err, TN_EINVAL, "--threads takes 1..%d, not '%s'", TN_MAX_THREADS, optarg);
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("train (Tenor) %s\n", TN_VERSION); exit(0);
-		default: fprintf(stderr, "try 'train --help'\n"); exit(EXIT_USAGE);
+		default: fprintf(stderr, "try 'train --help'\n"); exit(TN_EXIT_USAGE);
 		}
 	}
 	o->inputs = argv + optind;
 	o->ninputs = (size_t)(argc - optind);
 	o->corpus.labels = (const char *const *)o->labels;
 	o->corpus.nlabels = o->nlabels;
+	return 0;
 }
 
-static void check_options(struct train_options *o)
+/* 0, or TN_EINVAL with the usage error in err. */
+static int check_options(struct train_options *o, struct tn_err *err)
 {
-	struct tn_err err;
-
 	if (!o->output)
-		usage_error("%s", "no output bundle: name one with -o DIR");
+		return tn_err_set(err, TN_EINVAL, "no output bundle: name one with -o DIR");
 	if (!o->ninputs)
-		usage_error("%s", "no corpus given");
-	if (tn_feat_opts_check(&o->feat, &err) || tn_train_opts_check(&o->train, &err))
-		usage_error("%s", err.msg);
-	if (o->nlabels && tn_bundle_check_head_names((const char *const *)o->labels, o->nlabels, &err))
-		usage_error("%s", err.msg);
+		return tn_err_set(err, TN_EINVAL, "no corpus given");
+	if (tn_feat_opts_check(&o->feat, err) || tn_train_opts_check(&o->train, err))
+		return TN_EINVAL;
+	if (o->nlabels && tn_bundle_check_head_names((const char *const *)o->labels, o->nlabels, err))
+		return TN_EINVAL;
 	o->progress = !o->quiet && isatty(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return 0;
 }
 
 static void show_progress(void *ctx, const char *stage, size_t done, size_t total)
@@ -441,7 +420,7 @@ static int run(struct train_options *o)
 	struct tn_bundle *b = NULL;
 	struct tn_confusion *cv = NULL;
 	struct tn_err err;
-	double t0 = now();
+	double t0 = tn_now();
 	size_t h, i;
 	int rc;
 
@@ -505,7 +484,7 @@ static int run(struct train_options *o)
 	}
 	if (!o->quiet)
 		fprintf(stderr, "train: wrote '%s' (%zu head%s) in %.1f s\n", o->output, b->nheads,
-			b->nheads == 1 ? "" : "s", now() - t0);
+			b->nheads == 1 ? "" : "s", tn_now() - t0);
 fail:
 	if (rc)
 		fprintf(stderr, "train: %s\n", err.msg);
@@ -514,17 +493,30 @@ fail:
 	free(cv);
 	tn_bundle_free(b);
 	tn_corpus_release(&c);
-	return rc ? 1 : 0;
+	return rc ? TN_EXIT_ERROR : TN_EXIT_OK;
+}
+
+/* Prints a usage error as both programs do; returns the exit code. */
+static int usage_failure(const struct tn_err *err)
+{
+	struct tn_buf m = TN_BUF_INIT;
+
+	tn_cli_usage_message(&m, "train", err->msg);
+	fputs(m.ptr, stderr);
+	tn_buf_release(&m);
+	return TN_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
 	struct train_options o;
+	struct tn_err err;
 	int rc;
 
-	parse_options(&o, argc, argv);
-	check_options(&o);
-	rc = run(&o);
+	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err))
+		rc = usage_failure(&err);
+	else
+		rc = run(&o);
 	free(o.labels ? o.labels[0] : NULL);
 	free(o.labels);
 	return rc;

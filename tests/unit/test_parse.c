@@ -157,6 +157,74 @@ static void test_size(void **state)
 	assert_true(v == 99);
 }
 
+static void test_u64(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(tn_parse_u64("0", 0, &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(tn_parse_u64("0x54656e6f72", 0, &v), 0);
+	assert_true(v == 0x54656e6f72ULL);
+	assert_int_equal(tn_parse_u64("18446744073709551615", 10, &v), 0);
+	assert_true(v == UINT64_MAX);
+
+	v = 99;
+	assert_int_equal(tn_parse_u64("-1", 0, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_u64(" -1", 0, &v), TN_EINVAL);   /* strtoull alone gives 2^64 - 1 */
+	assert_int_equal(tn_parse_u64(" 5", 0, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_u64("+5", 0, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_u64("5x", 0, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_u64("", 0, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_u64(NULL, 0, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_u64("18446744073709551616", 10, &v), TN_EINVAL);
+	assert_true(v == 99);
+}
+
+static void test_ngrams(void **state)
+{
+	long a = 0, b = 0;
+
+	(void)state;
+	/* N alone means 1-N, for word and character n-grams alike. */
+	assert_int_equal(tn_parse_ngrams("3", 5, &a, &b), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 3);
+	assert_int_equal(tn_parse_ngrams("3-5", 8, &a, &b), 0);
+	assert_int_equal(a, 3);
+	assert_int_equal(b, 5);
+	assert_int_equal(tn_parse_ngrams("1", 5, &a, &b), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 1);
+
+	assert_int_equal(tn_parse_ngrams("6", 5, &a, &b), TN_EINVAL);
+	assert_int_equal(tn_parse_ngrams("0", 5, &a, &b), TN_EINVAL);
+	assert_int_equal(tn_parse_ngrams("0-2", 5, &a, &b), TN_EINVAL);
+	assert_int_equal(tn_parse_ngrams("-3", 5, &a, &b), TN_EINVAL);
+	assert_int_equal(tn_parse_ngrams("3-", 5, &a, &b), TN_EINVAL);
+	assert_int_equal(tn_parse_ngrams("", 5, &a, &b), TN_EINVAL);
+	assert_int_equal(tn_parse_ngrams(NULL, 5, &a, &b), TN_EINVAL);
+}
+
+static void test_enum(void **state)
+{
+	static const char *const names[] = { "linear", "libsvm", "liblinear", NULL };
+	int v = 7;
+
+	(void)state;
+	assert_int_equal(tn_parse_enum("linear", names, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(tn_parse_enum("liblinear", names, &v), 0);
+	assert_int_equal(v, 2);
+
+	v = 7;
+	assert_int_equal(tn_parse_enum("Linear", names, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_enum("lin", names, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_enum("", names, &v), TN_EINVAL);
+	assert_int_equal(tn_parse_enum(NULL, names, &v), TN_EINVAL);
+	assert_int_equal(v, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +233,9 @@ int main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_part),
 		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_ngrams),
+		cmocka_unit_test(test_enum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,7 +116,7 @@ static void check_fused(const struct tn_predictor *p, struct tn_predict_scratch 
 			const struct tn_head_result *res, double *const *all, const struct tn_bundle *b)
 {
 	struct tn_head_result fused[8];
-	double *fall[8], buf[8][TN_MAX_CLASSES_BUNDLE];
+	double *fall[8], buf[8][TN_MAX_CLASSES];
 	size_t h, i;
 
 	assert_true(b->nheads <= 8);
@@ -184,7 +184,7 @@ static struct stats compare_with_libsvm(const struct tn_bundle *b, const struct 
 		for (h = 0; h < b->nheads; h++) {
 			const struct svm_model *m = b->heads[h].svm;
 			size_t k = b->heads[h].nclass, np = k * (k - 1) / 2;
-			double ours[TN_MAX_CLASSES_BUNDLE], ref[TN_MAX_CLASSES_BUNDLE];
+			double ours[TN_MAX_CLASSES], ref[TN_MAX_CLASSES];
 
 			assert_int_equal(svm_get_nr_class(m), (int)k);
 			assert_int_equal(tn_predict_decision_values(p, s, h, &v, ours), 0);
@@ -198,7 +198,7 @@ static struct stats compare_with_libsvm(const struct tn_bundle *b, const struct 
 			assert_true(res[h].score > 0 && res[h].score < 1);
 			assert_float_equal(all[h][res[h].cls], res[h].score, 0);
 			if (tn_head_has_probability(&b->heads[h])) {
-				double prob[TN_MAX_CLASSES_BUNDLE], sum = 0;
+				double prob[TN_MAX_CLASSES], sum = 0;
 				int want = (int)svm_predict_probability(m, x, prob);
 
 				if (res[h].cls != want)
@@ -270,7 +270,7 @@ static struct stats compare_with_liblinear(const struct tn_bundle *b, const stru
 		for (h = 0; h < b->nheads; h++) {
 			const struct model *m = b->heads[h].lin;
 			size_t k = b->heads[h].nclass, nw = k == 2 ? 1 : k, n = v.n;
-			double ours[TN_MAX_CLASSES_BUNDLE], ref[TN_MAX_CLASSES_BUNDLE];
+			double ours[TN_MAX_CLASSES], ref[TN_MAX_CLASSES];
 			int want;
 
 			assert_non_null(m);
