@@ -6,7 +6,6 @@
  * cross-validation if asked), save the bundle, evaluate a held-out file.
  * Figures go to stdout; progress, warnings and errors to stderr.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -66,7 +65,7 @@ static const char usage_text[] =
 "  -n, --ngrams MIN-MAX   word n-gram range, or N for 1-N  [1]\n"
 "      --char-ngrams MIN-MAX  also character n-grams of \"<word>\" (e.g. 3-5: a\n"
 "                         little more accurate on some corpora, 3x slower to\n"
-"                         classify), or off  [off]\n"
+"                         classify), N for 1-N, or off  [off]\n"
 "  -b, --bits B           hash into 2^B buckets, 10..24  [20]\n"
 "      --min-df N         drop n-grams seen in fewer than N documents  [2]\n"
 "      --raw-tf           use raw term counts instead of 1 + ln(tf)\n"
@@ -231,8 +230,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		case OPT_CHAR:
 			if (!strcmp(optarg, "off"))
 				a = b = 0;
-			else if (tn_parse_range(optarg, 1, TN_FEAT_CHAR_NGRAM_MAX, &a, &b))
-				return tn_err_set(err, TN_EINVAL, "--char-ngrams takes MIN-MAX within 1-%d, or off, not '%s'",
+			else if (tn_parse_ngrams(optarg, TN_FEAT_CHAR_NGRAM_MAX, &a, &b))
+				return tn_err_set(err, TN_EINVAL, "--char-ngrams takes N or MIN-MAX within 1-%d, or off, not '%s'",
 					    TN_FEAT_CHAR_NGRAM_MAX, optarg);
 			o->feat.char_min = (int)a;
 			o->feat.char_max = (int)b;
@@ -248,15 +247,10 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			o->feat.min_df = (int)a;
 			break;
 		case OPT_RAWTF: o->feat.sublinear_tf = 0; break;
-		case OPT_SEED: {
-			char *end;
-
-			errno = 0;
-			o->feat.seed = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || *optarg == '-')
+		case OPT_SEED:
+			if (tn_parse_u64(optarg, 0, &o->feat.seed))
 				return tn_err_set(err, TN_EINVAL, "--seed takes a whole number, not '%s'", optarg);
 			break;
-		}
 		case 's':
 			o->solver_set = 1;
 			if (tn_parse_enum(optarg, solvers, &e))

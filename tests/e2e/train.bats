@@ -153,6 +153,19 @@ same_bundle() {
 	[ ! -e model ]
 }
 
+@test "--seed refuses a leading space or sign that strtoull would accept" {
+	train -o model --seed " -1" "$DATA/mini.jsonl"
+	[ "$status" -eq 2 ]
+	has "$stderr" "--seed takes a whole number, not ' -1'"
+	[ ! -e model ]
+}
+
+@test "N alone means 1-N for both --ngrams and --char-ngrams" {
+	train -o model -q --ngrams 2 --char-ngrams 3 --min-df 1 "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest model 'm["features"]["word_ngrams"], m["features"]["char_ngrams"]')" = "([1, 2], [1, 3])" ]
+}
+
 # --- the bundle -----------------------------------------------------------
 
 @test "training on the fixture writes a complete bundle" {
