@@ -258,12 +258,12 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			o->train.solver = e == 0 ? TN_SOLVER_LINEAR : e == 1 ? TN_SOLVER_LIBSVM : TN_SOLVER_LIBLINEAR;
 			break;
 		case 'k':
-			if (!tn_parse_enum(optarg, kernels, &e))
-				o->train.kernel = e ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
+			if (tn_parse_enum(optarg, kernels, &e))
+				return tn_err_set(err, TN_EINVAL, "--kernel takes linear or rbf, not '%s'", optarg);
+			o->train.kernel = e ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
+			/* rbf trains with libsvm unless --solver named another (tn_train_opts_check then says why not). */
 			if (o->train.kernel == TN_KERNEL_RBF && !o->solver_set)
 				o->train.solver = TN_SOLVER_LIBSVM;
-			else
-				return tn_err_set(err, TN_EINVAL, "--kernel takes linear or rbf, not '%s'", optarg);
 			break;
 		case 'C':
 			if (tn_parse_double(optarg, 1e-9, 1e9, &o->train.C))

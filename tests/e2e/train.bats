@@ -153,6 +153,18 @@ same_bundle() {
 	[ ! -e model ]
 }
 
+@test "--kernel linear is accepted, and --kernel rbf after --solver libsvm" {
+	train -o lin -q --kernel linear "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	grep -qx 'kernel_type linear' lin/topic.svm
+	train -o rbf -q --solver libsvm --kernel rbf "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	grep -qx 'kernel_type rbf' rbf/topic.svm
+	train -o x -q --kernel poly "$DATA/mini.jsonl"
+	[ "$status" -eq 2 ]
+	has "$stderr" "--kernel takes linear or rbf, not 'poly'"
+}
+
 @test "--seed refuses a leading space or sign that strtoull would accept" {
 	train -o model --seed " -1" "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
