@@ -5,6 +5,7 @@
 #include "buf.h"
 
 #include "atomic_file.h"
+#include "manifest_json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -112,6 +113,57 @@ int tn_bundle_check_head_names(const char *const *names, size_t n, struct tn_err
 				return tn_err_set(err, TN_EINVAL, "label field '%s' is named twice", names[i]);
 	}
 	return 0;
+}
+
+json_t *tn_head_info(const struct tn_head *h)
+{
+	return h->info;
+}
+
+void tn_head_set_info(struct tn_head *h, json_t *info)
+{
+	json_decref(h->info);
+	h->info = info;
+}
+
+json_t *tn_bundle_info(const struct tn_bundle *b)
+{
+	return b->info;
+}
+
+int tn_bundle_set_corpus(struct tn_bundle *b, const char *const *files, size_t nfiles, size_t docs,
+			 size_t text_bytes, size_t skipped)
+{
+	json_t *list = json_array(), *c;
+	size_t i;
+
+	for (i = 0; list && i < nfiles; i++)
+		if (json_array_append_new(list, json_string(files[i]))) {
+			json_decref(list);
+			return TN_ENOMEM;
+		}
+	c = list ? json_pack("{s:o, s:I, s:I, s:I}", "files", list, "documents", (json_int_t)docs,
+			     "text_bytes", (json_int_t)text_bytes, "skipped", (json_int_t)skipped) : NULL;
+	return c && !json_object_set_new(tn_bundle_info(b), "corpus", c) ? 0 : TN_ENOMEM;
+}
+
+int tn_head_set_test(struct tn_head *h, const struct tn_confusion *c, const char *file)
+{
+	json_t *m = tn_confusion_json(c, (const char *const *)h->classes);
+
+	if (!m || json_object_set_new(m, "file", json_string(file)))
+		return TN_ENOMEM;
+	return json_object_set_new(tn_head_info(h), "test", m) ? TN_ENOMEM : 0;
+}
+
+double tn_head_cost(const struct tn_head *h)
+{
+	return json_real_value(json_object_get(tn_head_info(h), "C"));
+}
+
+const char *tn_head_class_weight(const struct tn_head *h)
+{
+	return json_string_value(json_object_get(tn_head_info(h), "class_weight"));
 }
 
 enum tn_kernel tn_head_kernel(const struct tn_head *h)

@@ -24,7 +24,6 @@
 #ifndef TN_BUNDLE_H
 #define TN_BUNDLE_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -45,7 +44,8 @@ struct tn_head {
 	char **classes;           /* class id -> name; libsvm labels are the ids */
 	struct svm_model *svm;    /* owned; NULL for a liblinear head */
 	struct model *lin;        /* owned liblinear model (one-vs-rest); NULL for libsvm */
-	json_t *info;             /* the head's manifest entry (settings, metrics); owned */
+	void *info;               /* private: the head's manifest entry (settings, metrics), owned;
+				     tn_head_set_test and the library (manifest_json.h) write it */
 };
 
 struct tn_bundle {
@@ -53,7 +53,8 @@ struct tn_bundle {
 	float *idf;               /* 2^feat.bits entries */
 	size_t nheads;
 	struct tn_head *heads;
-	json_t *info;             /* manifest extras: "corpus", "training"; owned */
+	void *info;               /* private: manifest extras ("corpus", "training", "grid"), owned;
+				     tn_bundle_set_corpus and the library (manifest_json.h) write it */
 	char identity[17];        /* hex XXH64 of the bundle's files, set by load */
 	char *path;               /* where it was loaded from */
 	void *sv_pool, *sv_index; /* a trained bundle's vectors, which its models point into */
@@ -107,6 +108,24 @@ int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct 
 
 /* Loads the bundle in dir.  0, or TN_EIO / TN_EMODEL / TN_ENOMEM with err saying what is wrong. */
 int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err);
+
+/*
+ * Records the training corpus in the manifest ("corpus": the files, documents,
+ * text bytes and skipped records).  0 or TN_ENOMEM.
+ */
+int tn_bundle_set_corpus(struct tn_bundle *b, const char *const *files, size_t nfiles, size_t docs,
+			 size_t text_bytes, size_t skipped);
+
+struct tn_confusion;
+/*
+ * Records held-out figures of head h in its manifest entry ("test": the
+ * figures of tn_confusion_report and the file).  0 or TN_ENOMEM.
+ */
+int tn_head_set_test(struct tn_head *h, const struct tn_confusion *c, const char *file);
+
+/* What training chose for head h: its C and class weighting ("balanced" or "none"); 0 / NULL if unknown. */
+double tn_head_cost(const struct tn_head *h);
+const char *tn_head_class_weight(const struct tn_head *h);
 
 /* The kernel of head h's model. */
 enum tn_kernel tn_head_kernel(const struct tn_head *h);

@@ -5,6 +5,7 @@
  */
 #include "grid.h"
 #include "train_internal.h"
+#include "manifest_json.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,7 @@
  * metrics.c - confusion matrices; see metrics.h.
  */
 #include "metrics.h"
+#include "manifest_json.h"
 #include "err.h"
 
 #include <stdlib.h>

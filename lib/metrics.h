@@ -10,7 +10,6 @@
 #ifndef TN_METRICS_H
 #define TN_METRICS_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,14 +37,9 @@ void tn_confusion_scores(const struct tn_confusion *c, double *accuracy, double 
 			 struct tn_class_scores *per);
 
 /*
- * A JSON object: {"documents", "accuracy", "macro_f1", "classes": {name:
- * {precision, recall, f1, support}}, "confusion": {"labels": [...], "matrix":
- * [[...]]}}.  New reference, NULL on allocation failure.
+ * The figures as JSON for a manifest (tn_confusion_json, tn_confusion_from_json)
+ * are in manifest_json.h, private to the modules that write manifests.
  */
-json_t *tn_confusion_json(const struct tn_confusion *c, const char *const *classes);
-
-/* Reads back what tn_confusion_json wrote (the "confusion" counts); 0 or TN_EFORMAT. */
-int tn_confusion_from_json(struct tn_confusion *c, const json_t *metrics);
 
 /* Appends a human-readable report (figures, per-class table, matrix) to out. */
 int tn_confusion_report(const struct tn_confusion *c, const char *const *classes,

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "feat.h"
 #include "limits.h"
+#include "manifest_json.h"
 #include "metrics.h"
 #include "predict.h"
 #include "atomic_file.h"

@@ -7,6 +7,7 @@
 #include "train.h"
 #include "train_internal.h"
 #include "predict.h"
+#include "manifest_json.h"
 
 #include <math.h>
 #include <omp.h>

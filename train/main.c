@@ -379,10 +379,8 @@ static int evaluate_test(const struct train_options *o, const struct tn_corpus *
 	if (!rc)
 		rc = tn_evaluate(b, &test, conf, err);
 	for (h = 0; !rc && h < b->nheads; h++) {
-		json_t *m = tn_confusion_json(&conf[h], (const char *const *)b->heads[h].classes);
-
-		json_object_set_new(m, "file", json_string(o->test));
-		json_object_set_new(b->heads[h].info, "test", m);
+		if (tn_head_set_test(&b->heads[h], &conf[h], o->test))
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		print_report("held-out test", b->heads[h].name, &conf[h], b->heads[h].classes);
 	}
 	if (!rc)
@@ -394,17 +392,6 @@ static int evaluate_test(const struct train_options *o, const struct tn_corpus *
 	tn_bundle_free(b);
 	tn_corpus_release(&test);
 	return rc;
-}
-
-static json_t *corpus_summary(const struct train_options *o, const struct tn_corpus *c)
-{
-	json_t *files = json_array();
-	size_t i;
-
-	for (i = 0; i < o->ninputs; i++)
-		json_array_append_new(files, json_string(o->inputs[i]));
-	return json_pack("{s:o, s:I, s:I, s:I}", "files", files, "documents", (json_int_t)c->ndocs,
-			 "text_bytes", (json_int_t)c->bytes, "skipped", (json_int_t)c->nskipped);
 }
 
 static int run(struct train_options *o)
@@ -452,14 +439,17 @@ static int run(struct train_options *o)
 		rc = tn_train_grid(&b, &c, &o->feat, &o->train, &g, &prog, o->train.cv ? cv : NULL, &err);
 		for (size_t k = 0; !rc && !o->quiet && k < b->nheads; k++)
 			fprintf(stderr, "train: grid chose for head '%s': C %g, class weights %s, word n-grams 1-%d\n",
-				b->heads[k].name, json_real_value(json_object_get(b->heads[k].info, "C")),
-				json_string_value(json_object_get(b->heads[k].info, "class_weight")), o->feat.word_max);
+				b->heads[k].name, tn_head_cost(&b->heads[k]), tn_head_class_weight(&b->heads[k]),
+				o->feat.word_max);
 	} else {
 		rc = tn_train(&b, &c, &o->feat, &o->train, &prog, o->train.cv ? cv : NULL, &err);
 	}
 	if (rc)
 		goto fail;
-	json_object_set_new(b->info, "corpus", corpus_summary(o, &c));
+	if (tn_bundle_set_corpus(b, (const char *const *)o->inputs, o->ninputs, c.ndocs, c.bytes, c.nskipped)) {
+		rc = tn_err_set(&err, TN_ENOMEM, "out of memory");
+		goto fail;
+	}
 	for (h = 0; o->train.cv && h < b->nheads; h++) {
 		char title[64];
 

@@ -19,6 +19,7 @@
 #include "../../lib/corpus.h"
 #include "../../lib/predict.h"
 #include "../../lib/train.h"
+#include "../../lib/manifest_json.h"
 #include "testutil.h"
 
 /* One bundle trained for the whole group; each test saves it where it likes. */

@@ -10,6 +10,7 @@
 
 #include "../../lib/err.h"
 #include "../../lib/metrics.h"
+#include "../../lib/manifest_json.h"
 #include "testutil.h"
 
 /*

@@ -24,6 +24,7 @@
 #include "../../lib/corpus.h"
 #include "../../lib/predict.h"
 #include "../../lib/train.h"
+#include "../../lib/manifest_json.h"
 #include "testutil.h"
 
 struct fx {

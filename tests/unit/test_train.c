@@ -15,6 +15,7 @@
 #include "../../lib/bundle.h"
 #include "../../lib/corpus.h"
 #include "../../lib/train.h"
+#include "../../lib/manifest_json.h"
 #include "testutil.h"
 
 struct fx {
