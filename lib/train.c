@@ -11,12 +11,22 @@
 
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void quiet(const char *s)
 {
 	(void)s;
+}
+
+static pthread_once_t silence_once = PTHREAD_ONCE_INIT;
+
+/* libsvm's and liblinear's print hooks are process-wide: set once (train.h). */
+static void silence_solvers(void)
+{
+	svm_set_print_string_function(quiet);
+	set_print_string_function(quiet);
 }
 
 void tn_train_opts_default(struct tn_train_opts *o)
@@ -373,7 +383,7 @@ int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus
 		/* Serial: liblinear draws from rand() (see train.h). */
 		for (t = 0; t < nt; t++) {
 			if (final || tasks[t].kind != TN_TASK_FINAL) {
-				srand((unsigned)(o->seed + t));
+				srand((unsigned)(o->seed + t));   /* process-wide: see train.h */
 				tn_solve_task(ds, hds, o, &tasks[t]);
 			}
 			tn_progress_report(prog, "training", t + 1, nt);
@@ -466,8 +476,7 @@ int tn_train_check(const struct tn_corpus *c, const struct tn_feat_opts *fo, con
 {
 	int rc;
 
-	svm_set_print_string_function(quiet);
-	set_print_string_function(quiet);
+	pthread_once(&silence_once, silence_solvers);
 	if ((rc = tn_feat_opts_check(fo, err)) || (rc = tn_train_opts_check(o, err)))
 		return rc;
 	if (c->ndocs == 0)

@@ -17,12 +17,21 @@
  * libsvm's own svm_predict_probability reads them too.
  *
  * Calls into libsvm happen inside parallel regions; libsvm's svm_train keeps no
- * global state besides its print function, which tn_train silences first.
- * liblinear's dual solver shuffles with rand(), a global state: liblinear
- * tasks therefore run one after the other, each after srand() with a seed of
- * its own, so that they are deterministic too (they are fast: seconds where
- * libsvm takes minutes).  With liblinear the bias is a feature of value 1 at
- * index 2^bits + 1, as liblinear's own tools expect.
+ * global state besides its print function.  liblinear's dual solver shuffles
+ * with rand(), a global state: liblinear tasks therefore run one after the
+ * other, each after srand() with a seed of its own, so that they are
+ * deterministic too (they are fast: seconds where libsvm takes minutes).  With
+ * liblinear the bias is a feature of value 1 at index 2^bits + 1, as
+ * liblinear's own tools expect.
+ *
+ * Process-wide side effects, the only ones of the library:
+ *  - libsvm's and liblinear's print hooks (svm_set_print_string_function,
+ *    set_print_string_function) are set once per process, by the first
+ *    tn_train_check (which tn_train and tn_train_grid call), to a function that
+ *    drops the text: from then on neither library prints, for any caller;
+ *  - srand() is called before every liblinear task (tn_train, tn_train_grid
+ *    with the linear or liblinear solver): the caller's rand() sequence is
+ *    reset, and nothing else may use rand() while they run.
  */
 #ifndef TN_TRAIN_H
 #define TN_TRAIN_H
@@ -78,10 +87,9 @@ struct tn_progress {
 };
 
 /*
- * Checks the options and that c can train a bundle (documents, a label field);
- * silences libsvm's and liblinear's printing (a process-wide hook: both are
- * set here, before any parallel region, to a function that drops the text).
- * 0 or TN_EINVAL.
+ * Checks the options and that c can train a bundle (documents, a label field).
+ * The first call silences libsvm's and liblinear's printing for the whole
+ * process (see above; thread-safe, before any parallel region).  0 or TN_EINVAL.
  */
 int tn_train_check(const struct tn_corpus *c, const struct tn_feat_opts *fo, const struct tn_train_opts *o,
 		   struct tn_err *err);
