@@ -534,6 +534,7 @@ int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_
 	size_t h, n = c->ndocs;
 	int rc, nthreads = omp_get_max_threads();
 	struct tn_confusion *per = NULL;
+	size_t bad_doc = (size_t)-1, bad_off = 0;   /* the first document that failed */
 
 	rc = tn_predictor_create(&p, b, err);
 	if (rc)
@@ -547,7 +548,7 @@ int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_
 		free(per);
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
-#pragma omp parallel default(none) shared(b, c, p, per, rc, n)
+#pragma omp parallel default(none) shared(b, c, p, per, rc, n, bad_doc, bad_off)
 	{
 		int me = omp_get_thread_num();
 		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
@@ -564,14 +565,31 @@ int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_
 		for (hh = 0; hh < b->nheads && ok; hh++)
 			ok = !tn_confusion_init(&mine[hh], b->heads[hh].nclass);
 		if (!ok) {
-#pragma omp atomic write
+#pragma omp critical(tn_evaluate_failed)
 			rc = TN_ENOMEM;
 		}
 #pragma omp for schedule(dynamic, 64)
 		for (size_t i = 0; i < n; i++) {
-			if (!ok || tn_feat_count(&b->feat, fs, c->text[i], c->len[i], &cnt, NULL) ||
-			    tn_feat_weigh(&b->feat, b->idf, &cnt, &v) || tn_predict(p, ps, &v, res, NULL))
+			size_t off = 0;
+			int e;
+
+			if (!ok)
 				continue;
+			e = tn_feat_count(&b->feat, fs, c->text[i], c->len[i], &cnt, &off);
+			if (!e)
+				e = tn_feat_weigh(&b->feat, b->idf, &cnt, &v);
+			if (!e)
+				e = tn_predict(p, ps, &v, res, NULL);
+			if (e) {
+				/* Out of memory wins; else, whatever the schedule, the first failing document. */
+#pragma omp critical(tn_evaluate_failed)
+				if (rc != TN_ENOMEM && (e == TN_ENOMEM || i < bad_doc)) {
+					rc = e;
+					bad_doc = i;
+					bad_off = off;
+				}
+				continue;
+			}
 			for (hh = 0; hh < b->nheads; hh++)
 				tn_confusion_add(&mine[hh], c->label[i * c->nheads + hh], res[hh].cls);
 		}
@@ -589,6 +607,9 @@ int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_
 		}
 	free(per);
 	tn_predictor_free(p);
+	if (rc == TN_EFORMAT)
+		return tn_err_set(err, rc, "evaluate document %zu: %s at byte %zu", bad_doc + 1,
+				  c->text[bad_doc][bad_off] ? "invalid UTF-8" : "NUL byte", bad_off);
 	if (rc)
 		return tn_err_set(err, rc, "out of memory evaluating");
 	return 0;

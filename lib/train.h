@@ -107,7 +107,9 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 /*
  * Evaluates bundle b on corpus c (loaded with `like` = the model's heads):
  * conf[h] (initialised here) gets head h's confusion matrix over the documents
- * labeled for it.  Parallel; 0 or TN_ENOMEM / TN_EFORMAT.
+ * labeled for it.  Parallel.  Every document counts or the call fails: 0, or
+ * TN_EFORMAT (a text with invalid UTF-8 or a NUL byte, which a loaded corpus
+ * never holds; err names the first such document and byte) or TN_ENOMEM.
  */
 int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_confusion *conf,
 		struct tn_err *err);

@@ -244,6 +244,28 @@ static void test_evaluate(void **state)
 	free(p);
 }
 
+/* A document that cannot be featurised fails the evaluation; it is not dropped. */
+static void test_evaluate_failing_document(void **state)
+{
+	struct fx *f = *state;
+	struct tn_bundle *b = NULL;
+	struct tn_confusion conf[2];
+	char *keep, bad[] = "peace talks \xff resume";
+
+	load_mini(f);
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, NULL, NULL, &f->err), 0);
+	keep = f->c.text[3];
+	f->c.text[3] = bad;
+	f->c.len[3] = strlen(bad);
+	assert_int_equal(tn_evaluate(b, &f->c, conf, &f->err), TN_EFORMAT);
+	assert_string_equal(f->err.msg, "evaluate document 4: invalid UTF-8 at byte 12");
+	f->c.text[3] = keep;
+	f->c.len[3] = strlen(keep);
+	tn_confusion_release(&conf[0]);
+	tn_confusion_release(&conf[1]);
+	tn_bundle_free(b);
+}
+
 struct prog_log {
 	int features_end, training_end, calls, bad;
 };
@@ -346,6 +368,7 @@ int main(void)
 		T(test_head_info),
 		T(test_cross_validation),
 		T(test_evaluate),
+		T(test_evaluate_failing_document),
 		T(test_progress),
 		T(test_threads_do_not_matter),
 	};
