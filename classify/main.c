@@ -76,7 +76,7 @@ static const char usage_text[] =
 "\n"
 "Records (one JSON object a line):\n"
 "  {\"id\": ID, \"topic\": \"diplomacy\", \"topic_score\": 0.9100, \"tone\": ...}\n"
-"  {\"id\": ID, \"error\": \"invalid JSON at column 12: ...\"}\n"
+"  {\"id\": ID, \"error\": \"invalid JSON at byte 12\"}\n"
 "  A score is the calibrated probability of the class when the model was trained\n"
 "  with --probability, else 1/(1+exp(-m)), m the class's smallest one-vs-one\n"
 "  margin: 0.5 at a tie, growing with the margin.\n"

@@ -41,11 +41,10 @@ struct tn_corpus {
 	struct tn_corpus_head *heads;
 	int32_t *label;          /* ndocs x nheads: class id, or -1 if missing */
 	uint64_t bytes;          /* text bytes in all */
-	size_t nskipped;         /* malformed records skipped (skip_errors) */
-	char *errors[TN_CORPUS_KEEP_ERRORS]; /* the first skipped records' messages */
-	size_t nerrors;
-	/* private: capacity and the class order before sorting */
-	size_t cap;
+	size_t nskipped;         /* malformed records skipped (opts.skip_errors) */
+	char *errors[TN_CORPUS_KEEP_ERRORS]; /* the first skipped records' messages (owned) */
+	size_t nerrors;          /* entries of errors: min(nskipped, TN_CORPUS_KEEP_ERRORS) */
+	size_t cap;              /* private: documents allocated */
 };
 
 struct tn_corpus_opts {

@@ -1,11 +1,14 @@
 /*
  * pipeline.h - a classify run: documents in, one record each out, in order.
  *
- * The calling thread reads a batch of raw documents (source.h), OpenMP threads
- * turn each into its record (JSON parsing, features, every head's prediction,
- * the record's JSON), and the calling thread writes the records in input
- * order into zstd shards (shard.h) or to standard output.  Memory is bounded
- * by the batch size, never by the size of the input.
+ * Batches of raw documents (source.h) move through two stages that overlap:
+ * while OpenMP threads turn each document of one batch into its record (JSON
+ * parsing, features, every head's prediction, the record's JSON), one thread -
+ * whichever takes the `omp single`, not necessarily the caller - writes the
+ * previous batch's records in input order into zstd shards (shard.h) or to
+ * standard output and reads the next batch.  Reading and writing are never
+ * concurrent with each other.  Memory is bounded by the batch size, never by
+ * the size of the input.
  *
  * Run folder (out_dir):
  *   part-NNNNN.jsonl.zst   complete shards, shard_docs records each (the last fewer)
@@ -58,9 +61,9 @@ struct tn_run_opts {
 	int force;                       /* replace a finished or interrupted run */
 	long part_i, part_n;             /* 1/1: everything */
 	volatile sig_atomic_t *stop;     /* set by a signal handler: stop cleanly */
-	/* Called from the calling thread, after each batch and at the end. */
+	/* Called from the calling thread (outside any parallel region), after each batch and at the end. */
 	void (*progress)(void *ctx, const struct tn_run_progress *p);
-	/* Called for each error record, in order, from the calling thread. */
+	/* Called for each error record, in input order, from the calling thread (outside any parallel region). */
 	void (*on_error)(void *ctx, const char *id, const char *why);
 	void *ctx;
 };
