@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,58 +24,9 @@
 #include "../../lib/buf.h"
 #include "../../lib/atomic_file.h"
 #include "../../lib/shard.h"
+#include "testutil.h"
 
-/* ---- helpers (file-local, so this test depends on no other test file) ---- */
-
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	assert_non_null(p);
-	snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int exists(const char *dir, const char *name)
-{
-	char *p = path_join(dir, name);
-	struct stat st;
-	int r = lstat(p, &st) == 0;
-
-	free(p);
-	return r;
-}
-
-/* Reads dir/name whole (malloc'd, NUL-terminated). */
-static char *slurp(const char *dir, const char *name, size_t *len)
-{
-	char *p = path_join(dir, name), *buf;
-	FILE *f = fopen(p, "rb");
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	free(p);
-	*len = (size_t)n;
-	return buf;
-}
+/* ---- helpers of these tests (the shared ones are in testutil.h) ---- */
 
 /* Number of entries in dir other than . and .. */
 static int count_entries(const char *dir)
@@ -118,11 +68,9 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *base = getenv("TMPDIR");
 
 	assert_non_null(f);
-	f->dir = path_join(base && *base ? base : "/tmp", "tenor-shard-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = tu_mkdtemp();
 	*state = f;
 	return 0;
 }
@@ -131,8 +79,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f->dir);
+	tu_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -179,27 +126,27 @@ static void test_write_close(void **state)
 	assert_int_equal(tn_shard_open(&s, f->dir, 3, 3, &f->err), 0);
 	assert_non_null(s);
 	/* While open, only the temporary name exists. */
-	assert_true(exists(f->dir, ".part-00003.jsonl.zst.tmp"));
-	assert_false(exists(f->dir, "part-00003.jsonl.zst"));
+	assert_true(tu_exists(f->dir, ".part-00003.jsonl.zst.tmp"));
+	assert_false(tu_exists(f->dir, "part-00003.jsonl.zst"));
 	assert_int_equal(tn_shard_docs(s), 0);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(tn_shard_write(s, rec[i], strlen(rec[i]), &f->err), 0);
 		assert_int_equal(tn_buf_addstr(&want, rec[i]), 0);
 		assert_int_equal(tn_shard_docs(s), i + 1);
 	}
-	assert_true(exists(f->dir, ".part-00003.jsonl.zst.tmp"));
-	assert_false(exists(f->dir, "part-00003.jsonl.zst"));
+	assert_true(tu_exists(f->dir, ".part-00003.jsonl.zst.tmp"));
+	assert_false(tu_exists(f->dir, "part-00003.jsonl.zst"));
 
 	assert_int_equal(tn_shard_close(s, &info, &f->err), 0);
 	/* After close, only the final name exists. */
-	assert_false(exists(f->dir, ".part-00003.jsonl.zst.tmp"));
-	assert_true(exists(f->dir, "part-00003.jsonl.zst"));
+	assert_false(tu_exists(f->dir, ".part-00003.jsonl.zst.tmp"));
+	assert_true(tu_exists(f->dir, "part-00003.jsonl.zst"));
 	assert_int_equal(count_entries(f->dir), 1);
 
 	assert_string_equal(info.name, "part-00003.jsonl.zst");
 	assert_int_equal(info.docs, 3);
 	assert_int_equal(info.raw_bytes, want.len);
-	z = slurp(f->dir, "part-00003.jsonl.zst", &zlen);
+	z = tu_read_in(f->dir, "part-00003.jsonl.zst", &zlen);
 	assert_int_equal(info.bytes, zlen);
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)XXH64(z, zlen, 0));
 	assert_string_equal(info.xxh64, hex);
@@ -256,7 +203,7 @@ static void test_large_shard(void **state)
 	assert_int_equal(tn_shard_close(s, &info, &f->err), 0);
 	assert_int_equal(info.docs, 100000);
 	assert_int_equal(info.raw_bytes, want.len);
-	z = slurp(f->dir, "part-00000.jsonl.zst", &zlen);
+	z = tu_read_in(f->dir, "part-00000.jsonl.zst", &zlen);
 	assert_true(zlen > ZSTD_CStreamOutSize());  /* more than one output buffer */
 	assert_int_equal(info.bytes, zlen);
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)XXH64(z, zlen, 0));
@@ -283,7 +230,7 @@ static void test_empty_shard(void **state)
 	assert_int_equal(tn_shard_close(s, &info, &f->err), 0);
 	assert_int_equal(info.docs, 0);
 	assert_int_equal(info.raw_bytes, 0);
-	z = slurp(f->dir, "part-00001.jsonl.zst", &zlen);
+	z = tu_read_in(f->dir, "part-00001.jsonl.zst", &zlen);
 	assert_true(zlen > 0);
 	assert_int_equal(info.bytes, zlen);
 	raw = unzstd(z, zlen, 16, &rawlen);
@@ -314,8 +261,8 @@ static void test_deterministic(void **state)
 		}
 		assert_int_equal(tn_shard_close(s, k ? &b : &a, &f->err), 0);
 	}
-	za = slurp(f->dir, "part-00000.jsonl.zst", &la);
-	zb = slurp(f->dir, "part-00001.jsonl.zst", &lb);
+	za = tu_read_in(f->dir, "part-00000.jsonl.zst", &la);
+	zb = tu_read_in(f->dir, "part-00001.jsonl.zst", &lb);
 	assert_int_equal(la, lb);
 	assert_memory_equal(za, zb, la);
 	assert_string_equal(a.xxh64, b.xxh64);
@@ -330,10 +277,10 @@ static void test_abort(void **state)
 
 	assert_int_equal(tn_shard_open(&s, f->dir, 9, 3, &f->err), 0);
 	assert_int_equal(tn_shard_write(s, "{}\n", 3, &f->err), 0);
-	assert_true(exists(f->dir, ".part-00009.jsonl.zst.tmp"));
+	assert_true(tu_exists(f->dir, ".part-00009.jsonl.zst.tmp"));
 	tn_shard_abort(s);
-	assert_false(exists(f->dir, ".part-00009.jsonl.zst.tmp"));
-	assert_false(exists(f->dir, "part-00009.jsonl.zst"));
+	assert_false(tu_exists(f->dir, ".part-00009.jsonl.zst.tmp"));
+	assert_false(tu_exists(f->dir, "part-00009.jsonl.zst"));
 	assert_int_equal(count_entries(f->dir), 0);
 	tn_shard_abort(NULL);
 }
@@ -344,7 +291,7 @@ static void test_open_over_stale_tmp(void **state)
 	struct fx *f = *state;
 	struct tn_shard *s = NULL;
 	struct tn_shard_info info;
-	char *p = path_join(f->dir, ".part-00000.jsonl.zst.tmp"), *z, *raw;
+	char *p = tu_path(f->dir, ".part-00000.jsonl.zst.tmp"), *z, *raw;
 	size_t zlen, rawlen;
 	FILE *o = fopen(p, "w");
 
@@ -354,7 +301,7 @@ static void test_open_over_stale_tmp(void **state)
 	assert_int_equal(tn_shard_open(&s, f->dir, 0, 3, &f->err), 0);
 	assert_int_equal(tn_shard_write(s, "{\"id\": 1}\n", 10, &f->err), 0);
 	assert_int_equal(tn_shard_close(s, &info, &f->err), 0);
-	z = slurp(f->dir, "part-00000.jsonl.zst", &zlen);
+	z = tu_read_in(f->dir, "part-00000.jsonl.zst", &zlen);
 	raw = unzstd(z, zlen, 10, &rawlen);
 	assert_int_equal(rawlen, 10);
 	assert_memory_equal(raw, "{\"id\": 1}\n", 10);
@@ -367,7 +314,7 @@ static void test_open_missing_dir(void **state)
 {
 	struct fx *f = *state;
 	struct tn_shard *s = (struct tn_shard *)&s;
-	char *d = path_join(f->dir, "no/such/folder");
+	char *d = tu_path(f->dir, "no/such/folder");
 
 	assert_int_equal(tn_shard_open(&s, d, 0, 3, &f->err), TN_EIO);
 	assert_null(s);
@@ -381,7 +328,7 @@ static void test_close_rename_fails(void **state)
 	struct fx *f = *state;
 	struct tn_shard *s = NULL;
 	struct tn_shard_info info;
-	char *d = path_join(f->dir, "part-00000.jsonl.zst"), *inside = path_join(d, "keep");
+	char *d = tu_path(f->dir, "part-00000.jsonl.zst"), *inside = tu_path(d, "keep");
 	FILE *o;
 
 	/* A non-empty folder under the final name: rename() cannot replace it. */
@@ -393,8 +340,8 @@ static void test_close_rename_fails(void **state)
 	assert_int_equal(tn_shard_write(s, "{}\n", 3, &f->err), 0);
 	assert_int_equal(tn_shard_close(s, &info, &f->err), TN_EIO);
 	assert_non_null(strstr(f->err.msg, "rename"));
-	assert_false(exists(f->dir, ".part-00000.jsonl.zst.tmp"));
-	assert_true(exists(f->dir, "part-00000.jsonl.zst/keep"));
+	assert_false(tu_exists(f->dir, ".part-00000.jsonl.zst.tmp"));
+	assert_true(tu_exists(f->dir, "part-00000.jsonl.zst/keep"));
 	free(d);
 	free(inside);
 }
@@ -404,26 +351,26 @@ static void test_close_rename_fails(void **state)
 static void test_write_atomic(void **state)
 {
 	struct fx *f = *state;
-	char *p = path_join(f->dir, "manifest.json"), *got;
+	char *p = tu_path(f->dir, "manifest.json"), *got;
 	size_t len;
 
 	assert_int_equal(tn_write_atomic(p, "{\"a\": 1}\n", 9, &f->err), 0);
-	got = slurp(f->dir, "manifest.json", &len);
+	got = tu_read_in(f->dir, "manifest.json", &len);
 	assert_int_equal(len, 9);
 	assert_string_equal(got, "{\"a\": 1}\n");
 	free(got);
-	assert_false(exists(f->dir, "manifest.json.tmp"));
+	assert_false(tu_exists(f->dir, "manifest.json.tmp"));
 
 	/* Replacing: the new content, whole, and still no temporary file. */
 	assert_int_equal(tn_write_atomic(p, "{\"b\": 22}", 9, &f->err), 0);
-	got = slurp(f->dir, "manifest.json", &len);
+	got = tu_read_in(f->dir, "manifest.json", &len);
 	assert_string_equal(got, "{\"b\": 22}");
 	free(got);
 	assert_int_equal(count_entries(f->dir), 1);
 
 	/* Empty content (as _SUCCESS is written). */
 	assert_int_equal(tn_write_atomic(p, "", 0, &f->err), 0);
-	got = slurp(f->dir, "manifest.json", &len);
+	got = tu_read_in(f->dir, "manifest.json", &len);
 	assert_int_equal(len, 0);
 	free(got);
 	free(p);
@@ -440,16 +387,16 @@ static void test_write_atomic_bare_name(void **state)
 	assert_int_equal(chdir(f->dir), 0);
 	assert_int_equal(tn_write_atomic("_SUCCESS", "ok", 2, &f->err), 0);
 	assert_int_equal(chdir(cwd), 0);
-	got = slurp(f->dir, "_SUCCESS", &len);
+	got = tu_read_in(f->dir, "_SUCCESS", &len);
 	assert_string_equal(got, "ok");
-	assert_false(exists(f->dir, "_SUCCESS.tmp"));
+	assert_false(tu_exists(f->dir, "_SUCCESS.tmp"));
 	free(got);
 }
 
 static void test_write_atomic_fails(void **state)
 {
 	struct fx *f = *state;
-	char *p = path_join(f->dir, "missing/manifest.json");
+	char *p = tu_path(f->dir, "missing/manifest.json");
 
 	memset(&f->err, 0, sizeof(f->err));
 	assert_int_equal(tn_write_atomic(p, "x", 1, &f->err), TN_EIO);
@@ -458,10 +405,10 @@ static void test_write_atomic_fails(void **state)
 	free(p);
 
 	/* The target is a folder: the rename fails, the temporary file goes. */
-	p = path_join(f->dir, "adir");
+	p = tu_path(f->dir, "adir");
 	assert_int_equal(mkdir(p, 0777), 0);
 	{
-		char *inside = path_join(p, "x");
+		char *inside = tu_path(p, "x");
 		FILE *o = fopen(inside, "w");
 
 		assert_non_null(o);
@@ -469,15 +416,15 @@ static void test_write_atomic_fails(void **state)
 		free(inside);
 	}
 	assert_int_equal(tn_write_atomic(p, "data", 4, &f->err), TN_EIO);
-	assert_false(exists(f->dir, "adir.tmp"));
-	assert_true(exists(f->dir, "adir/x"));
+	assert_false(tu_exists(f->dir, "adir.tmp"));
+	assert_true(tu_exists(f->dir, "adir/x"));
 	free(p);
 }
 
 static void test_fsync_dir(void **state)
 {
 	struct fx *f = *state;
-	char *p = path_join(f->dir, "nope");
+	char *p = tu_path(f->dir, "nope");
 
 	assert_int_equal(tn_fsync_dir(f->dir), 0);
 	assert_int_equal(tn_fsync_dir(p), TN_EIO);

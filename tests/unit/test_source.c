@@ -24,8 +24,9 @@
 #include <zstd.h>
 
 #include "../../lib/source.h"
+#include "testutil.h"
 
-/* ---- helpers (file-local, so this test depends on no other test file) ---- */
+/* ---- helpers of these tests (the shared ones are in testutil.h) ---- */
 
 struct fx {
 	char *dir;
@@ -33,39 +34,17 @@ struct fx {
 	struct tn_err err;
 };
 
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	assert_non_null(p);
-	snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Writes len bytes to dir/name, creating the folders on the way; returns the path. */
 static char *put(const struct fx *f, const char *name, const void *data, size_t len)
 {
-	char *p = path_join(f->dir, name), *slash;
-	FILE *o;
+	char *p = tu_path(f->dir, name), *slash;
 
 	for (slash = strchr(p + strlen(f->dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(p, 0777);
 		*slash = '/';
 	}
-	o = fopen(p, "wb");
-	assert_non_null(o);
-	assert_int_equal(fwrite(data, 1, len, o), len);
-	assert_int_equal(fclose(o), 0);
+	tu_write(p, data, len);
 	return p;
 }
 
@@ -96,7 +75,7 @@ struct member {
 /* Writes a tar (pax) of the members to dir/name with libarchive; returns the path. */
 static char *put_tar(const struct fx *f, const char *name, const struct member *m, size_t n)
 {
-	char *p = path_join(f->dir, name);
+	char *p = tu_path(f->dir, name);
 	struct archive *a = archive_write_new();
 	size_t i;
 
@@ -132,11 +111,9 @@ static char *put_tar(const struct fx *f, const char *name, const struct member *
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *base = getenv("TMPDIR");
 
 	assert_non_null(f);
-	f->dir = path_join(base && *base ? base : "/tmp", "tenor-source-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = tu_mkdtemp();
 	*state = f;
 	return 0;
 }
@@ -146,8 +123,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tn_source_free(f->src);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f->dir);
+	tu_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -226,7 +202,7 @@ static void check(const struct fx *f, const struct docs *ds, size_t i, enum tn_d
 
 	assert_true(i < ds->n);
 	d = &ds->d[i];
-	want = path_join(f->dir, rel_id);
+	want = tu_path(f->dir, rel_id);
 	if (strcmp(d->id, want))
 		print_message("document %zu: id '%s', want '%s'\n", i, d->id, want);
 	assert_string_equal(d->id, want);
@@ -268,12 +244,12 @@ static void test_folder_walk_sorted(void **state)
 	free(put_str(f, "in/B.txt", "B"));
 	free(put_str(f, "in/sub/x.txt", "x"));
 	free(put_str(f, "in/a.jsonl", "{}\n"));
-	p = path_join(f->dir, "in/empty-folder");
+	p = tu_path(f->dir, "in/empty-folder");
 	assert_int_equal(mkdir(p, 0777), 0);
 	free(p);
 	lone = put_str(f, "lone.txt", "12345");
-	in = path_join(f->dir, "in");
-	in_slash = path_join(f->dir, "in/");
+	in = tu_path(f->dir, "in");
+	in_slash = tu_path(f->dir, "in/");
 
 	/* Command-line order first, each folder walked in name order. */
 	paths[0] = lone;
@@ -284,7 +260,7 @@ static void test_folder_walk_sorted(void **state)
 	assert_int_equal(tn_source_file(f->src, 0)->size, 5);
 	assert_true(tn_source_file(f->src, 0)->mtime > 0);
 	for (i = 0; i < 7; i++) {
-		char *w = path_join(f->dir, want[i]);
+		char *w = tu_path(f->dir, want[i]);
 
 		assert_string_equal(tn_source_file(f->src, i + 1)->path, w);
 		free(w);
@@ -296,7 +272,7 @@ static void test_folder_walk_sorted(void **state)
 	open_src(f, paths, 1, TN_INPUT_AUTO, 1000);
 	assert_int_equal(tn_source_nfiles(f->src), 7);
 	for (i = 0; i < 7; i++) {
-		char *w = path_join(f->dir, want[i]);
+		char *w = tu_path(f->dir, want[i]);
 
 		assert_string_equal(tn_source_file(f->src, i)->path, w);
 		free(w);
@@ -309,7 +285,7 @@ static void test_folder_walk_sorted(void **state)
 static void test_missing_path(void **state)
 {
 	struct fx *f = *state;
-	char *ok = put_str(f, "ok.txt", "fine"), *missing = path_join(f->dir, "no-such-file.jsonl");
+	char *ok = put_str(f, "ok.txt", "fine"), *missing = tu_path(f->dir, "no-such-file.jsonl");
 	const char *paths[2] = { ok, missing };
 	struct tn_source *s = (struct tn_source *)(uintptr_t)1;
 
@@ -546,7 +522,7 @@ static void test_size_limit(void **state)
 static void test_unreadable(void **state)
 {
 	struct fx *f = *state;
-	char *in = path_join(f->dir, "in"), *link = path_join(f->dir, "in/b-dangling.txt"), *a, *c;
+	char *in = tu_path(f->dir, "in"), *link = tu_path(f->dir, "in/b-dangling.txt"), *a, *c;
 	const char *paths[1] = { in };
 	struct docs ds;
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The fixture folder: $TENOR_DATA (set by tests/run.sh), else tests/data. */
@@ -105,6 +106,26 @@ static inline char *tu_read(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+/* Reads dir/name whole, as tu_read. */
+static inline char *tu_read_in(const char *dir, const char *name, size_t *len)
+{
+	char *p = tu_path(dir, name), *data = tu_read(p, len);
+
+	free(p);
+	return data;
+}
+
+/* 1 if dir/name exists (a dangling symbolic link counts). */
+static inline int tu_exists(const char *dir, const char *name)
+{
+	char *p = tu_path(dir, name);
+	struct stat st;
+	int r = lstat(p, &st) == 0;
+
+	free(p);
+	return r;
 }
 
 /* Returns 1 if s contains needle, for assert_true with a readable failure. */
