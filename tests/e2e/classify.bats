@@ -321,17 +321,21 @@ for l in sys.stdin:
 '
 }
 
-@test "threads 1 and 2 give byte-identical shards and manifests" {
+@test "threads 1 and 2 give byte-identical shards and manifests equal but for timings" {
 	"$C" -q -j 1 -m "$MODEL" -o one --shard-docs 5000 "$BIG" 2>/dev/null
 	"$C" -q -j 2 -m "$MODEL" -o two --shard-docs 5000 "$BIG" 2>/dev/null
 	[ "$(ls one/part-* | wc -l)" -eq 10 ]
 	same_shards one two
 	py '
 a, b = manifest("one"), manifest("two")
-for k in ("model", "options", "inputs", "shards", "counts", "evaluation"):
-    check(a[k] == b[k], k)
+# Every key, not a chosen few; only the measured times may differ.
+check(set(a) == set(b), (sorted(a), sorted(b)))
+for k in a:
+    if k != "timings":
+        check(a[k] == b[k], k)
+check(set(a["timings"]) == set(b["timings"]), "timings keys")
 check(a["counts"]["documents"] == 50000, a["counts"])
-' 
+'
 }
 
 @test "kill -9 mid-run, then --resume: shards byte-identical to a clean run, counts complete" {
