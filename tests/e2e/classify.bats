@@ -219,30 +219,84 @@ check(m["counts"]["ok"] + m["counts"]["errors"] == total, "ok + errors")
 	[[ "$output" =~ ^classify\ \(Tenor\)\ [0-9] ]]
 }
 
-@test "usage errors exit 2 and say what is wrong" {
-	local t="$NEWS_TEST"
-	u() {
-		run --separate-stderr "$C" "$@"
-		[ "$status" -eq 2 ] || { echo "status $status for $*: $stderr"; return 1; }
-		[ -z "$output" ]
-		grep -q "try 'classify --help'" <<<"$stderr"
-	}
-	u -o out "$t";                              grep -q 'no model' <<<"$stderr"
-	u -m "$MODEL" "$t";                         grep -q 'no output' <<<"$stderr"
-	u -m "$MODEL" -o out;                       grep -q 'no input' <<<"$stderr"
-	u -m "$MODEL" -o out --part 4/3 "$t";       grep -q -- "--part takes I/N" <<<"$stderr"
-	u -m "$MODEL" -o out --part 0/3 "$t";       grep -q -- "--part" <<<"$stderr"
-	u -m "$MODEL" -o out --shard-docs 0 "$t";   grep -q -- "--shard-docs" <<<"$stderr"
-	u -m "$MODEL" -o out --shard-docs 1x "$t";  grep -q -- "'1x'" <<<"$stderr"
-	u -m "$MODEL" -o out --zstd-level 20 "$t";  grep -q -- "--zstd-level" <<<"$stderr"
-	u -m "$MODEL" -o out --max-doc-bytes 2G "$t"; grep -q -- "--max-doc-bytes" <<<"$stderr"
-	u -m "$MODEL" -o out -j 0 "$t";             grep -q -- "--threads" <<<"$stderr"
-	u -m "$MODEL" -o out -f csv "$t";           grep -q -- "auto, jsonl or text" <<<"$stderr"
-	u -m "$MODEL" -o out --resume --force "$t"; grep -q 'contradict' <<<"$stderr"
-	u -m "$MODEL" -o - --resume "$t";           grep -q 'need a run folder' <<<"$stderr"
-	u -m "$MODEL" -o out --no-such-option "$t"
-	# Nothing was created by any of them.
+# Runs classify expecting a usage error: exit 2, nothing on stdout, the --help
+# hint on stderr, no OUT created.
+usage_error() {
+	run --separate-stderr "$C" "$@"
+	[ "$status" -eq 2 ] || { echo "status $status for $*: $stderr"; return 1; }
+	[ -z "$output" ]
+	grep -q "try 'classify --help'" <<<"$stderr"
 	[ ! -e out ]
+}
+
+@test "no -m is a usage error: no model" {
+	usage_error -o out "$NEWS_TEST"
+	grep -q 'no model' <<<"$stderr"
+}
+
+@test "no -o is a usage error: no output" {
+	usage_error -m "$MODEL" "$NEWS_TEST"
+	grep -q 'no output' <<<"$stderr"
+}
+
+@test "no input is a usage error" {
+	usage_error -m "$MODEL" -o out
+	grep -q 'no input' <<<"$stderr"
+}
+
+@test "--part with I > N is a usage error" {
+	usage_error -m "$MODEL" -o out --part 4/3 "$NEWS_TEST"
+	grep -q -- "--part takes I/N" <<<"$stderr"
+}
+
+@test "--part with I = 0 is a usage error" {
+	usage_error -m "$MODEL" -o out --part 0/3 "$NEWS_TEST"
+	grep -q -- "--part" <<<"$stderr"
+}
+
+@test "--shard-docs 0 is a usage error" {
+	usage_error -m "$MODEL" -o out --shard-docs 0 "$NEWS_TEST"
+	grep -q -- "--shard-docs" <<<"$stderr"
+}
+
+@test "--shard-docs with trailing bytes is a usage error quoting them" {
+	usage_error -m "$MODEL" -o out --shard-docs 1x "$NEWS_TEST"
+	grep -q -- "'1x'" <<<"$stderr"
+}
+
+@test "--zstd-level above 19 is a usage error" {
+	usage_error -m "$MODEL" -o out --zstd-level 20 "$NEWS_TEST"
+	grep -q -- "--zstd-level" <<<"$stderr"
+}
+
+@test "--max-doc-bytes above 1G is a usage error" {
+	usage_error -m "$MODEL" -o out --max-doc-bytes 2G "$NEWS_TEST"
+	grep -q -- "--max-doc-bytes" <<<"$stderr"
+}
+
+@test "-j 0 is a usage error" {
+	usage_error -m "$MODEL" -o out -j 0 "$NEWS_TEST"
+	grep -q -- "--threads" <<<"$stderr"
+}
+
+@test "an unknown --input-format is a usage error listing the choices" {
+	usage_error -m "$MODEL" -o out -f csv "$NEWS_TEST"
+	grep -q -- "auto, jsonl or text" <<<"$stderr"
+}
+
+@test "--resume with --force is a usage error: they contradict" {
+	usage_error -m "$MODEL" -o out --resume --force "$NEWS_TEST"
+	grep -q 'contradict' <<<"$stderr"
+}
+
+@test "--resume with -o - is a usage error: it needs a run folder" {
+	usage_error -m "$MODEL" -o - --resume "$NEWS_TEST"
+	grep -q 'need a run folder' <<<"$stderr"
+}
+
+@test "an unknown option is a usage error" {
+	usage_error -m "$MODEL" -o out --no-such-option "$NEWS_TEST"
+	grep -q 'unrecognized option' <<<"$stderr"
 }
 
 @test "runtime errors exit 1 and name the path" {

@@ -107,49 +107,75 @@ same_bundle() {
 	[[ "$output" =~ ^train\ \(Tenor\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
 
-@test "usage errors exit 2 with a message and a hint" {
+@test "an unknown option exits 2 with getopt's message and the --help hint, creating nothing" {
 	train --frobnicate -o model "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "unrecognized option"
 	has "$stderr" "try 'train --help'"
 	[ ! -e model ]
+}
 
+@test "no -o exits 2: no output bundle" {
 	train "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "train: no output bundle: name one with -o DIR"
+	has "$stderr" "try 'train --help'"
+}
 
+@test "no corpus exits 2: no corpus given" {
 	train -o model
 	[ "$status" -eq 2 ]
 	has "$stderr" "train: no corpus given"
+	[ ! -e model ]
+}
 
+@test "--bits out of 10..24 exits 2 quoting the value" {
 	train -o model --bits 99 "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "train: --bits takes 10..24, not '99'"
+	[ ! -e model ]
+}
 
+@test "--cv 1 exits 2: a number of folds" {
 	train -o model --cv 1 "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "--cv takes a number of folds"
+}
 
+@test "--on-error other than stop or skip exits 2" {
 	train -o model --on-error maybe "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "--on-error takes stop or skip, not 'maybe'"
+}
 
+@test "an unknown --format exits 2" {
 	train -o model --format csv "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "unknown format 'csv'"
+}
 
+@test "a negative -C exits 2" {
 	train -o model -C -1 "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
+	has "$stderr" "-C takes a positive number, not '-1'"
+}
 
+@test "--ngrams starting at 0 exits 2 naming the range" {
 	train -o model --ngrams 0-2 "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
 	has "$stderr" "--ngrams takes N or MIN-MAX within 1-5"
+}
 
+@test "a negative --seed exits 2" {
 	train -o model --seed -5 "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
+	has "$stderr" "--seed takes a whole number, not '-5'"
+}
 
+@test "--threads 0 exits 2 and creates nothing" {
 	train -o model --threads 0 "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
+	has "$stderr" "--threads takes 1..1024, not '0'"
 	[ ! -e model ]
 }
 
