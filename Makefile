@@ -29,7 +29,7 @@ DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchiv
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 
 # libtenor.a holds every lib/*.c, lib/cli.c included: the helpers both programs
-# share (exit codes, usage-error wording, a clock) live there so that train and
+# share (exit codes, -j parsing, a clock) live there so that train and
 # classify link them from one place while lib/ never includes program code; like
 # the rest of the library, cli.c never prints or exits.
 LIB_SRC  := $(wildcard lib/*.c)

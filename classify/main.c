@@ -168,8 +168,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 			r->batch_docs = (size_t)v;
 			break;
 		case 'j':
-			if (tn_parse_long(optarg, 1, TN_MAX_THREADS, &o->threads))
-				return tn_err_set(err, TN_EINVAL, "--threads takes 1..%d, not '%s'", TN_MAX_THREADS, optarg);
+			if (tn_cli_parse_threads(optarg, &o->threads, err))
+				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -312,23 +312,14 @@ static int run(struct classify_options *o)
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
 
-/* Prints a usage error as both programs do; returns the exit code. */
-static int usage_failure(const struct tn_err *err)
-{
-	struct tn_buf m = TN_BUF_INIT;
-
-	tn_cli_usage_message(&m, "classify", err->msg);
-	fputs(m.ptr, stderr);
-	tn_buf_release(&m);
-	return TN_EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	struct classify_options o;
 	struct tn_err err;
 
-	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err))
-		return usage_failure(&err);
+	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err)) {
+		fprintf(stderr, "classify: %s\ntry 'classify --help'\n", err.msg);
+		return TN_EXIT_USAGE;
+	}
 	return run(&o);
 }

@@ -3,12 +3,16 @@
  */
 #include "cli.h"
 
+#include "limits.h"
+#include "parse.h"
+
 #include <time.h>
 
-int tn_cli_usage_message(struct tn_buf *out, const char *prog, const char *msg)
+int tn_cli_parse_threads(const char *arg, long *threads, struct tn_err *err)
 {
-	tn_buf_reset(out);
-	return tn_buf_addf(out, "%s: %s\ntry '%s --help'\n", prog, msg, prog);
+	if (tn_parse_long(arg, 1, TN_MAX_THREADS, threads))
+		return tn_err_set(err, TN_EINVAL, "--threads takes 1..%d, not '%s'", TN_MAX_THREADS, arg);
+	return 0;
 }
 
 double tn_now(void)

@@ -299,8 +299,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return tn_err_set(err, TN_EINVAL, "--multiclass takes ovr or ovo, not '%s'", optarg);
 			break;
 		case 'j':
-			if (tn_parse_long(optarg, 1, TN_MAX_THREADS, &o->threads))
-				return tn_err_set(err, TN_EINVAL, "--threads takes 1..%d, not '%s'", TN_MAX_THREADS, optarg);
+			if (tn_cli_parse_threads(optarg, &o->threads, err))
+				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -480,27 +480,18 @@ fail:
 	return rc ? TN_EXIT_ERROR : TN_EXIT_OK;
 }
 
-/* Prints a usage error as both programs do; returns the exit code. */
-static int usage_failure(const struct tn_err *err)
-{
-	struct tn_buf m = TN_BUF_INIT;
-
-	tn_cli_usage_message(&m, "train", err->msg);
-	fputs(m.ptr, stderr);
-	tn_buf_release(&m);
-	return TN_EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	struct train_options o;
 	struct tn_err err;
 	int rc;
 
-	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err))
-		rc = usage_failure(&err);
-	else
+	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err)) {
+		fprintf(stderr, "train: %s\ntry 'train --help'\n", err.msg);
+		rc = TN_EXIT_USAGE;
+	} else {
 		rc = run(&o);
+	}
 	free(o.labels ? o.labels[0] : NULL);
 	free(o.labels);
 	return rc;

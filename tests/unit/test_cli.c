@@ -1,7 +1,7 @@
 /*
- * test_cli.c - the programs' shared helpers (lib/cli.h) and the buffer they
- * format into (lib/buf.h): a usage error worded as both programs print it, a
- * buffer whose ptr is a C string from TN_BUF_INIT on, one growable-array helper.
+ * test_cli.c - the programs' shared helpers (lib/cli.h: -j, the clock) and the
+ * buffer of lib/buf.h: ptr a C string from TN_BUF_INIT on, one growable-array
+ * helper.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,17 +17,18 @@
 #include "../../lib/err.h"
 #include "testutil.h"
 
-static void test_usage_message(void **state)
+static void test_parse_threads(void **state)
 {
-	struct tn_buf m = TN_BUF_INIT;
+	struct tn_err err;
+	long n = 5;
 
 	(void)state;
-	assert_int_equal(tn_cli_usage_message(&m, "train", "no corpus given"), 0);
-	assert_string_equal(m.ptr, "train: no corpus given\ntry 'train --help'\n");
-	/* It replaces what the buffer held. */
-	assert_int_equal(tn_cli_usage_message(&m, "classify", "x"), 0);
-	assert_string_equal(m.ptr, "classify: x\ntry 'classify --help'\n");
-	tn_buf_release(&m);
+	assert_int_equal(tn_cli_parse_threads("8", &n, &err), 0);
+	assert_int_equal(n, 8);
+	assert_int_equal(tn_cli_parse_threads("0", &n, &err), TN_EINVAL);
+	assert_string_equal(err.msg, "--threads takes 1..1024, not '0'");
+	assert_int_equal(tn_cli_parse_threads("1025", &n, &err), TN_EINVAL);
+	assert_int_equal(n, 8);
 }
 
 static void test_now_is_monotonic(void **state)
@@ -89,7 +90,7 @@ static void test_array_grow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_usage_message),
+		cmocka_unit_test(test_parse_threads),
 		cmocka_unit_test(test_now_is_monotonic),
 		cmocka_unit_test(test_buf_ptr_never_null),
 		cmocka_unit_test(test_array_grow),
