@@ -47,6 +47,7 @@ struct tn_head_result {
 int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, struct tn_err *err);
 void tn_predictor_free(struct tn_predictor *p);
 
+/* Per-thread scratch for p (free with tn_predict_scratch_free); NULL if out of memory. */
 struct tn_predict_scratch *tn_predict_scratch_create(const struct tn_predictor *p);
 void tn_predict_scratch_free(struct tn_predict_scratch *s);
 
@@ -63,14 +64,17 @@ int tn_predict(const struct tn_predictor *p, struct tn_predict_scratch *s, const
  * and calling tn_predict, in one pass over the counts when every head is
  * linear: each bucket is looked up once for its idf and its weight row, and
  * the L2 normalisation is applied to the decision values at the end.  The
- * decision values differ from the two-step path only by rounding.
+ * decision values differ from the two-step path only by rounding.  Returns 0
+ * or TN_ENOMEM.
  */
 int tn_predict_counts(const struct tn_predictor *p, struct tn_predict_scratch *s,
 		      const struct tn_counts *c, struct tn_head_result *res, double *const *all);
 
 /*
- * Decision values of head h for x, in libsvm's pair order (for tests and
- * tools): dec gets nclass * (nclass - 1) / 2 values.
+ * Decision values of head h for x (for tests and tools): for a libsvm head,
+ * nclass * (nclass - 1) / 2 values in libsvm's pair order; for a liblinear
+ * head, one per class (one for two classes), as liblinear's decision values.
+ * Returns 0 or TN_ENOMEM (RBF heads allocate scratch).
  */
 int tn_predict_decision_values(const struct tn_predictor *p, struct tn_predict_scratch *s,
 			       size_t h, const struct tn_vec *x, double *dec);
