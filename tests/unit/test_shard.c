@@ -61,26 +61,19 @@ static char *unzstd(const char *z, size_t zlen, size_t cap, size_t *len)
 }
 
 struct fx {
-	char *dir;
+	char *dir;               /* first: tu_fixture_new */
 	struct tn_err err;
 };
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = tu_mkdtemp();
-	*state = f;
+	*state = tu_fixture_new(sizeof(struct fx));
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	tu_rmtree(f->dir);
-	free(f);
+	tu_fixture_free(*state);
 	return 0;
 }
 

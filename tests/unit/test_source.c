@@ -29,7 +29,7 @@
 /* ---- helpers of these tests (the shared ones are in testutil.h) ---- */
 
 struct fx {
-	char *dir;
+	char *dir;               /* first: tu_fixture_new */
 	struct tn_source *src;
 	struct tn_err err;
 };
@@ -110,11 +110,7 @@ static char *put_tar(const struct fx *f, const char *name, const struct member *
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = tu_mkdtemp();
-	*state = f;
+	*state = tu_fixture_new(sizeof(struct fx));
 	return 0;
 }
 
@@ -123,8 +119,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tn_source_free(f->src);
-	tu_rmtree(f->dir);
-	free(f);
+	tu_fixture_free(f);
 	return 0;
 }
 

@@ -67,6 +67,25 @@ static inline void tu_rmtree(char *dir)
 	free(dir);
 }
 
+/*
+ * A cmocka fixture whose struct begins with `char *dir`: allocated zeroed, dir a
+ * fresh temp folder.  tu_fixture_free removes the folder and frees the struct.
+ */
+static inline void *tu_fixture_new(size_t size)
+{
+	char **f = calloc(1, size);
+
+	assert_non_null(f);
+	*f = tu_mkdtemp();
+	return f;
+}
+
+static inline void tu_fixture_free(void *f)
+{
+	tu_rmtree(*(char **)f);
+	free(f);
+}
+
 static inline void tu_write(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
