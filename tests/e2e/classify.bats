@@ -759,7 +759,10 @@ for i in (1, 2, 3):
 
 # ---- inputs ----
 
-@test "tar, tar.gz, tar.zst and zip members; folders walked sorted; stdin; plain text ids" {
+# Builds src/ (two text files, an empty one, a JSONL file of four lines, an
+# empty folder) and x.tar, x.tar.gz, x.tar.zst and x.zip of three of its files;
+# sets IDS3 to the ids of the JSONL file's first three lines.
+make_inputs() {
 	mkdir -p src/sub
 	echo "The finance ministry raised interest rates to curb inflation." >src/b.txt
 	echo "Troops were deployed along the border after the attack." >src/sub/a.txt
@@ -771,48 +774,80 @@ for i in (1, 2, 3):
 	tar -czf x.tar.gz -C src b.txt sub/a.txt c.jsonl
 	tar --zstd -cf x.tar.zst -C src b.txt sub/a.txt c.jsonl
 	(cd src && zip -q ../x.zip b.txt sub/a.txt c.jsonl)
-	ids3=$(head -n 3 "$NEWS_TEST" | python3 -c 'import json,sys; print(" ".join(json.loads(l)["id"] for l in sys.stdin))')
+	IDS3=$(head -n 3 "$NEWS_TEST" | python3 -c 'import json,sys; print(" ".join(json.loads(l)["id"] for l in sys.stdin))')
+}
+
+# Classifies "$@" to stdout into file $1.out (the first argument names it).
+classify_to() {
+	local name=$1
+	shift
+	run --separate-stderr "$C" -q -m "$MODEL" -o - "$@"
+	[ "$status" -eq 0 ] || { echo "status $status: $stderr"; return 1; }
+	echo "$output" >"$name.out"
+}
+
+@test "tar, tar.gz, tar.zst and zip members are documents with ARCHIVE:MEMBER ids, a JSONL member one per line" {
+	make_inputs
 	for a in x.tar x.tar.gz x.tar.zst x.zip; do
-		run --separate-stderr "$C" -q -m "$MODEL" -o - "$a"
-		[ "$status" -eq 0 ]
-		echo "$output" >"$a.out"
+		classify_to "$a" "$a"
 		py '
 a, ids3 = sys.argv[1], sys.argv[2].split()
 recs = [json.loads(l) for l in open(a + ".out")]
 check([r["id"] for r in recs] == [a + ":b.txt", a + ":sub/a.txt"] + ids3 + [a + ":c.jsonl:4"], recs)
 check(all("error" not in r for r in recs), recs)
-' "$a" "$ids3"
+' "$a" "$IDS3"
 	done
-	# A folder: recursive, bytewise name order within each folder.
-	run --separate-stderr "$C" -q -m "$MODEL" -o - src
-	[ "$status" -eq 0 ]
-	echo "$output" >folder.out
-	# Standard input is JSONL; its fallback ids are stdin:LINE.
-	run --separate-stderr "$C" -q -m "$MODEL" -o - - <src/c.jsonl
-	[ "$status" -eq 0 ]
-	echo "$output" >stdin.out
-	# A plain text file named by an absolute path keeps it as its id.
-	run --separate-stderr "$C" -q -m "$MODEL" -o - "$PWD/src/b.txt"
-	[ "$status" -eq 0 ]
-	echo "$output" >abs.out
+}
+
+@test "a folder is walked recursively in bytewise name order; an empty text file is one document" {
+	make_inputs
+	classify_to folder src
 	py '
 ids3 = sys.argv[1].split()
-load = lambda f: [json.loads(l) for l in open(f)]
-folder, stdin, tar, zip_ = load("folder.out"), load("stdin.out"), load("x.tar.out"), load("x.zip.out")
-# An empty text file is still one document.
+folder = [json.loads(l) for l in open("folder.out")]
 check([r["id"] for r in folder] == ["src/b.txt"] + ids3 + ["src/c.jsonl:4", "src/empty.txt", "src/sub/a.txt"],
       folder)
 check("error" not in folder[5], folder[5])
+' "$IDS3"
+}
+
+@test "standard input is read as JSONL with stdin:LINE fallback ids" {
+	make_inputs
+	run --separate-stderr "$C" -q -m "$MODEL" -o - - <src/c.jsonl
+	[ "$status" -eq 0 ]
+	echo "$output" >stdin.out
+	py '
+ids3 = sys.argv[1].split()
+stdin = [json.loads(l) for l in open("stdin.out")]
 check([r["id"] for r in stdin] == ids3 + ["stdin:4"], stdin)
-check(load("abs.out")[0]["id"] == os.getcwd() + "/src/b.txt", "abs")
-# The same text gives the same result whatever holds it.
+' "$IDS3"
+}
+
+@test "a plain text file named by an absolute path keeps that path as its id" {
+	make_inputs
+	classify_to abs "$PWD/src/b.txt"
+	py 'check(json.loads(open("abs.out").readline())["id"] == os.getcwd() + "/src/b.txt", "abs")'
+}
+
+@test "the same text gives the same record whatever holds it: folder, tar, tar.gz, tar.zst, zip, stdin" {
+	make_inputs
+	classify_to folder src
+	for a in x.tar x.tar.gz x.tar.zst x.zip; do
+		classify_to "$a" "$a"
+	done
+	run --separate-stderr "$C" -q -m "$MODEL" -o - - <src/c.jsonl
+	[ "$status" -eq 0 ]
+	echo "$output" >stdin.out
+	py '
+load = lambda f: [json.loads(l) for l in open(f)]
+folder, stdin, tar, zip_ = load("folder.out"), load("stdin.out"), load("x.tar.out"), load("x.zip.out")
 strip = lambda r: {k: v for k, v in r.items() if k != "id"}
 check(strip(folder[0]) == strip(tar[0]) == strip(zip_[0]), "b.txt")
 check(strip(folder[6]) == strip(tar[1]), "sub/a.txt")
 check([strip(r) for r in stdin] == [strip(r) for r in folder[1:5]] == [strip(r) for r in tar[2:]], "jsonl")
 for a in ("x.tar.gz", "x.tar.zst"):
     check([strip(r) for r in load(a + ".out")] == [strip(r) for r in tar], a)
-' "$ids3"
+'
 }
 
 @test "--text-field, --id-field and --input-format" {
