@@ -19,7 +19,7 @@
 #include "testutil.h"
 
 struct fx {
-	char *tmp;
+	char *tmp;               /* first: tu_fixture_new */
 	struct tn_corpus c;
 	struct tn_corpus_opts o;
 	struct tn_err err;
@@ -27,10 +27,8 @@ struct fx {
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = tu_fixture_new(sizeof(*f));
 
-	assert_non_null(f);
-	f->tmp = tu_mkdtemp();
 	tn_corpus_init(&f->c);
 	tn_corpus_opts_default(&f->o);
 	*state = f;
@@ -42,8 +40,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tn_corpus_release(&f->c);
-	tu_rmtree(f->tmp);
-	free(f);
+	tu_fixture_free(f);
 	return 0;
 }
 

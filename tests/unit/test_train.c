@@ -19,7 +19,7 @@
 #include "testutil.h"
 
 struct fx {
-	char *tmp;
+	char *tmp;               /* first: tu_fixture_new */
 	struct tn_corpus c;
 	struct tn_feat_opts fo;
 	struct tn_train_opts to;
@@ -28,10 +28,8 @@ struct fx {
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = tu_fixture_new(sizeof(*f));
 
-	assert_non_null(f);
-	f->tmp = tu_mkdtemp();
 	tn_corpus_init(&f->c);
 	tn_feat_opts_default(&f->fo);
 	tn_train_opts_default(&f->to);
@@ -44,8 +42,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tn_corpus_release(&f->c);
-	tu_rmtree(f->tmp);
-	free(f);
+	tu_fixture_free(f);
 	return 0;
 }
 

@@ -68,8 +68,8 @@ static inline void tu_rmtree(char *dir)
 }
 
 /*
- * A cmocka fixture whose struct begins with `char *dir`: allocated zeroed, dir a
- * fresh temp folder.  tu_fixture_free removes the folder and frees the struct.
+ * A cmocka fixture whose struct begins with its temp folder's name (`char
+ * *dir` or `char *tmp`): allocated zeroed, that member a fresh temp folder.  tu_fixture_free removes the folder and frees the struct.
  */
 static inline void *tu_fixture_new(size_t size)
 {
