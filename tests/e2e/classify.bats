@@ -139,6 +139,21 @@ wait_for() {
 	return 1
 }
 
+# Starts classifying $LONG into out (one thread, shards of 5000) in the
+# background, waits for a path matching $2, sends signal $1 and sets RC to the
+# run's exit status; its stderr is in err.
+interrupt_run() {
+	local pid
+	"$C" -q -j 1 -m "$MODEL" -o out --shard-docs 5000 "$LONG" >/dev/null 2>err 3>&- &
+	pid=$!
+	BG_PIDS=$pid
+	wait_for "$2"
+	kill -"$1" "$pid"
+	RC=0
+	wait "$pid" || RC=$?
+	BG_PIDS=
+}
+
 # The shard files of two run folders are the same names with the same bytes.
 same_shards() {
 	local a="$1" b="$2" f
@@ -426,17 +441,10 @@ check(b["evaluation"]["topic"]["documents"] == int(sys.argv[1]), "evaluated all"
 ' "$LONG_DOCS"
 }
 
-@test "SIGTERM stops cleanly (143, complete shards only, manifest incomplete), --resume completes" {
-	"$C" -q -j 1 -m "$MODEL" -o out --shard-docs 5000 "$LONG" >/dev/null 2>err 3>&- &
-	pid=$!
-	BG_PIDS=$pid
+@test "SIGTERM stops cleanly: exit 143, complete shards only, the manifest marked incomplete" {
 	# The manifest is written at the start; wait for the first complete shard.
-	wait_for 'out/part-*.jsonl.zst'
-	kill -TERM "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	BG_PIDS=
-	[ "$rc" -eq 143 ]
+	interrupt_run TERM 'out/part-*.jsonl.zst'
+	[ "$RC" -eq 143 ]
 	grep -q "classify: stopped: [0-9]* complete shards\? kept in 'out'; continue with --resume" err
 	[ ! -e out/_SUCCESS ]
 	consistent_folder out
@@ -446,13 +454,21 @@ check(m["complete"] is False, "complete")
 check(0 < m["counts"]["documents"] < int(sys.argv[1]), m["counts"])
 check(m["counts"]["documents"] % 5000 == 0, m["counts"])
 ' "$LONG_DOCS"
-	# Without --resume the folder is refused and left alone.
+}
+
+@test "an interrupted run folder is refused without --resume, and left alone" {
+	interrupt_run TERM 'out/part-*.jsonl.zst'
+	[ "$RC" -eq 143 ]
 	before=$(cd out && ls -l part-* manifest.json | md5sum)
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 5000 "$LONG"
 	[ "$status" -eq 1 ]
 	grep -q "'out' holds a classify run already: continue it with --resume, or start over with --force" <<<"$stderr"
 	[ "$(cd out && ls -l part-* manifest.json | md5sum)" = "$before" ]
-	# --resume completes it, identical to a clean run.
+}
+
+@test "--resume after SIGTERM completes with the shards, counts and evaluation of a clean run" {
+	interrupt_run TERM 'out/part-*.jsonl.zst'
+	[ "$RC" -eq 143 ]
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 5000 --resume "$LONG"
 	[ "$status" -eq 0 ]
 	[ -f out/_SUCCESS ]
@@ -467,15 +483,8 @@ for k in ("shards", "counts", "evaluation"):
 }
 
 @test "SIGINT stops cleanly with 130, --resume completes" {
-	"$C" -q -j 1 -m "$MODEL" -o out --shard-docs 5000 "$LONG" >/dev/null 2>err 3>&- &
-	pid=$!
-	BG_PIDS=$pid
-	wait_for out/manifest.json
-	kill -INT "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	BG_PIDS=
-	[ "$rc" -eq 130 ]
+	interrupt_run INT out/manifest.json
+	[ "$RC" -eq 130 ]
 	grep -q "continue with --resume" err
 	[ ! -e out/_SUCCESS ]
 	consistent_folder out
