@@ -409,15 +409,8 @@ check(a["counts"]["documents"] == 50000, a["counts"])
 
 @test "kill -9 mid-run, then --resume: shards byte-identical to a clean run, counts complete" {
 	"$C" -q -m "$MODEL" -o clean --shard-docs 5000 "$LONG" 2>/dev/null
-	"$C" -q -j 1 -m "$MODEL" -o out --shard-docs 5000 "$LONG" >/dev/null 2>&1 3>&- &
-	pid=$!
-	BG_PIDS=$pid
-	wait_for 'out/part-*.jsonl.zst'
-	kill -9 "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	BG_PIDS=
-	[ "$rc" -eq 137 ]
+	interrupt_run KILL 'out/part-*.jsonl.zst'
+	[ "$RC" -eq 137 ]
 	# It was stopped in the middle: some shards, not all, no _SUCCESS.
 	[ ! -e out/_SUCCESS ]
 	n=$(ls out/part-* | wc -l)
