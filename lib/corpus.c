@@ -1,11 +1,13 @@
 /*
  * corpus.c - loading labeled corpora; see corpus.h.
  *
- * Records are parsed one line at a time; labels are interned into per-head
- * class lists in order of first appearance and renumbered in sorted order
- * once the whole corpus is read, so class ids do not depend on record order.
+ * Records are parsed one line at a time (corpus_formats.c: JSONL, TSV,
+ * fastText); labels are interned into per-head class lists in order of first
+ * appearance and renumbered in sorted order once the whole corpus is read, so
+ * class ids do not depend on record order.
  */
 #include "corpus.h"
+#include "corpus_internal.h"
 #include "buf.h"
 #include "input.h"
 #include "text.h"
@@ -13,19 +15,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct loader {
-	struct tn_corpus *c;
-	const struct tn_corpus_opts *o;
-	const char *path;
-	uint64_t lineno;
-	/* TSV: column roles */
-	int tsv_text_col;
-	int *tsv_head_of_col;   /* head index, or -1 */
-	size_t tsv_ncols;
-	/* class lists per head while loading */
-	size_t *cls_cap;
-};
 
 void tn_corpus_opts_default(struct tn_corpus_opts *o)
 {
@@ -109,7 +98,7 @@ int tn_format_parse(const char *s)
 }
 
 /* Index of head `name`, adding it when discovering; -1 if not a head. */
-static int head_index(struct loader *L, const char *name, int may_add, struct tn_err *err, int *rc)
+int tn_loader_head_index(struct tn_loader *L, const char *name, int may_add, struct tn_err *err, int *rc)
 {
 	struct tn_corpus *c = L->c;
 	size_t i;
@@ -175,7 +164,7 @@ oom:
 }
 
 /* Class id of `value` in head h, interning it unless evaluating against `like`. */
-static int32_t class_id(struct loader *L, size_t h, const char *value, size_t vlen,
+static int32_t class_id(struct tn_loader *L, size_t h, const char *value, size_t vlen,
 			struct tn_err *err, int *rc)
 {
 	struct tn_corpus_head *hd = &L->c->heads[h];
@@ -214,7 +203,7 @@ oom:
 }
 
 /* Appends a document (text copied) with all labels missing; returns its index. */
-static int add_doc(struct loader *L, const char *text, size_t len, size_t *idx)
+int tn_loader_add_doc(struct tn_loader *L, const char *text, size_t len, size_t *idx)
 {
 	struct tn_corpus *c = L->c;
 	size_t k;
@@ -249,7 +238,7 @@ static int add_doc(struct loader *L, const char *text, size_t len, size_t *idx)
 	return 0;
 }
 
-static int check_text(struct loader *L, const char *s, size_t n, struct tn_err *err)
+int tn_loader_check_text(struct tn_loader *L, const char *s, size_t n, struct tn_err *err)
 {
 	size_t bad;
 
@@ -260,29 +249,7 @@ static int check_text(struct loader *L, const char *s, size_t n, struct tn_err *
 			  s[bad] ? "invalid UTF-8" : "NUL byte", bad);
 }
 
-/* A label value in JSON: a string, or an integer or boolean written as text. */
-static int json_label(json_t *v, char *tmp, size_t tmpn, const char **s, size_t *n)
-{
-	if (json_is_string(v)) {
-		*s = json_string_value(v);
-		*n = json_string_length(v);
-		return 1;
-	}
-	if (json_is_integer(v)) {
-		snprintf(tmp, tmpn, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		*s = tmp;
-		*n = strlen(tmp);
-		return 1;
-	}
-	if (json_is_boolean(v)) {
-		*s = json_is_true(v) ? "true" : "false";
-		*n = strlen(*s);
-		return 1;
-	}
-	return 0;
-}
-
-static int set_label(struct loader *L, size_t doc, size_t h, const char *v, size_t n, struct tn_err *err)
+int tn_loader_set_label(struct tn_loader *L, size_t doc, size_t h, const char *v, size_t n, struct tn_err *err)
 {
 	int rc;
 	int32_t id;
@@ -293,260 +260,6 @@ static int set_label(struct loader *L, size_t doc, size_t h, const char *v, size
 	if (rc)
 		return rc;
 	L->c->label[doc * L->c->nheads + h] = id;
-	return 0;
-}
-
-static int parse_jsonl(struct loader *L, const char *line, size_t len, struct tn_err *err)
-{
-	const struct tn_corpus_opts *o = L->o;
-	json_error_t je;
-	json_t *root, *text, *v;
-	const char *key;
-	size_t doc, i;
-	int rc = 0;
-
-	root = json_loadb(line, len, 0, &je);
-	if (!root)
-		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: invalid JSON: %s",
-				  L->path, (unsigned long long)L->lineno, je.text);
-	if (!json_is_object(root)) {
-		rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: not a JSON object",
-				L->path, (unsigned long long)L->lineno);
-		goto out;
-	}
-	text = json_object_get(root, o->text_field);
-	if (!json_is_string(text)) {
-		rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: %s field '%s'",
-				L->path, (unsigned long long)L->lineno,
-				text ? "not a string:" : "no text", o->text_field);
-		goto out;
-	}
-	/*
-	 * Every check that can reject the record comes before the corpus changes,
-	 * so that a record skipped with skip_errors leaves no head or class behind.
-	 */
-	for (i = 0; i < L->c->nheads; i++) {
-		char tmp[32];
-		const char *s;
-		size_t n;
-
-		v = json_object_get(root, L->c->heads[i].name);
-		if (v && !json_is_null(v) && !json_label(v, tmp, sizeof(tmp), &s, &n)) {
-			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: label '%s' is not a string",
-					L->path, (unsigned long long)L->lineno, L->c->heads[i].name);
-			goto out;
-		}
-	}
-	/* Heads are discovered before the document is added, so the matrix is wide enough. */
-	if (!o->like && !o->labels) {
-		json_object_foreach(root, key, v) {
-			if (!strcmp(key, "id") || !strcmp(key, o->text_field) || !json_is_string(v))
-				continue;
-			head_index(L, key, 1, err, &rc);
-			if (rc)
-				goto out;
-		}
-	}
-	if (add_doc(L, json_string_value(text), json_string_length(text), &doc)) {
-		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < L->c->nheads; i++) {
-		char tmp[32];
-		const char *s;
-		size_t n;
-
-		v = json_object_get(root, L->c->heads[i].name);
-		if (!v || json_is_null(v) || !json_label(v, tmp, sizeof(tmp), &s, &n))
-			continue;
-		rc = set_label(L, doc, i, s, n, err);
-		if (rc)
-			break;
-	}
-	if (rc) {
-		/* Take the half-added document back. */
-		L->c->ndocs--;
-		L->c->bytes -= L->c->len[doc];
-		free(L->c->text[doc]);
-	}
-out:
-	json_decref(root);
-	return rc;
-}
-
-/* Decodes TSV escapes in place; returns the new length. */
-static size_t tsv_unescape(char *s, size_t n)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n) {
-			char c = s[i + 1];
-
-			if (c == 't' || c == 'n' || c == 'r' || c == '\\') {
-				s[j++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : '\\';
-				i++;
-				continue;
-			}
-		}
-		s[j++] = s[i];
-	}
-	return j;
-}
-
-/* Splits a TSV line (copied into b) into fields; returns the count or -1. */
-static ssize_t tsv_split(struct tn_buf *b, const char *line, size_t len, char ***fields, size_t **lens,
-			 size_t *cap)
-{
-	size_t nf = 0, i, start = 0;
-
-	tn_buf_reset(b);
-	if (tn_buf_add(b, line, len))
-		return -1;
-	for (i = 0; i <= len; i++) {
-		if (i < len && b->ptr[i] != '\t')
-			continue;
-		if (nf == *cap) {
-			size_t c = *cap ? *cap * 2 : 16;
-			char **f = realloc(*fields, c * sizeof(*f));
-			size_t *l;
-
-			if (!f)
-				return -1;
-			*fields = f;
-			l = realloc(*lens, c * sizeof(*l));
-			if (!l)
-				return -1;
-			*lens = l;
-			*cap = c;
-		}
-		b->ptr[i] = '\0';
-		(*fields)[nf] = b->ptr + start;
-		(*lens)[nf] = tsv_unescape(b->ptr + start, i - start);
-		(*fields)[nf][(*lens)[nf]] = '\0';
-		nf++;
-		start = i + 1;
-	}
-	return (ssize_t)nf;
-}
-
-struct tsv_state {
-	struct tn_buf b;
-	char **f;
-	size_t *fl, cap;
-};
-
-static int parse_tsv_header(struct loader *L, struct tsv_state *st, const char *line, size_t len,
-			    struct tn_err *err)
-{
-	const struct tn_corpus_opts *o = L->o;
-	ssize_t nf = tsv_split(&st->b, line, len, &st->f, &st->fl, &st->cap);
-	size_t i;
-	int rc = 0;
-
-	if (nf < 0)
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	free(L->tsv_head_of_col);
-	L->tsv_head_of_col = malloc((size_t)nf * sizeof(int));
-	if (!L->tsv_head_of_col)
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	L->tsv_ncols = (size_t)nf;
-	L->tsv_text_col = -1;
-	for (i = 0; i < (size_t)nf; i++) {
-		const char *name = st->f[i];
-
-		L->tsv_head_of_col[i] = -1;
-		if (!strcmp(name, o->text_field)) {
-			L->tsv_text_col = (int)i;
-			continue;
-		}
-		if (!strcmp(name, "id"))
-			continue;
-		L->tsv_head_of_col[i] = head_index(L, name, !o->like && !o->labels, err, &rc);
-		if (rc)
-			return rc;
-	}
-	if (L->tsv_text_col < 0)
-		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column",
-				  L->path, (unsigned long long)L->lineno, o->text_field);
-	return 0;
-}
-
-static int parse_tsv(struct loader *L, struct tsv_state *st, const char *line, size_t len,
-		     struct tn_err *err)
-{
-	ssize_t nf = tsv_split(&st->b, line, len, &st->f, &st->fl, &st->cap);
-	size_t i, doc;
-	int rc;
-
-	if (nf < 0)
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if ((size_t)nf != L->tsv_ncols)
-		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: %zd fields, the header has %zu",
-				  L->path, (unsigned long long)L->lineno, nf, L->tsv_ncols);
-	/* All fields are checked before a label is interned (see parse_jsonl). */
-	for (i = 0; i < (size_t)nf; i++)
-		if ((i == (size_t)L->tsv_text_col || L->tsv_head_of_col[i] >= 0) &&
-		    (rc = check_text(L, st->f[i], st->fl[i], err)))
-			return rc;
-	if (add_doc(L, st->f[L->tsv_text_col], st->fl[L->tsv_text_col], &doc))
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	for (i = 0; i < (size_t)nf; i++) {
-		int h = L->tsv_head_of_col[i];
-
-		if (h < 0)
-			continue;
-		if ((rc = set_label(L, doc, (size_t)h, st->f[i], st->fl[i], err))) {
-			L->c->ndocs--;
-			L->c->bytes -= L->c->len[doc];
-			free(L->c->text[doc]);
-			return rc;
-		}
-	}
-	return 0;
-}
-
-static int parse_fasttext(struct loader *L, const char *line, size_t len, struct tn_err *err)
-{
-	static const char prefix[] = "__label__";
-	const size_t plen = sizeof(prefix) - 1;
-	const char *label = NULL, *p = line, *end = line + len;
-	size_t label_len = 0, doc;
-	int rc, h;
-
-	rc = check_text(L, line, len, err);
-	if (rc)
-		return rc;
-	for (;;) {
-		const char *tok;
-
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if ((size_t)(end - p) < plen || memcmp(p, prefix, plen))
-			break;
-		tok = p + plen;
-		p = tok;
-		while (p < end && *p != ' ' && *p != '\t')
-			p++;
-		if (!label) {
-			label = tok;
-			label_len = (size_t)(p - tok);
-		}
-	}
-	h = head_index(L, "label", !L->o->like, err, &rc);
-	if (rc)
-		return rc;
-	if (add_doc(L, p, (size_t)(end - p), &doc))
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if (h >= 0 && label && label_len) {
-		rc = set_label(L, doc, (size_t)h, label, label_len, err);
-		if (rc) {
-			L->c->ndocs--;
-			L->c->bytes -= L->c->len[doc];
-			free(L->c->text[doc]);
-			return rc;
-		}
-	}
 	return 0;
 }
 
@@ -562,13 +275,13 @@ static int keep_error(struct tn_corpus *c, const struct tn_err *e)
 	return 0;
 }
 
-static int load_one(struct loader *L, const char *path, struct tn_err *err)
+static int load_one(struct tn_loader *L, const char *path, struct tn_err *err)
 {
 	const struct tn_corpus_opts *o = L->o;
 	enum tn_format fmt = o->format;
 	struct tn_input *in = NULL;
 	struct tn_lines lines;
-	struct tsv_state st;
+	struct tn_tsv_state st;
 	const char *name, *line;
 	size_t len;
 	int regular, cut, r, rc = 0, header_done = 0;
@@ -610,17 +323,17 @@ static int load_one(struct loader *L, const char *path, struct tn_err *err)
 			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: record longer than %zu bytes",
 					path, (unsigned long long)L->lineno, o->max_line);
 		} else if (fmt == TN_FORMAT_JSONL) {
-			rc = parse_jsonl(L, line, len, err);
+			rc = tn_loader_parse_jsonl(L, line, len, err);
 		} else if (fmt == TN_FORMAT_FASTTEXT) {
-			rc = parse_fasttext(L, line, len, err);
+			rc = tn_loader_parse_fasttext(L, line, len, err);
 		} else if (!header_done) {
-			rc = parse_tsv_header(L, &st, line, len, err);
+			rc = tn_loader_parse_tsv_header(L, &st, line, len, err);
 			if (rc)
 				break;  /* without a header nothing else can be read */
 			header_done = 1;
 			continue;
 		} else {
-			rc = parse_tsv(L, &st, line, len, err);
+			rc = tn_loader_parse_tsv(L, &st, line, len, err);
 		}
 		if (rc == TN_EFORMAT && o->skip_errors) {
 			rc = keep_error(L->c, (const struct tn_err *)err);
@@ -688,7 +401,7 @@ static int sort_classes(struct tn_corpus *c)
 }
 
 /* Evaluation: start with the training corpus's heads and classes. */
-static int copy_heads(struct loader *L, const struct tn_corpus *like)
+static int copy_heads(struct tn_loader *L, const struct tn_corpus *like)
 {
 	struct tn_corpus *c = L->c;
 	size_t h, k;
@@ -719,7 +432,7 @@ static int copy_heads(struct loader *L, const struct tn_corpus *like)
 int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
 		   const struct tn_corpus_opts *o, struct tn_err *err)
 {
-	struct loader L;
+	struct tn_loader L;
 	struct tn_err own;
 	size_t i;
 	int rc = 0;
@@ -738,7 +451,7 @@ int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
 				rc = tn_err_set(err, TN_EINVAL, "label field '%s' is the text field", o->labels[i]);
 				break;
 			}
-			head_index(&L, o->labels[i], 1, err, &rc);
+			tn_loader_head_index(&L, o->labels[i], 1, err, &rc);
 		}
 	}
 	if (rc == TN_ENOMEM)
