@@ -496,7 +496,7 @@ check(m["evaluation"]["topic"]["documents"] == int(sys.argv[1]), "evaluation")
 	[ "$(sort -u ids | wc -l)" -eq "$LONG_DOCS" ]
 }
 
-@test "a locked OUT is refused: a held lock, then a slow run" {
+@test "a locked OUT is refused and left empty; once the lock is released the run goes ahead" {
 	mkdir out
 	# Hold the lock from this shell, as another classify run would.
 	exec 8>out/.lock
@@ -509,8 +509,9 @@ check(m["evaluation"]["topic"]["documents"] == int(sys.argv[1]), "evaluation")
 	run --separate-stderr "$C" -q -m "$MODEL" -o out "$NEWS_TEST"
 	[ "$status" -eq 0 ]
 	[ -f out/_SUCCESS ]
+}
 
-	# A real run in progress holds it too, and is not disturbed.
+@test "a run in progress holds its lock: a second run is refused, even with --force, and the first completes" {
 	"$C" -q -j 1 -m "$MODEL" -o slow --shard-docs 5000 "$LONG" >/dev/null 2>&1 3>&- &
 	pid=$!
 	BG_PIDS=$pid
@@ -546,10 +547,11 @@ check(m["evaluation"]["topic"]["documents"] == int(sys.argv[1]), "evaluation")
 	consistent_folder out
 }
 
-@test "--resume refuses another model, other options or changed inputs" {
+# Classifies a copy of the labeled passages into out in shards of 100, then
+# makes it an interrupted run after two shards.
+interrupted_after_two() {
 	cp "$NEWS_TEST" in.jsonl
 	"$C" -q -m "$MODEL" -o out --shard-docs 100 in.jsonl 2>/dev/null
-	# Make it an interrupted run after two shards.
 	py '
 m = manifest("out")
 m["complete"] = False
@@ -558,23 +560,41 @@ m["counts"] = {"documents": 200, "ok": 200, "errors": 0, "text_bytes": 0}
 json.dump(m, open("out/manifest.json", "w"))
 '
 	rm out/_SUCCESS
+}
+
+# A refused --resume leaves the interrupted run as it was.
+left_as_it_was() {
+	[ "$(cd out && ls part-*)" = "$(printf 'part-%05d.jsonl.zst\n' 0 1 2 3)" ]
+	[ ! -e out/_SUCCESS ]
+}
+
+@test "--resume refuses another model and leaves the run as it was" {
+	interrupted_after_two
 	"$TENOR_BIN/train" -q -o model2 --labels topic "$NEWS_TEST"
 	run --separate-stderr "$C" -q -m model2 -o out --shard-docs 100 --resume in.jsonl
 	[ "$status" -eq 1 ]
 	grep -q "cannot resume 'out': it was started with another model" <<<"$stderr"
+	left_as_it_was
+}
+
+@test "--resume refuses other options (--shard-docs, --all-scores) and leaves the run as it was" {
+	interrupted_after_two
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 50 --resume in.jsonl
 	[ "$status" -eq 1 ]
 	grep -q "cannot resume 'out': the options differ" <<<"$stderr"
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --all-scores --resume in.jsonl
 	[ "$status" -eq 1 ]
 	grep -q "the options differ" <<<"$stderr"
+	left_as_it_was
+}
+
+@test "--resume refuses changed inputs (a modification time) and leaves the run as it was" {
+	interrupted_after_two
 	touch -d '2001-01-01' in.jsonl
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --resume in.jsonl
 	[ "$status" -eq 1 ]
 	grep -q "cannot resume 'out': the inputs (names, sizes or times) differ" <<<"$stderr"
-	# Refusals leave the interrupted run as it was.
-	[ "$(cd out && ls part-*)" = "$(printf 'part-%05d.jsonl.zst\n' 0 1 2 3)" ]
-	[ ! -e out/_SUCCESS ]
+	left_as_it_was
 }
 
 # ---- error records ----
