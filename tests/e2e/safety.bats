@@ -184,43 +184,62 @@ m["counts"] = {"documents": 200, "ok": 200, "errors": 0, "text_bytes": 0}'
 	[ "$(ls out/part-* | wc -l)" -eq 4 ]
 }
 
-@test "--resume refuses manifest positions and counts that do not add up" {
+# With the interrupted run of interrupted_run in out: applies the Python edit $1
+# to a fresh copy of its manifest and checks that --resume refuses it, saying
+# $2, and writes no _SUCCESS.
+refused_edit() {
+	[ -f saved.json ] || cp out/manifest.json saved.json
+	cp saved.json out/manifest.json
+	edit_manifest "$1"
+	cl -q -m "$MODEL" -o out --shard-docs 100 --resume "$IN"
+	[ "$status" -eq 1 ] || { echo "accepted: $1"; return 1; }
+	has "$stderr" "$2"
+	[ ! -e out/_SUCCESS ]
+}
+
+@test "--resume refuses shard end positions this run could not reach" {
 	interrupted_run
-	cp out/manifest.json saved.json
-	bad() {
-		cp saved.json out/manifest.json
-		edit_manifest "$1"
-		cl -q -m "$MODEL" -o out --shard-docs 100 --resume "$IN"
-		[ "$status" -eq 1 ] || { echo "accepted: $1"; return 1; }
-		has "$stderr" "$2"
-		[ ! -e out/_SUCCESS ]
-	}
-	bad 'm["shards"][1]["end"]["ordinal"] = 3000' "the end of 'part-00001.jsonl.zst' is not a position this run could reach"
-	bad 'm["shards"][1]["end"]["ordinal"] = 150; m["shards"][1]["end"]["enumerated"] = 150' "is not a position"
-	bad 'm["shards"][1]["end"]["input"] = 1' "is not a position"
-	bad 'm["shards"][0]["end"]["documents"] = 50' "is not a position"
-	bad 'm["shards"][1]["end"]["ordinal"] = -1' "is not a position"
-	bad 'm["shards"][1]["documents"] = 99' "holds 99 documents of 100"
-	bad 'm["shards"][1]["name"] = "../../etc/passwd"' "shard 1 is not 'part-00001.jsonl.zst'"
-	bad 'm["counts"]["documents"] = 100' "its counts disagree with its shards"
-	bad 'm["counts"]["ok"] = 150' "its counts disagree with its shards"
-	bad 'm["shards"] = {}' "no shard list"
-	# Nothing was removed by the refusals; the real manifest resumes.
+	refused_edit 'm["shards"][1]["end"]["ordinal"] = 3000' "the end of 'part-00001.jsonl.zst' is not a position this run could reach"
+	refused_edit 'm["shards"][1]["end"]["ordinal"] = 150; m["shards"][1]["end"]["enumerated"] = 150' "is not a position"
+	refused_edit 'm["shards"][1]["end"]["input"] = 1' "is not a position"
+	refused_edit 'm["shards"][0]["end"]["documents"] = 50' "is not a position"
+	refused_edit 'm["shards"][1]["end"]["ordinal"] = -1' "is not a position"
+}
+
+@test "--resume refuses a listed shard short of documents or under another name" {
+	interrupted_run
+	refused_edit 'm["shards"][1]["documents"] = 99' "holds 99 documents of 100"
+	refused_edit 'm["shards"][1]["name"] = "../../etc/passwd"' "shard 1 is not 'part-00001.jsonl.zst'"
+}
+
+@test "--resume refuses counts that disagree with the shards" {
+	interrupted_run
+	refused_edit 'm["counts"]["documents"] = 100' "its counts disagree with its shards"
+	refused_edit 'm["counts"]["ok"] = 150' "its counts disagree with its shards"
+}
+
+@test "--resume refuses a manifest without a shard list" {
+	interrupted_run
+	refused_edit 'm["shards"] = {}' "no shard list"
+}
+
+@test "after refused manifests, the real one still resumes: refusals remove nothing" {
+	interrupted_run
+	refused_edit 'm["counts"]["documents"] = 100' "its counts disagree with its shards"
+	refused_edit 'm["shards"] = {}' "no shard list"
 	cp saved.json out/manifest.json
 	cl -q -m "$MODEL" -o out --shard-docs 100 --resume "$IN"
 	[ "$status" -eq 0 ]
 	has "$stderr" "350 documents (350 ok, 0 errors)"
 }
 
-@test "the manifest checks accept real interruptions of --part runs, by document and by file" {
-	mkdir dir
-	for i in 1 2 3 4 5 6 7; do head -n $((i * 40)) "$IN" | tail -n 40 >"dir/f$i.jsonl"; done
-	for args in "--shard-docs 20 --part 2/3 $IN" "--shard-docs 15 --part 2/3 dir" "--shard-docs 15 dir"; do
-		rm -rf out clean
-		"$C" -q -m "$MODEL" -o clean $args 2>/dev/null
-		cp -r clean out
-		# Interrupted after half its shards, killed just after renaming the next.
-		python3 - <<'EOF'
+# Runs classify "$@" into clean, copies it to out and makes out what a run
+# killed after half its shards (just after renaming the next) leaves, then
+# checks that --resume accepts it and ends with clean's shards.
+resume_real_interruption() {
+	"$C" -q -m "$MODEL" -o clean "$@" 2>/dev/null
+	cp -r clean out
+	python3 - <<'EOF'
 import json, os
 m = json.load(open("out/manifest.json"))
 k = len(m["shards"]) // 2
@@ -233,11 +252,30 @@ m["counts"] = {"documents": n, "ok": n, "errors": 0, "text_bytes": 0}
 json.dump(m, open("out/manifest.json", "w"))
 os.remove("out/_SUCCESS")
 EOF
-		cl -q -m "$MODEL" -o out --resume $args
-		[ "$status" -eq 0 ] || { echo "$args: $stderr"; return 1; }
-		for f in clean/part-*; do cmp "$f" "out/${f##*/}"; done
-		[ "$(ls clean | wc -l)" -eq "$(ls out | wc -l)" ]
-	done
+	cl -q -m "$MODEL" -o out --resume "$@"
+	[ "$status" -eq 0 ] || { echo "$*: $stderr"; return 1; }
+	for f in clean/part-*; do cmp "$f" "out/${f##*/}"; done
+	[ "$(ls clean | wc -l)" -eq "$(ls out | wc -l)" ]
+}
+
+# Seven files of 40 passages each in dir/.
+make_dir_of_seven() {
+	mkdir dir
+	for i in 1 2 3 4 5 6 7; do head -n $((i * 40)) "$IN" | tail -n 40 >"dir/f$i.jsonl"; done
+}
+
+@test "the manifest checks accept a real interruption of a --part run by document" {
+	resume_real_interruption --shard-docs 20 --part 2/3 "$IN"
+}
+
+@test "the manifest checks accept a real interruption of a --part run by file" {
+	make_dir_of_seven
+	resume_real_interruption --shard-docs 15 --part 2/3 dir
+}
+
+@test "the manifest checks accept a real interruption of a run over a folder" {
+	make_dir_of_seven
+	resume_real_interruption --shard-docs 15 dir
 }
 
 @test "--resume of a run that read standard input is refused once it kept a shard" {
