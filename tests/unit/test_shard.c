@@ -1,5 +1,5 @@
 /*
- * test_shard.c - zstd output shards and atomic writes (lib/shard.h).
+ * test_shard.c - zstd output shards (lib/shard.h).
  *
  * A shard is written under its temporary name, then renamed; the tests check
  * the names on disk at each step, decompress the final file with the zstd
@@ -22,26 +22,10 @@
 #include <zstd.h>
 
 #include "../../lib/buf.h"
-#include "../../lib/atomic_file.h"
 #include "../../lib/shard.h"
 #include "testutil.h"
 
 /* ---- helpers of these tests (the shared ones are in testutil.h) ---- */
-
-/* Number of entries in dir other than . and .. */
-static int count_entries(const char *dir)
-{
-	char cmd[4200];
-	FILE *p;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	assert_int_equal(fscanf(p, "%d", &n), 1);
-	pclose(p);
-	return n;
-}
 
 /* Decompresses a whole zstd file image; returns the malloc'd content. */
 static char *unzstd(const char *z, size_t zlen, size_t cap, size_t *len)
@@ -134,7 +118,7 @@ static void test_write_close(void **state)
 	/* After close, only the final name exists. */
 	assert_false(tu_exists(f->dir, ".part-00003.jsonl.zst.tmp"));
 	assert_true(tu_exists(f->dir, "part-00003.jsonl.zst"));
-	assert_int_equal(count_entries(f->dir), 1);
+	assert_int_equal(tu_count_entries(f->dir), 1);
 
 	assert_string_equal(info.name, "part-00003.jsonl.zst");
 	assert_int_equal(info.docs, 3);
@@ -274,7 +258,7 @@ static void test_abort(void **state)
 	tn_shard_abort(s);
 	assert_false(tu_exists(f->dir, ".part-00009.jsonl.zst.tmp"));
 	assert_false(tu_exists(f->dir, "part-00009.jsonl.zst"));
-	assert_int_equal(count_entries(f->dir), 0);
+	assert_int_equal(tu_count_entries(f->dir), 0);
 	tn_shard_abort(NULL);
 }
 
@@ -339,91 +323,6 @@ static void test_close_rename_fails(void **state)
 	free(inside);
 }
 
-/* ---- atomic writes and folder sync ---- */
-
-static void test_write_atomic(void **state)
-{
-	struct fx *f = *state;
-	char *p = tu_path(f->dir, "manifest.json"), *got;
-	size_t len;
-
-	assert_int_equal(tn_write_atomic(p, "{\"a\": 1}\n", 9, &f->err), 0);
-	got = tu_read_in(f->dir, "manifest.json", &len);
-	assert_int_equal(len, 9);
-	assert_string_equal(got, "{\"a\": 1}\n");
-	free(got);
-	assert_false(tu_exists(f->dir, "manifest.json.tmp"));
-
-	/* Replacing: the new content, whole, and still no temporary file. */
-	assert_int_equal(tn_write_atomic(p, "{\"b\": 22}", 9, &f->err), 0);
-	got = tu_read_in(f->dir, "manifest.json", &len);
-	assert_string_equal(got, "{\"b\": 22}");
-	free(got);
-	assert_int_equal(count_entries(f->dir), 1);
-
-	/* Empty content (as _SUCCESS is written). */
-	assert_int_equal(tn_write_atomic(p, "", 0, &f->err), 0);
-	got = tu_read_in(f->dir, "manifest.json", &len);
-	assert_int_equal(len, 0);
-	free(got);
-	free(p);
-}
-
-/* A bare name is written in the current folder (the "." branch). */
-static void test_write_atomic_bare_name(void **state)
-{
-	struct fx *f = *state;
-	char cwd[4096], *got;
-	size_t len;
-
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(f->dir), 0);
-	assert_int_equal(tn_write_atomic("_SUCCESS", "ok", 2, &f->err), 0);
-	assert_int_equal(chdir(cwd), 0);
-	got = tu_read_in(f->dir, "_SUCCESS", &len);
-	assert_string_equal(got, "ok");
-	assert_false(tu_exists(f->dir, "_SUCCESS.tmp"));
-	free(got);
-}
-
-static void test_write_atomic_fails(void **state)
-{
-	struct fx *f = *state;
-	char *p = tu_path(f->dir, "missing/manifest.json");
-
-	memset(&f->err, 0, sizeof(f->err));
-	assert_int_equal(tn_write_atomic(p, "x", 1, &f->err), TN_EIO);
-	assert_non_null(strstr(f->err.msg, "missing/manifest.json.tmp"));
-	assert_int_equal(count_entries(f->dir), 0);
-	free(p);
-
-	/* The target is a folder: the rename fails, the temporary file goes. */
-	p = tu_path(f->dir, "adir");
-	assert_int_equal(mkdir(p, 0777), 0);
-	{
-		char *inside = tu_path(p, "x");
-		FILE *o = fopen(inside, "w");
-
-		assert_non_null(o);
-		fclose(o);
-		free(inside);
-	}
-	assert_int_equal(tn_write_atomic(p, "data", 4, &f->err), TN_EIO);
-	assert_false(tu_exists(f->dir, "adir.tmp"));
-	assert_true(tu_exists(f->dir, "adir/x"));
-	free(p);
-}
-
-static void test_fsync_dir(void **state)
-{
-	struct fx *f = *state;
-	char *p = tu_path(f->dir, "nope");
-
-	assert_int_equal(tn_fsync_dir(f->dir), 0);
-	assert_int_equal(tn_fsync_dir(p), TN_EIO);
-	free(p);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,10 +335,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_over_stale_tmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_rename_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic_bare_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fsync_dir, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #ifndef TN_TESTUTIL_H
 #define TN_TESTUTIL_H
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,20 @@ static inline int tu_exists(const char *dir, const char *name)
 
 	free(p);
 	return r;
+}
+
+/* Entries in dir other than . and .. */
+static inline int tu_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
 }
 
 /* Returns 1 if s contains needle, for assert_true with a readable failure. */
