@@ -1,6 +1,7 @@
 /*
  * cli.h - what train and classify share on the program side (as zstd's
- * programs/util.c): exit codes, the -j option they both take, a clock.
+ * programs/util.c): exit codes, the -j option they both take, a clock (which
+ * the pipeline's timings use too).
  * Each program keeps its getopt_long table literal in its main.c (the tests
  * read the tables there to check that --help documents every option).
  *
@@ -15,7 +16,6 @@
 #define TN_CLI_H
 
 #include "err.h"
-
 
 /* Exit codes common to both programs (classify documents its own 3 and 4). */
 #define TN_EXIT_OK 0
