@@ -119,7 +119,7 @@ eval-news: all $(REALNEWS)/test.jsonl
 
 # A bundle from before file checksums is refused by classify: retrain it.
 models:
-	@if [ -f models/news/manifest.json ] && ! grep -q '"files"' models/news/manifest.json; then \
+	@if [ -f models/news/manifest.json ] && ! grep -q '"xxh64"' models/news/manifest.json; then \
 	  echo "make models: models/news has no file checksums (an older Tenor made it); retraining"; \
 	  touch -d 1970-01-01 models/news/manifest.json; \
 	fi
