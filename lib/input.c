@@ -34,7 +34,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define TN_INPUT_BLOCK (1 << 20)
+#define TN_INPUT_BLOCK (1 << 20)    /* buffer sizes for large inputs */
+#define TN_INPUT_SMALL (64 << 10)   /* and for files smaller than that */
 #define TN_SNIFF 512             /* decoded bytes looked at to tell an archive */
 #define TN_XZ_MEMLIMIT ((uint64_t)1 << 30)
 
@@ -48,6 +49,7 @@ struct tn_input {
 	int seekable;            /* a regular file read without a decoder */
 	enum codec codec;
 
+	size_t bufsize;          /* of ibuf and obuf */
 	unsigned char *ibuf;     /* raw bytes read from fd, [ipos, ilen) unused */
 	size_t ilen, ipos;
 	int ieof;
@@ -112,10 +114,10 @@ static int fill(struct tn_input *in)
 		in->ilen -= in->ipos;
 		in->ipos = 0;
 	}
-	if (in->ilen == TN_INPUT_BLOCK)
+	if (in->ilen == in->bufsize)
 		return 0;
 	do
-		n = read(in->fd, in->ibuf + in->ilen, TN_INPUT_BLOCK - in->ilen);
+		n = read(in->fd, in->ibuf + in->ilen, in->bufsize - in->ilen);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return dec_set_fail(in, "%s", strerror(errno));
@@ -525,7 +527,7 @@ static la_ssize_t cb_read(struct archive *a, void *ud, const void **buf)
 		in->pos += (uint64_t)n;
 		return n;
 	}
-	n = dec_read(in, in->obuf, TN_INPUT_BLOCK);
+	n = dec_read(in, in->obuf, in->bufsize);
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", in->dec_msg);
 		return -1;
@@ -570,9 +572,7 @@ int tn_input_open(struct tn_input **out, const char *path, int allow_archives, s
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	in->fd = -1;
 	in->path = strdup(path);
-	in->ibuf = malloc(TN_INPUT_BLOCK);
-	in->obuf = malloc(TN_INPUT_BLOCK);
-	if (!in->path || !in->ibuf || !in->obuf) {
+	if (!in->path) {
 		tn_input_close(in);
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
@@ -587,9 +587,19 @@ int tn_input_open(struct tn_input **out, const char *path, int allow_archives, s
 		}
 		in->own_fd = 1;
 	}
-	if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(in->fd, &st))
+		memset(&st, 0, sizeof(st));
+	if (S_ISDIR(st.st_mode)) {
 		tn_input_close(in);
 		return tn_err_set(err, TN_EIO, "open '%s': %s", path, strerror(EISDIR));
+	}
+	/* Small files (most members of a folder) get small buffers. */
+	in->bufsize = S_ISREG(st.st_mode) && st.st_size < TN_INPUT_SMALL / 2 ? TN_INPUT_SMALL : TN_INPUT_BLOCK;
+	in->ibuf = malloc(in->bufsize);
+	in->obuf = malloc(in->bufsize);
+	if (!in->ibuf || !in->obuf) {
+		tn_input_close(in);
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	if (need(in, 6) && !avail(in)) {
 		rc = tn_err_set(err, TN_EIO, "read '%s': %s", path, in->dec_msg);
@@ -602,7 +612,7 @@ int tn_input_open(struct tn_input **out, const char *path, int allow_archives, s
 	}
 	in->seekable = in->codec == C_NONE && S_ISREG(st.st_mode);
 	/* The first decoded bytes tell an archive; they are served again after. */
-	while (in->head_len < TN_SNIFF && (n = dec_read(in, in->obuf + in->head_len, TN_INPUT_BLOCK - in->head_len)) > 0)
+	while (in->head_len < TN_SNIFF && (n = dec_read(in, in->obuf + in->head_len, in->bufsize - in->head_len)) > 0)
 		in->head_len += (size_t)n;
 	if (allow_archives && looks_like_archive(in)) {
 		in->archive = 1;
@@ -682,7 +692,7 @@ static int drain(struct tn_input *in, struct tn_err *err)
 
 	if (in->codec == C_NONE)
 		return 0;
-	while ((n = dec_read(in, in->obuf, TN_INPUT_BLOCK)) > 0)
+	while ((n = dec_read(in, in->obuf, in->bufsize)) > 0)
 		in->pos += (uint64_t)n;
 	if (n < 0) {
 		in->err_pos = in->pos;
@@ -786,7 +796,7 @@ int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn
 			in->head_pos = in->head_len;
 			return 1;
 		}
-		n = dec_read(in, in->obuf, TN_INPUT_BLOCK);
+		n = dec_read(in, in->obuf, in->bufsize);
 		if (n > 0) {
 			*data = in->obuf;
 			*len = (size_t)n;
