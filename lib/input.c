@@ -80,6 +80,8 @@ struct tn_input {
 	int done;
 	int pending_entry;       /* a header read after a damaged one, not yet returned */
 	int fails;               /* archive-level errors in a row */
+	int member_fail;         /* the current member's data came with a warning: report it next */
+	char member_msg[256];
 	struct archive_entry *entry;
 	uint64_t err_pos;        /* decoded offset of the last archive-level error */
 	char *last_member;       /* the last member returned, for messages */
@@ -707,6 +709,7 @@ int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struc
 	int r;
 
 	in->member_open = 0;
+	in->member_fail = 0;
 	if (in->done)
 		return 0;
 	if (!in->archive) {
@@ -808,6 +811,11 @@ int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn
 			return tn_err_set(err, TN_EIO, "read '%s': %s", in->path, in->dec_msg);
 		return 0;
 	}
+	if (in->member_fail) {
+		in->member_fail = 0;
+		in->member_open = 0;
+		return tn_err_set(err, TN_EIO, "read '%s' member '%s': %s", in->path, in->last_member, in->member_msg);
+	}
 	for (;;) {
 		la_int64_t off;
 		int r = archive_read_data_block(in->a, data, len, &off);
@@ -816,6 +824,14 @@ int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn
 			continue;
 		if (r == ARCHIVE_OK)
 			return 1;
+		if (r == ARCHIVE_WARN && *len > 0) {
+			/* A zip member's bad CRC comes with its last data: hand that out first. */
+			const char *m = archive_error_string(in->a);
+
+			snprintf(in->member_msg, sizeof(in->member_msg), "%s", m ? m : "unknown error");
+			in->member_fail = 1;
+			return 1;
+		}
 		in->member_open = 0;
 		if (r == ARCHIVE_EOF)
 			return 0;
