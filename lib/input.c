@@ -79,6 +79,7 @@ struct tn_input {
 	int stream_given;
 	int done;
 	int pending_entry;       /* a header read after a damaged one, not yet returned */
+	int pending_eof;         /* the end came right after a damaged header */
 	int fails;               /* archive-level errors in a row */
 	int member_fail;         /* the current member's data came with a warning: report it next */
 	char member_msg[256];
@@ -727,6 +728,8 @@ int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struc
 		in->pending_entry = 0;
 		e = in->entry;
 		r = ARCHIVE_OK;
+	} else if (in->pending_eof) {
+		r = ARCHIVE_EOF;
 	} else {
 		r = archive_read_next_header(in->a, &e);
 	}
@@ -747,6 +750,8 @@ int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struc
 		if (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
 			in->pending_entry = 1;
 			in->entry = e;
+		} else if (r == ARCHIVE_EOF) {
+			in->pending_eof = 1;  /* the rest of the stream is still checked */
 		} else {
 			in->done = 1;
 		}
