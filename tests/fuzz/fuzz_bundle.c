@@ -1,8 +1,9 @@
 /*
  * fuzz_bundle.c - libFuzzer harness for the bundle loader (lib/bundle.c,
  * lib/modelfile.c) and the predictor built from what it loads
- * (lib/predict.c).  Three small bundles are trained once: libsvm linear,
- * libsvm RBF with probabilities, liblinear.  The first byte picks the bundle
+ * (lib/predict.c).  Four small bundles are trained once: libsvm linear,
+ * libsvm RBF with probabilities, liblinear, and the default linear solver
+ * (libsvm's format, one support vector per class pair).  The first byte picks the bundle
  * and the file the rest of the input replaces (manifest.json, idf.bin or a
  * model file); unless its top bit is set, the manifest's size and checksum of
  * that file are updated to match, so that the parsers behind the checksum are
@@ -17,20 +18,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char bundle_dir[3][256];
+static char bundle_dir[4][256];
 
 static void bundle_setup(void)
 {
-	static const char *const names[] = { "bundle-svm", "bundle-rbf", "bundle-lin" };
+	static const char *const names[] = { "bundle-svm", "bundle-rbf", "bundle-lin", "bundle-ovo" };
 	int k;
 
 	if (bundle_dir[0][0])
 		return;
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		fz_path(bundle_dir[k], sizeof(bundle_dir[k]), names[k]);
 	fz_train(bundle_dir[0], TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 0);
 	fz_train(bundle_dir[1], TN_SOLVER_LIBSVM, TN_KERNEL_RBF, 1);
 	fz_train(bundle_dir[2], TN_SOLVER_LIBLINEAR, TN_KERNEL_LINEAR, 0);
+	fz_train(bundle_dir[3], TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0);
 }
 
 static char *slurp_file(const char *path, size_t *len)
@@ -112,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	bundle_setup();
-	k = (data[0] >> 2) % 3;
+	k = (data[0] >> 2) & 3;
 	dir = bundle_dir[k];
 	name = (k == 2 ? lin_files : svm_files)[data[0] & 3];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
