@@ -221,7 +221,7 @@ print(out.count(b"\n"))' cut.jsonl.$z)
 		rm -rf m
 		cp -r "$MODEL" m
 		case $damage in
-		truncate) head -c 5000 "$MODEL/topic.svm" >m/topic.svm ;;
+		truncate) head -c $(($(stat -c %s "$MODEL/topic.svm") / 2)) "$MODEL/topic.svm" >m/topic.svm ;;
 		flip) python3 -c '
 b = bytearray(open("m/topic.svm", "rb").read()); b[len(b) // 2] ^= 1; open("m/topic.svm", "wb").write(b)' ;;
 		vt) python3 -c '
