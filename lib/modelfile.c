@@ -344,6 +344,10 @@ static int svm_header(struct cur *c, struct svm_parts *s, size_t nclass, size_t 
 		if (sum != s->l)
 			return tn_err_set(err, TN_EMODEL, "nr_sv adds up to %ld, total_sv says %ld", sum, s->l);
 	}
+	/* Each support vector's line holds k - 1 coefficients of two bytes or more. */
+	if ((uint64_t)s->l * (uint64_t)(s->k - 1) > len / 2)
+		return tn_err_set(err, TN_EMODEL, "the file is too short for %ld support vectors of %ld classes",
+				  s->l, s->k);
 	return 0;
 }
 
