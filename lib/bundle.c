@@ -3,6 +3,7 @@
  */
 #include "bundle.h"
 #include "buf.h"
+#include "modelfile.h"
 
 #include "atomic_file.h"
 #include "manifest_json.h"
@@ -10,6 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <libsvm/svm.h>
@@ -285,14 +288,102 @@ static json_t *build_manifest(const struct tn_bundle *b)
 	return man;
 }
 
-static int dump_manifest(const struct tn_bundle *b, const char *path, struct tn_err *err)
+/* XXH64 of a file as 16 hex digits; 0, or TN_EIO / TN_ENOMEM. */
+static int file_digest(const char *path, char hex[17], uint64_t *bytes, struct tn_err *err)
 {
-	json_t *man = build_manifest(b);
-	int rc = 0;
+	XXH64_state_t *xs = XXH64_createState();
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+	int bad;
 
+	if (!xs)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	f = fopen(path, "rb");
+	if (!f) {
+		XXH64_freeState(xs);
+		return tn_err_set(err, TN_EIO, "cannot read '%s': %s", path, strerror(errno));
+	}
+	XXH64_reset(xs, 0);
+	*bytes = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		XXH64_update(xs, chunk, n);
+		*bytes += n;
+	}
+	bad = ferror(f);
+	fclose(f);
+	snprintf(hex, 17, "%016llx", (unsigned long long)XXH64_digest(xs));
+	XXH64_freeState(xs);
+	return bad ? tn_err_set(err, TN_EIO, "cannot read '%s'", path) : 0;
+}
+
+/* The manifest's "files": size and XXH64 of idf.bin and every model file in dir. */
+static int files_json(const struct tn_bundle *b, const char *dir, json_t **out, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT, name = TN_BUF_INIT;
+	json_t *files = json_object();
+	size_t h;
+	int rc = files ? 0 : TN_ENOMEM;
+
+	for (h = 0; h <= b->nheads && !rc; h++) {
+		char hex[17];
+		uint64_t bytes;
+
+		tn_buf_reset(&name);
+		tn_buf_reset(&p);
+		if (h == b->nheads ? tn_buf_addstr(&name, "idf.bin")
+				   : tn_buf_addf(&name, "%s.%s", b->heads[h].name, b->heads[h].lin ? "liblinear" : "svm")) {
+			rc = TN_ENOMEM;
+			break;
+		}
+		if (tn_buf_addf(&p, "%s/%s", dir, name.ptr)) {
+			rc = TN_ENOMEM;
+			break;
+		}
+		rc = file_digest(p.ptr, hex, &bytes, err);
+		if (!rc && json_object_set_new(files, name.ptr, json_pack("{s:I, s:s}", "bytes", (json_int_t)bytes,
+									   "xxh64", hex)))
+			rc = TN_ENOMEM;
+	}
+	tn_buf_release(&p);
+	tn_buf_release(&name);
+	if (rc) {
+		json_decref(files);
+		return rc == TN_ENOMEM ? tn_err_set(err, TN_ENOMEM, "out of memory") : rc;
+	}
+	*out = files;
+	return 0;
+}
+
+/*
+ * The manifest of b, whose other files are already in dir, with their sizes
+ * and checksums ("files"): a new reference in *out.
+ */
+static int manifest_in(const struct tn_bundle *b, const char *dir, json_t **out, struct tn_err *err)
+{
+	json_t *man = build_manifest(b), *files = NULL;
+	int rc;
+
+	*out = NULL;
 	if (!man)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if (json_dump_file(man, path, MANIFEST_DUMP_FLAGS))
+	rc = files_json(b, dir, &files, err);
+	if (!rc && json_object_set_new(man, "files", files))
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (rc)
+		json_decref(man);
+	else
+		*out = man;
+	return rc;
+}
+
+/* Writes the manifest of b, whose other files are already in dir, to path. */
+static int dump_manifest(const struct tn_bundle *b, const char *dir, const char *path, struct tn_err *err)
+{
+	json_t *man;
+	int rc = manifest_in(b, dir, &man, err);
+
+	if (!rc && json_dump_file(man, path, MANIFEST_DUMP_FLAGS))
 		rc = tn_err_set(err, TN_EIO, "cannot write '%s'", path);
 	json_decref(man);
 	return rc;
@@ -321,7 +412,7 @@ static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *
 	if (!rc) {
 		tn_buf_reset(&p);
 		tn_buf_addf(&p, "%s/manifest.json", dir);
-		rc = dump_manifest(b, p.ptr, err);
+		rc = dump_manifest(b, dir, p.ptr, err);
 	}
 	tn_buf_release(&p);
 	return rc;
@@ -330,13 +421,13 @@ static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *
 int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct tn_err *err)
 {
 	struct tn_buf dst = TN_BUF_INIT;
-	json_t *man = build_manifest(b);
-	char *text = man ? json_dumps(man, MANIFEST_DUMP_FLAGS) : NULL;
-	int rc;
+	json_t *man;
+	char *text = NULL;
+	int rc = manifest_in(b, dir, &man, err);
 
-	if (!text || tn_buf_addf(&dst, "%s/manifest.json", dir))
+	if (!rc && (!(text = json_dumps(man, MANIFEST_DUMP_FLAGS)) || tn_buf_addf(&dst, "%s/manifest.json", dir)))
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-	else
+	if (!rc)
 		rc = tn_write_atomic(dst.ptr, text, strlen(text), err);
 	free(text);
 	json_decref(man);
@@ -633,30 +724,101 @@ out:
 	return rc;
 }
 
-/* Reads a whole file; *data is malloc'd (NUL-terminated). */
-static int slurp(const char *path, char **data, size_t *len, struct tn_err *err)
-{
-	struct tn_buf b = TN_BUF_INIT;
-	char chunk[65536];
-	FILE *f = fopen(path, "rb");
-	size_t n;
+#define TN_MANIFEST_MAX ((size_t)64 << 20)
+#define TN_PART_MAX ((uint64_t)16 << 30)
 
-	if (!f)
+/*
+ * Reads a whole regular file of at most max bytes (exactly want bytes unless
+ * want is -1); *data is malloc'd and NUL-terminated.  Devices, FIFOs and
+ * folders are refused without being read.
+ */
+static int read_file(const char *path, int64_t want, size_t max, char **data, size_t *len, struct tn_err *err)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0, cap;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
 		return tn_err_set(err, TN_EIO, "cannot open '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (tn_buf_add(&b, chunk, n)) {
-			fclose(f);
-			tn_buf_release(&b);
-			return tn_err_set(err, TN_ENOMEM, "out of memory");
-		}
-	if (ferror(f)) {
-		fclose(f);
-		tn_buf_release(&b);
-		return tn_err_set(err, TN_EIO, "cannot read '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return tn_err_set(err, TN_EMODEL, "'%s' is not a regular file", path);
 	}
-	fclose(f);
-	*data = tn_buf_detach(&b, len);
-	return *data ? 0 : tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (want >= 0 && (uint64_t)st.st_size != (uint64_t)want) {
+		close(fd);
+		return tn_err_set(err, TN_EMODEL, "'%s' has %lld bytes, the manifest says %lld: damaged or replaced",
+				  path, (long long)st.st_size, (long long)want);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return tn_err_set(err, TN_EMODEL, "'%s' is too large (%lld bytes)", path, (long long)st.st_size);
+	}
+	cap = (size_t)st.st_size;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
+	/* One byte more than expected is read, to see a file that grew. */
+	for (;;) {
+		char extra;
+
+		n = got < cap ? read(fd, buf + got, cap - got) : read(fd, &extra, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || got == cap)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (n < 0 || got != cap || n > 0) {
+		free(buf);
+		return n < 0 ? tn_err_set(err, TN_EIO, "cannot read '%s': %s", path, strerror(errno))
+			     : tn_err_set(err, TN_EMODEL, "'%s' changed size while being read", path);
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+/*
+ * Reads dir/name, which the manifest's "files" must list with its size and
+ * XXH64, and checks both before anything parses it.
+ */
+static int read_part(const char *dir, const char *name, json_t *files, char **data, size_t *len,
+		     struct tn_err *err)
+{
+	json_t *e = json_object_get(files, name), *bytes = json_object_get(e, "bytes");
+	const char *want = json_string_value(json_object_get(e, "xxh64"));
+	struct tn_buf p = TN_BUF_INIT;
+	char hex[17];
+	int rc;
+
+	if (tn_buf_addf(&p, "%s/%s", dir, name))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (!json_is_integer(bytes) || json_integer_value(bytes) < 0 ||
+	    (uint64_t)json_integer_value(bytes) > TN_PART_MAX || !want || strlen(want) != 16 ||
+	    strspn(want, "0123456789abcdef") != 16) {
+		rc = tn_err_set(err, TN_EMODEL, "bundle '%s': the manifest has no valid size and checksum for '%s'",
+				dir, name);
+		goto out;
+	}
+	rc = read_file(p.ptr, (int64_t)json_integer_value(bytes), (size_t)TN_PART_MAX, data, len, err);
+	if (rc)
+		goto out;
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)XXH64(*data, *len, 0));
+	if (strcmp(hex, want)) {
+		free(*data);
+		*data = NULL;
+		rc = tn_err_set(err, TN_EMODEL, "'%s' is damaged: its XXH64 is %s, the manifest says %s; retrain the model",
+				p.ptr, hex, want);
+	}
+out:
+	tn_buf_release(&p);
+	return rc;
 }
 
 static int load_idf(struct tn_bundle *b, const char *path, const char *data, size_t len, struct tn_err *err)
@@ -677,7 +839,7 @@ static int load_idf(struct tn_bundle *b, const char *path, const char *data, siz
 		float f;
 
 		memcpy(&f, &v, 4);
-		if (bucket >= (1u << bits) || (i && bucket <= prev) || !(f > 0.0f))
+		if (bucket >= (1u << bits) || (i && bucket <= prev) || !(f > 0.0f) || !isfinite(f))
 			return tn_err_set(err, TN_EMODEL, "'%s' entry %u is out of order or out of range", path, i);
 		b->idf[bucket] = f;
 		prev = bucket;
@@ -685,15 +847,22 @@ static int load_idf(struct tn_bundle *b, const char *path, const char *data, siz
 	return 0;
 }
 
+/* An integer within [lo, hi], checked before it is narrowed to int. */
+static int get_int(json_t *v, int lo, int hi, int *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return -1;
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
 static int get_int_pair(json_t *o, const char *key, int *a, int *b)
 {
 	json_t *v = json_object_get(o, key);
 
-	if (!json_is_array(v) || json_array_size(v) != 2 ||
-	    !json_is_integer(json_array_get(v, 0)) || !json_is_integer(json_array_get(v, 1)))
+	if (!json_is_array(v) || json_array_size(v) != 2 || get_int(json_array_get(v, 0), 0, 64, a) ||
+	    get_int(json_array_get(v, 1), 0, 64, b))
 		return -1;
-	*a = (int)json_integer_value(json_array_get(v, 0));
-	*b = (int)json_integer_value(json_array_get(v, 1));
 	return 0;
 }
 
@@ -702,83 +871,61 @@ static int parse_features(json_t *f, struct tn_feat_opts *o, const char *path, s
 	json_t *bits = json_object_get(f, "bits"), *mindf = json_object_get(f, "min_df");
 	json_t *sub = json_object_get(f, "sublinear_tf"), *seed = json_object_get(f, "seed");
 	const char *tok = json_string_value(json_object_get(f, "tokenizer"));
+	const char *sd = json_string_value(seed);
 	char *end;
 
 	tn_feat_opts_default(o);
-	if (!json_is_object(f) || get_int_pair(f, "word_ngrams", &o->word_min, &o->word_max) ||
-	    get_int_pair(f, "char_ngrams", &o->char_min, &o->char_max) || !json_is_integer(bits) ||
+	if (!json_is_object(f) || !json_is_array(json_object_get(f, "word_ngrams")) ||
+	    !json_is_array(json_object_get(f, "char_ngrams")) || !json_is_integer(bits) ||
 	    !json_is_integer(mindf) || !json_is_boolean(sub) || !json_is_string(seed))
 		return tn_err_set(err, TN_EMODEL, "'%s': \"features\" is missing or incomplete", path);
+	if (get_int_pair(f, "word_ngrams", &o->word_min, &o->word_max) ||
+	    get_int_pair(f, "char_ngrams", &o->char_min, &o->char_max))
+		return tn_err_set(err, TN_EMODEL, "'%s': n-gram ranges must be two small integers each", path);
 	if (!tok || strcmp(tok, "unicode-casefold-1"))
 		return tn_err_set(err, TN_EMODEL, "'%s': unknown tokenizer '%s'", path, tok ? tok : "(none)");
-	o->bits = (int)json_integer_value(bits);
-	o->min_df = (int)json_integer_value(mindf);
+	if (get_int(bits, TN_FEAT_BITS_MIN, TN_FEAT_BITS_MAX, &o->bits))
+		return tn_err_set(err, TN_EMODEL, "'%s': hash bits must be %d..%d, not %lld", path,
+				  TN_FEAT_BITS_MIN, TN_FEAT_BITS_MAX, (long long)json_integer_value(bits));
+	if (get_int(mindf, 1, INT_MAX, &o->min_df))
+		return tn_err_set(err, TN_EMODEL, "'%s': min_df must be 1 or more, not %lld", path,
+				  (long long)json_integer_value(mindf));
 	o->sublinear_tf = json_is_true(sub);
+	/* As written: "0x" and 1 to 16 hex digits, nothing else. */
+	if (strncmp(sd, "0x", 2) || strlen(sd) < 3 || strlen(sd) > 18 || strspn(sd + 2, "0123456789abcdefABCDEF") != strlen(sd + 2))
+		return tn_err_set(err, TN_EMODEL, "'%s': bad hash seed '%s'", path, sd);
 	errno = 0;
-	o->seed = strtoull(json_string_value(seed), &end, 16);
+	o->seed = strtoull(sd + 2, &end, 16);
 	if (errno || *end)
-		return tn_err_set(err, TN_EMODEL, "'%s': bad hash seed '%s'", path, json_string_value(seed));
+		return tn_err_set(err, TN_EMODEL, "'%s': bad hash seed '%s'", path, sd);
 	if (tn_feat_opts_check(o, err))
 		return tn_err_prefix(err, TN_EMODEL, "'%s': ", path);
 	return 0;
 }
 
-static int check_libsvm(const struct tn_bundle *b, struct tn_head *hd, const char *path, struct tn_err *err)
+static int check_libsvm(const struct tn_bundle *b, struct tn_head *hd, const char *path, const char *data,
+			size_t len, struct tn_err *err)
 {
-	int labels[TN_MAX_CLASSES], i, s;
-	uint32_t maxidx = (uint32_t)1 << b->feat.bits;
+	int rc = tn_modelfile_parse_svm(&hd->svm, data, len, hd->nclass, (uint32_t)1 << b->feat.bits, err);
 
-	hd->svm = svm_load_model(path);
-	if (!hd->svm)
-		return tn_err_set(err, TN_EMODEL, "cannot load '%s': not a libsvm model, or corrupt", path);
-	if (svm_get_svm_type(hd->svm) != C_SVC ||
-	    (hd->svm->param.kernel_type != LINEAR && hd->svm->param.kernel_type != RBF))
-		return tn_err_set(err, TN_EMODEL, "'%s': only C-SVC models with a linear or RBF kernel are supported", path);
-	if ((size_t)svm_get_nr_class(hd->svm) != hd->nclass)
-		return tn_err_set(err, TN_EMODEL, "'%s' has %d classes, the manifest lists %zu for head '%s'",
-				  path, svm_get_nr_class(hd->svm), hd->nclass, hd->name);
-	svm_get_labels(hd->svm, labels);
-	for (i = 0; i < svm_get_nr_class(hd->svm); i++)
-		if (labels[i] < 0 || (size_t)labels[i] >= hd->nclass)
-			return tn_err_set(err, TN_EMODEL, "'%s' has label %d, outside the %zu classes of head '%s'",
-					  path, labels[i], hd->nclass, hd->name);
-	/* Every feature index must fit the hash space. */
-	for (s = 0; s < hd->svm->l; s++) {
-		const struct svm_node *x;
-
-		for (x = hd->svm->SV[s]; x->index != -1; x++)
-			if (x->index < 1 || (uint32_t)x->index > maxidx)
-				return tn_err_set(err, TN_EMODEL, "'%s': feature index %d is outside 1..%u",
-						  path, x->index, maxidx);
-	}
-	return 0;
+	if (rc == TN_EMODEL)
+		return tn_err_prefix(err, TN_EMODEL, "'%s' (head '%s'): ", path, hd->name);
+	if (!rc && hd->svm->param.kernel_type == RBF && !(hd->svm->param.gamma > 0))
+		return tn_err_set(err, TN_EMODEL, "'%s': an RBF kernel needs gamma > 0", path);
+	return rc;
 }
 
-static int check_liblinear(const struct tn_bundle *b, struct tn_head *hd, const char *path, struct tn_err *err)
+static int check_liblinear(const struct tn_bundle *b, struct tn_head *hd, const char *path, const char *data,
+			   size_t len, struct tn_err *err)
 {
-	int labels[TN_MAX_CLASSES], i;
+	int rc = tn_modelfile_parse_linear(&hd->lin, data, len, hd->nclass, (uint32_t)1 << b->feat.bits, err);
 
-	hd->lin = load_model(path);
-	if (!hd->lin)
-		return tn_err_set(err, TN_EMODEL, "cannot load '%s': not a liblinear model, or corrupt", path);
-	if (hd->lin->param.solver_type != L2R_L1LOSS_SVC_DUAL && hd->lin->param.solver_type != L2R_L2LOSS_SVC_DUAL &&
-	    hd->lin->param.solver_type != L2R_L2LOSS_SVC)
-		return tn_err_set(err, TN_EMODEL, "'%s': only liblinear's L2-regularised SVC solvers are supported", path);
-	if ((size_t)get_nr_class(hd->lin) != hd->nclass)
-		return tn_err_set(err, TN_EMODEL, "'%s' has %d classes, the manifest lists %zu for head '%s'",
-				  path, get_nr_class(hd->lin), hd->nclass, hd->name);
-	if (get_nr_feature(hd->lin) > (1 << b->feat.bits))
-		return tn_err_set(err, TN_EMODEL, "'%s' has %d features, more than the 2^%d buckets",
-				  path, get_nr_feature(hd->lin), b->feat.bits);
-	get_labels(hd->lin, labels);
-	for (i = 0; i < get_nr_class(hd->lin); i++)
-		if (labels[i] < 0 || (size_t)labels[i] >= hd->nclass)
-			return tn_err_set(err, TN_EMODEL, "'%s' has label %d, outside the %zu classes of head '%s'",
-					  path, labels[i], hd->nclass, hd->name);
-	return 0;
+	if (rc == TN_EMODEL)
+		return tn_err_prefix(err, TN_EMODEL, "'%s' (head '%s'): ", path, hd->name);
+	return rc;
 }
 
-static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const char *dir,
+static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const char *dir, json_t *files,
 		     XXH64_state_t *xs, struct tn_err *err)
 {
 	json_t *cls = json_object_get(e, "classes");
@@ -810,20 +957,31 @@ static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const c
 
 		if (!c)
 			return tn_err_set(err, TN_EMODEL, "bundle '%s': head '%s' class %zu is not a string", dir, name, k);
+		{
+			size_t j;
+
+			for (j = 0; j < k; j++)
+				if (!strcmp(hd->classes[j], c))
+					return tn_err_set(err, TN_EMODEL, "bundle '%s': head '%s' lists class '%s' twice",
+							  dir, name, c);
+		}
 		hd->classes[k] = strdup(c);
 		if (!hd->classes[k])
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	if (tn_buf_addf(&p, "%s/%s", dir, file))
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	rc = slurp(p.ptr, &data, &len, err);
+	rc = read_part(dir, file, files, &data, &len, err);
 	if (!rc) {
 		XXH64_update(xs, data, len);
-		free(data);
 		if (strlen(file) > 10 && !strcmp(file + strlen(file) - 10, ".liblinear"))
-			rc = check_liblinear(b, hd, p.ptr, err);
+			rc = check_liblinear(b, hd, p.ptr, data, len, err);
+		else if (strlen(file) > 4 && !strcmp(file + strlen(file) - 4, ".svm"))
+			rc = check_libsvm(b, hd, p.ptr, data, len, err);
 		else
-			rc = check_libsvm(b, hd, p.ptr, err);
+			rc = tn_err_set(err, TN_EMODEL, "bundle '%s': model_file '%s' is neither .svm nor .liblinear",
+					dir, file);
+		free(data);
 	}
 	tn_buf_release(&p);
 	return rc;
@@ -836,7 +994,7 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	struct tn_feat_opts fo;
 	XXH64_state_t *xs = XXH64_createState();
 	json_error_t je;
-	json_t *man = NULL, *heads, *v;
+	json_t *man = NULL, *heads, *v, *files;
 	const char *key;
 	char *data = NULL;
 	size_t len, h;
@@ -848,14 +1006,14 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 		goto out;
 	}
 	XXH64_reset(xs, 0);
-	rc = slurp(p.ptr, &data, &len, err);
+	rc = read_file(p.ptr, -1, TN_MANIFEST_MAX, &data, &len, err);
 	if (rc) {
 		struct stat st;
 
 		if (stat(dir, &st))
 			rc = tn_err_set(err, TN_EIO, "no model bundle at '%s'", dir);
 		else
-			tn_err_prefix(err, TN_EIO, "'%s' is not a model bundle: ", dir);
+			tn_err_prefix(err, rc == TN_ENOMEM ? rc : TN_EIO, "'%s' is not a model bundle: ", dir);
 		goto out;
 	}
 	XXH64_update(xs, data, len);
@@ -877,6 +1035,12 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	rc = parse_features(json_object_get(man, "features"), &fo, p.ptr, err);
 	if (rc)
 		goto out;
+	files = json_object_get(man, "files");
+	if (!json_is_object(files)) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s' has no file checksums (a bundle made by an older Tenor); "
+				"retrain it (make models retrains models/news)", p.ptr);
+		goto out;
+	}
 	b = tn_bundle_create(&fo);
 	heads = json_object_get(man, "heads");
 	if (!b || !(b->path = strdup(dir))) {
@@ -895,8 +1059,11 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	free(data);
 	data = NULL;
 	tn_buf_reset(&p);
-	tn_buf_addf(&p, "%s/idf.bin", dir);
-	rc = slurp(p.ptr, &data, &len, err);
+	if (tn_buf_addf(&p, "%s/idf.bin", dir)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = read_part(dir, "idf.bin", files, &data, &len, err);
 	if (rc)
 		goto out;
 	XXH64_update(xs, data, len);
@@ -904,13 +1071,19 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	if (rc)
 		goto out;
 	for (h = 0; h < json_array_size(heads) && !rc; h++) {
+		size_t j;
+
 		b->nheads++;
-		rc = load_head(b, &b->heads[h], json_array_get(heads, h), dir, xs, err);
+		rc = load_head(b, &b->heads[h], json_array_get(heads, h), dir, files, xs, err);
+		for (j = 0; j < h && !rc; j++)
+			if (!strcmp(b->heads[j].name, b->heads[h].name))
+				rc = tn_err_set(err, TN_EMODEL, "bundle '%s': head '%s' is listed twice", dir, b->heads[h].name);
 	}
 	if (rc)
 		goto out;
 	json_object_foreach(man, key, v)
-		if (strcmp(key, "format") && strcmp(key, "version") && strcmp(key, "features") && strcmp(key, "heads"))
+		if (strcmp(key, "format") && strcmp(key, "version") && strcmp(key, "features") && strcmp(key, "heads") &&
+		    strcmp(key, "files"))
 			json_object_set(b->info, key, v);
 	snprintf(b->identity, sizeof(b->identity), "%016llx", (unsigned long long)XXH64_digest(xs));
 	*out = b;

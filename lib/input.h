@@ -1,12 +1,19 @@
 /*
- * input.h - reading one input file (or stdin) through libarchive.
+ * input.h - reading one input file (or stdin): decompression, archives, lines.
  *
  * An input is opened once and is then either a single stream (a plain file, or
- * one compressed with gzip, zstd, xz, bzip2 or lz4, recognised by its magic
- * bytes) or, when archives are allowed, an archive (tar, zip, 7z, possibly
- * compressed) whose regular members are read one after the other.  On top of a
- * stream or member, struct tn_lines splits lines without limit on the input size
- * and with a limit on one line.
+ * one compressed with gzip, zstd, xz, bzip2, lz4, compress or lzip, recognised
+ * by its magic bytes) or, when archives are allowed, an archive (tar, zip, 7z,
+ * possibly compressed; told by the first decoded bytes: a tar header with a
+ * valid checksum or the ustar magic, zip's or 7z's signature, or zero blocks
+ * in a file named *.tar*) whose members libarchive reads one after the other.
+ * On top of a stream or member, struct tn_lines splits lines without limit on
+ * the input size and with a limit on one line.
+ *
+ * Damage is reported after the data before it: a truncated or corrupt
+ * compressed stream, junk after its end or a bad checksum (gzip CRC, zstd
+ * checksum, zip member CRC) first hands out every byte decoded before the
+ * damage, then fails with TN_EIO.
  *
  * Nothing here is thread-safe: one thread reads one input.
  */
@@ -34,15 +41,24 @@ int tn_input_is_archive(const struct tn_input *in);
 
 /*
  * Archives: moves to the next member.  Returns 1 with *name (valid until the
- * next call) and *is_regular, 0 after the last member, or TN_EIO.
+ * next call) and *is_regular, 0 after the last member, or TN_EIO with err
+ * filled: a damaged member header (the call after it returns the next member
+ * that reads), a truncated or corrupt archive, or damage in the compressed
+ * stream after the archive's end (the call after those returns 0).
+ * tn_input_error_offset then tells the decoded byte offset of the damage.
  * Streams: returns 1 once (name "data", regular), then 0.
  */
 int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struct tn_err *err);
 
+/* The decoded byte offset of the last archive-level error (see tn_input_next). */
+uint64_t tn_input_error_offset(const struct tn_input *in);
+
 /*
  * Reads the next block of the current stream or member: returns 1 with
  * *data and *len (valid until the next call), 0 at its end, or TN_EIO (a truncated
- * or corrupt compressed stream, a read error) with err filled.
+ * or corrupt compressed stream, a bad checksum, a read error) with err filled.
+ * After an error in an archive member, tn_input_next may still go on to the
+ * next member.
  */
 int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn_err *err);
 

@@ -1437,3 +1437,71 @@ out:
 	run_release(&r);
 	return rc;
 }
+
+/* ---- one record at a time (tests, fuzzing) ---- */
+
+struct tn_record_ctx {
+	struct run r;
+	struct tn_run_opts o;
+	struct batch bt;
+};
+
+void tn_record_ctx_free(struct tn_record_ctx *c)
+{
+	if (!c)
+		return;
+	batch_release(&c->bt);
+	run_release(&c->r);
+	free(c);
+}
+
+int tn_record_ctx_create(struct tn_record_ctx **out, const char *model_dir, const char *id_field,
+			 const char *text_field, int all_scores, struct tn_err *err)
+{
+	struct tn_record_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	tn_run_opts_default(&c->o);
+	c->o.id_field = id_field ? id_field : "id";
+	c->o.text_field = text_field ? text_field : "text";
+	c->o.all_scores = all_scores;
+	c->r.o = &c->o;
+	c->r.lock_fd = -1;
+	rc = tn_bundle_load(&c->r.b, model_dir, err);
+	if (!rc) {
+		c->r.nheads = c->r.b->nheads;
+		rc = tn_predictor_create(&c->r.p, c->r.b, err);
+	}
+	if (!rc && (prepare_keys(&c->r) || workers_create(&c->r) || batch_init(&c->bt, 1, c->r.nheads)))
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (rc) {
+		tn_record_ctx_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int tn_record_ctx_process(struct tn_record_ctx *c, const char *data, size_t len, int is_text,
+			  const char *fallback_id, const char **record, size_t *rlen)
+{
+	struct batch_doc *d = &c->bt.d[0];
+
+	tn_buf_reset(&c->bt.arena);
+	c->bt.n = 1;
+	d->kind = is_text ? TN_DOC_TEXT : TN_DOC_JSONL;
+	d->data_off = 0;
+	d->data_len = len;
+	if (tn_buf_add(&c->bt.arena, data, len) || tn_buf_addch(&c->bt.arena, '\0'))
+		return TN_ENOMEM;
+	d->id_off = c->bt.arena.len;
+	if (tn_buf_addstr(&c->bt.arena, fallback_id) || tn_buf_addch(&c->bt.arena, '\0'))
+		return TN_ENOMEM;
+	process_doc(&c->r, &c->r.w[0], &c->bt, 0);
+	*record = d->out.ptr ? d->out.ptr : "";
+	*rlen = d->out.len;
+	return d->error;
+}

@@ -102,4 +102,24 @@ void tn_run_stats_release(struct tn_run_stats *s);
  */
 int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_err *err);
 
+/*
+ * One record at a time, as a run makes it (for tests and fuzzing): the model
+ * in model_dir is loaded once; each call turns one raw document (a JSONL line,
+ * or with is_text a plain text) into its record, exactly as classify writes it,
+ * newline included.  fallback_id is the id when the line has none.
+ */
+struct tn_record_ctx;
+
+/* 0, or TN_EIO / TN_EMODEL / TN_ENOMEM with err filled. */
+int tn_record_ctx_create(struct tn_record_ctx **out, const char *model_dir, const char *id_field,
+			 const char *text_field, int all_scores, struct tn_err *err);
+void tn_record_ctx_free(struct tn_record_ctx *c);
+
+/*
+ * *record and *rlen: the record (valid until the next call).  Returns 0 for a
+ * result, 1 for an error record, TN_ENOMEM.  Not thread-safe for one ctx.
+ */
+int tn_record_ctx_process(struct tn_record_ctx *c, const char *data, size_t len, int is_text,
+			  const char *fallback_id, const char **record, size_t *rlen);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,24 +35,52 @@ struct tn_source {
 	struct tn_buf id, text, msg;
 };
 
-static int add_file(struct tn_source *s, const char *path, const struct stat *st)
+static int add_entry(struct tn_source *s, const char *path, const struct stat *st, char *error)
 {
 	if (s->nfiles == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 16;
 		struct tn_source_file *f = realloc(s->files, cap * sizeof(*f));
 
-		if (!f)
+		if (!f) {
+			free(error);
 			return TN_ENOMEM;
+		}
 		s->files = f;
 		s->cap = cap;
 	}
+	memset(&s->files[s->nfiles], 0, sizeof(s->files[s->nfiles]));
+	s->files[s->nfiles].error = error;
 	s->files[s->nfiles].path = strdup(path);
-	if (!s->files[s->nfiles].path)
+	if (!s->files[s->nfiles].path) {
+		free(error);
 		return TN_ENOMEM;
+	}
 	s->files[s->nfiles].size = st ? (uint64_t)st->st_size : 0;
 	s->files[s->nfiles].mtime = st ? (int64_t)st->st_mtime : 0;
 	s->nfiles++;
 	return 0;
+}
+
+static int add_file(struct tn_source *s, const char *path, const struct stat *st)
+{
+	return add_entry(s, path, st, NULL);
+}
+
+/* A folder entry that cannot be read becomes an error document of its own. */
+static int add_error(struct tn_source *s, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int add_error(struct tn_source *s, const char *path, const char *fmt, ...)
+{
+	struct tn_buf m = TN_BUF_INIT;
+	char tmp[TN_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (tn_buf_addstr(&m, tmp))
+		return TN_ENOMEM;
+	return add_entry(s, path, NULL, tn_buf_detach(&m, NULL));
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -59,19 +88,58 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk(struct tn_source *s, const char *dir, int depth, struct tn_err *err)
+#define TN_MAX_DEPTH 64
+
+/* The folders on the path from the input down to the one being walked. */
+struct ancestors {
+	dev_t dev[TN_MAX_DEPTH + 2];
+	ino_t ino[TN_MAX_DEPTH + 2];
+	int n;
+};
+
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "of an unknown type";
+}
+
+/*
+ * Adds the files under dir, sorted.  What cannot be walked (an unreadable
+ * folder, one nested too deep, a link back to a folder above it, a FIFO or a
+ * device) is added as an error entry, so that it yields one error record and
+ * the run goes on.  Only TN_ENOMEM fails.
+ */
+static int walk(struct tn_source *s, const char *dir, const struct stat *dst, struct ancestors *up,
+		struct tn_err *err)
 {
 	DIR *d;
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
-	int rc = 0;
+	int rc = 0, k;
 
-	if (depth > 64)
-		return tn_err_set(err, TN_EIO, "folder '%s' is nested too deep", dir);
+	for (k = 0; k < up->n; k++)
+		if (up->dev[k] == dst->st_dev && up->ino[k] == dst->st_ino)
+			return add_error(s, dir, "folder '%s' is a link back to a folder above it (a cycle); not walked again", dir)
+				? tn_err_set(err, TN_ENOMEM, "out of memory") : 0;
+	if (up->n > TN_MAX_DEPTH)
+		return add_error(s, dir, "folder '%s' is nested deeper than %d levels; not walked", dir, TN_MAX_DEPTH)
+			? tn_err_set(err, TN_ENOMEM, "out of memory") : 0;
 	d = opendir(dir);
 	if (!d)
-		return tn_err_set(err, TN_EIO, "cannot list '%s': %s", dir, strerror(errno));
+		return add_error(s, dir, "cannot list folder '%s': %s", dir, strerror(errno))
+			? tn_err_set(err, TN_ENOMEM, "out of memory") : 0;
+	up->dev[up->n] = dst->st_dev;
+	up->ino[up->n] = dst->st_ino;
+	up->n++;
+	errno = 0;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -91,7 +159,10 @@ static int walk(struct tn_source *s, const char *dir, int depth, struct tn_err *
 			break;
 		}
 		n++;
+		errno = 0;
 	}
+	if (!rc && errno)
+		rc = add_error(s, dir, "cannot list folder '%s': %s", dir, strerror(errno));
 	closedir(d);
 	/* An empty folder leaves names NULL, which qsort must not be given. */
 	if (!rc && n > 1)
@@ -106,12 +177,15 @@ static int walk(struct tn_source *s, const char *dir, int depth, struct tn_err *
 			/* A dangling link: report it as an unreadable document. */
 			rc = add_file(s, p.ptr, NULL);
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = walk(s, p.ptr, depth + 1, err);
+			rc = walk(s, p.ptr, &st, up, err);
 		} else if (S_ISREG(st.st_mode)) {
 			rc = add_file(s, p.ptr, &st);
+		} else {
+			rc = add_error(s, p.ptr, "'%s' is not a regular file (%s); not read", p.ptr, file_kind(st.st_mode));
 		}
 		tn_buf_release(&p);
 	}
+	up->n--;
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -146,7 +220,10 @@ int tn_source_create(struct tn_source **out, const char *const *paths, size_t np
 		} else if (stat(paths[i], &st)) {
 			rc = tn_err_set(err, TN_EIO, "cannot read input '%s': %s", paths[i], strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = walk(s, paths[i], 0, err);
+			struct ancestors up;
+
+			up.n = 0;
+			rc = walk(s, paths[i], &st, &up, err);
 		} else if (add_file(s, paths[i], &st)) {
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		}
@@ -182,8 +259,10 @@ void tn_source_free(struct tn_source *s)
 	if (!s)
 		return;
 	close_current(s);
-	for (i = 0; i < s->nfiles; i++)
+	for (i = 0; i < s->nfiles; i++) {
 		free(s->files[i].path);
+		free(s->files[i].error);
+	}
 	free(s->files);
 	tn_buf_release(&s->id);
 	tn_buf_release(&s->text);
@@ -377,6 +456,13 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			return 0;
 		}
 		f = &s->files[s->cur];
+		if (f->error) {
+			r = error_doc(s, doc, f->path, f->error);
+			if (r == 1 && !emit(s, doc))
+				r = 0;
+			file_done(s);
+			return r;
+		}
 		if (tn_input_open(&s->in, f->path, 1, &e)) {
 			r = error_doc(s, doc, display_name(f), e.msg);
 			if (r == 1 && !emit(s, doc))
@@ -392,10 +478,19 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 
 		r = tn_input_next(s->in, &name, &regular, &e);
 		if (r < 0) {
-			r = error_doc(s, doc, display_name(f), e.msg);
+			/*
+			 * Damage between members, named by its offset; the next call
+			 * goes on to the next member that reads, or ends the file.
+			 */
+			tn_buf_reset(&s->text);
+			if (tn_buf_addf(&s->text, "%s:@%llu", display_name(f),
+					(unsigned long long)tn_input_error_offset(s->in)))
+				return TN_ENOMEM;
+			r = error_doc(s, doc, s->text.ptr, e.msg);
 			if (r == 1 && !emit(s, doc))
 				r = 0;
-			file_done(s);
+			if (!archive)
+				file_done(s);
 			return r;
 		}
 		if (r == 0) {
@@ -478,7 +573,14 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			free(id);
 			if (r == 1 && !emit(s, doc))
 				r = 0;
-			file_done(s);
+			if (tn_input_is_archive(s->in)) {
+				/* Damage in one member; the next may still read. */
+				tn_lines_release(&s->lines);
+				s->lines_open = 0;
+				s->st = ST_NEXT_MEMBER;
+			} else {
+				file_done(s);
+			}
 			return r;
 		}
 		if (!cut && blank(line, len))

@@ -44,13 +44,17 @@ struct tn_source_file {
 	char *path;
 	uint64_t size;           /* 0 for stdin */
 	int64_t mtime;
+	char *error;             /* a folder entry that cannot be read: its one error record */
 };
 
 struct tn_source;
 
 /*
- * Expands paths into files (folders walked, sorted).  Returns 0, or TN_EIO
- * naming a path that does not exist or cannot be listed.
+ * Expands paths into files (folders walked, sorted).  What cannot be walked
+ * inside a folder (an unreadable folder, nesting deeper than 64, a symbolic
+ * link back to a folder above it, a FIFO, socket or device) becomes an entry
+ * with an error, read as one error document.  Returns 0, or TN_EIO naming a
+ * command-line path that does not exist, or TN_ENOMEM.
  */
 int tn_source_create(struct tn_source **out, const char *const *paths, size_t npaths,
 		     enum tn_input_format fmt, size_t max_doc_bytes, struct tn_err *err);

@@ -14,7 +14,10 @@
 #include <dirent.h>
 #include <libsvm/svm.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
 
+#include "../../lib/buf.h"
 #include "../../lib/bundle.h"
 #include "../../lib/corpus.h"
 #include "../../lib/predict.h"
@@ -306,6 +309,47 @@ static void write_manifest(const char *dir, json_t *m)
 	free(p);
 }
 
+/*
+ * Recomputes the manifest's size and XXH64 of every listed file, as if the
+ * damage below had been there when the bundle was saved: the checks behind
+ * the checksums are then reached.
+ */
+static void reseal(const char *dir)
+{
+	char *mp = tu_path(dir, "manifest.json");
+	json_t *m = json_load_file(mp, 0, NULL), *files, *e;
+	const char *name;
+
+	assert_non_null(m);
+	files = json_object_get(m, "files");
+	assert_true(json_is_object(files));
+	json_object_foreach(files, name, e) {
+		char *p = tu_path(dir, name), hex[17];
+		size_t len;
+		char *data = tu_read(p, &len);
+
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)XXH64(data, len, 0));
+		json_object_set_new(e, "bytes", json_integer((json_int_t)len));
+		json_object_set_new(e, "xxh64", json_string(hex));
+		free(data);
+		free(p);
+	}
+	assert_int_equal(json_dump_file(m, mp, JSON_INDENT(2)), 0);
+	json_decref(m);
+	free(mp);
+}
+
+static void write_sealed(const char *dir, const char *path, const void *data, size_t len)
+{
+	tu_write(path, data, len);
+	reseal(dir);
+}
+
+static void write_sealed_str(const char *dir, const char *path, const char *s)
+{
+	write_sealed(dir, path, s, strlen(s));
+}
+
 /* Loading dir fails with code and a message containing each of the strings. */
 static void assert_load_fails(const char *dir, int code, ...)
 {
@@ -444,18 +488,18 @@ static void test_load_bad_idf(void **state)
 	assert_memory_equal(data, "TNIDF\0\0\1", 8);
 	assert_int_equal((len - 16) % 8, 0);
 
-	tu_write_str(p, "hello, I am not an idf file");
+	write_sealed_str(dir, p, "hello, I am not an idf file");
 	assert_load_fails(dir, TN_EMODEL, "idf.bin", "not a Tenor idf file", NULL);
-	tu_write(p, data, 10);
+	write_sealed(dir, p, data, 10);
 	assert_load_fails(dir, TN_EMODEL, "idf.bin", "not a Tenor idf file", NULL);
 	/* Truncated, or with bytes to spare. */
-	tu_write(p, data, len - 4);
+	write_sealed(dir, p, data, len - 4);
 	assert_load_fails(dir, TN_EMODEL, "idf.bin", "truncated", NULL);
-	tu_write(p, data, len - 8);
+	write_sealed(dir, p, data, len - 8);
 	assert_load_fails(dir, TN_EMODEL, "idf.bin", "truncated", NULL);
 	/* Another hash size than the manifest's. */
 	data[8] = 16;
-	tu_write(p, data, len);
+	write_sealed(dir, p, data, len);
 	assert_load_fails(dir, TN_EMODEL, "idf.bin", "has 16 hash bits, the manifest says 20", NULL);
 	data[8] = 20;
 	/* Entries out of order (swap the first two buckets). */
@@ -465,14 +509,14 @@ static void test_load_bad_idf(void **state)
 		memcpy(t, data + 16, 4);
 		memcpy(data + 16, data + 24, 4);
 		memcpy(data + 24, t, 4);
-		tu_write(p, data, len);
+		write_sealed(dir, p, data, len);
 		assert_load_fails(dir, TN_EMODEL, "idf.bin", "entry 1 is out of order", NULL);
 		memcpy(data + 24, data + 16, 4);
 		memcpy(data + 16, t, 4);
 	}
 	/* An idf of 0 is not a kept bucket. */
 	memset(data + 20, 0, 4);
-	tu_write(p, data, len);
+	write_sealed(dir, p, data, len);
 	assert_load_fails(dir, TN_EMODEL, "idf.bin", "entry 0", NULL);
 	free(data);
 	free(p);
@@ -487,15 +531,294 @@ static void test_load_bad_model(void **state)
 
 	/* A 2-class model where the manifest lists 3 classes. */
 	data = tu_read(tone, &len);
-	tu_write(topic, data, len);
-	assert_load_fails(dir, TN_EMODEL, "topic.svm", "has 2 classes, the manifest lists 3 for head 'topic'", NULL);
+	write_sealed(dir, topic, data, len);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "head 'topic'", "has 2 classes, the manifest lists 3", NULL);
 	free(data);
 	/* Not a libsvm model at all. */
-	tu_write_str(topic, "svm_type c_svc\nkernel_type nonsense\n");
-	assert_load_fails(dir, TN_EMODEL, "topic.svm", "not a libsvm model", NULL);
+	write_sealed_str(dir, topic, "svm_type c_svc\nkernel_type nonsense\n");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "line 2", "kernel", NULL);
 	free(topic);
 	free(tone);
 	free(dir);
+}
+
+/* Replaces the first occurrence of from by to in the file at path (resealed). */
+static void edit_sealed(const char *dir, const char *path, const char *from, const char *to)
+{
+	size_t len;
+	char *data = tu_read(path, &len), *at = strstr(data, from);
+	struct tn_buf b = TN_BUF_INIT;
+
+	assert_non_null(at);
+	assert_int_equal(tn_buf_add(&b, data, (size_t)(at - data)), 0);
+	assert_int_equal(tn_buf_addstr(&b, to), 0);
+	assert_int_equal(tn_buf_addstr(&b, at + strlen(from)), 0);
+	write_sealed(dir, path, b.ptr, b.len);
+	tn_buf_release(&b);
+	free(data);
+}
+
+/* Any change to a bundle file after saving is refused by its checksum or size. */
+static void test_load_checksums(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *idf = tu_path(dir, "idf.bin"), *topic = tu_path(dir, "topic.svm"), *data;
+	size_t len;
+	json_t *m;
+
+	/* One bit flipped in idf.bin, then in a model file. */
+	data = tu_read(idf, &len);
+	data[len / 2] ^= 1;
+	tu_write(idf, data, len);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "is damaged", "XXH64", "retrain", NULL);
+	data[len / 2] ^= 1;
+	tu_write(idf, data, len);
+	free(data);
+	data = tu_read(topic, &len);
+	data[len - 10] ^= 0x04;
+	tu_write(topic, data, len);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "is damaged", NULL);
+	/* Longer or shorter than the manifest says. */
+	data[len - 10] ^= 0x04;
+	tu_write(topic, data, len - 1);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "the manifest says", NULL);
+	data = realloc(data, len + 1);
+	assert_non_null(data);
+	data[len] = '\n';
+	tu_write(topic, data, len + 1);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "the manifest says", NULL);
+	free(data);
+	/* A device or a FIFO in place of a file is refused without being read. */
+	assert_int_equal(unlink(topic), 0);
+	assert_int_equal(symlink("/dev/zero", topic), 0);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "not a regular file", NULL);
+	assert_int_equal(unlink(topic), 0);
+	assert_int_equal(mkfifo(topic, 0600), 0);
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "not a regular file", NULL);
+	/* A bundle without checksums (an older Tenor's) says to retrain (saved
+	 * elsewhere: a FIFO in "m" makes it no longer a pure bundle). */
+	free(dir);
+	dir = save(f, "m2");
+	m = read_manifest(dir);
+	json_object_del(m, "files");
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "no file checksums", "retrain", NULL);
+	/* A listed checksum that is not one. */
+	dir = (free(dir), save(f, "m3"));
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(json_object_get(m, "files"), "idf.bin"), "xxh64", json_string("zz"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "no valid size and checksum for 'idf.bin'", NULL);
+	free(idf);
+	free(topic);
+	free(dir);
+}
+
+/* Manifest values out of range are refused, never narrowed by a cast. */
+static void test_load_manifest_ranges(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *idf, *data;
+	json_t *m;
+	size_t len;
+
+	m = read_manifest(dir);
+	/* 4294967308 is 12 once cast to a 32-bit int. */
+	json_object_set_new(json_object_get(m, "features"), "bits", json_integer(4294967308LL));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "hash bits", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(m, "features"), "word_ngrams", json_pack("[I,i]", 4294967297LL, 2));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "n-gram", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(m, "features"), "min_df", json_integer(4294967297LL));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "min_df", NULL);
+
+	{
+		static const char *const seeds[] = { "", "0x", " 0x1", "-0x1", "0x00000000000000001", "54656e6f72" };
+		size_t i;
+
+		for (i = 0; i < sizeof(seeds) / sizeof(*seeds); i++) {
+			dir = (free(dir), save(f, "m"));
+			m = read_manifest(dir);
+			json_object_set_new(json_object_get(m, "features"), "seed", json_string(seeds[i]));
+			write_manifest(dir, m);
+			assert_load_fails(dir, TN_EMODEL, "bad hash seed", NULL);
+		}
+	}
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_array_set_new(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "classes"), 1,
+			   json_string(json_string_value(json_array_get(json_object_get(json_array_get(
+				   json_object_get(m, "heads"), 0), "classes"), 0))));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "twice", NULL);
+
+	dir = (free(dir), save(f, "m"));
+	m = read_manifest(dir);
+	json_array_append(json_object_get(m, "heads"), json_array_get(json_object_get(m, "heads"), 0));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "listed twice", NULL);
+
+	/* An infinite or NaN idf. */
+	dir = (free(dir), save(f, "m"));
+	idf = tu_path(dir, "idf.bin");
+	data = tu_read(idf, &len);
+	memcpy(data + 20, "\x00\x00\x80\x7f", 4);
+	write_sealed(dir, idf, data, len);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "entry 0", NULL);
+	memcpy(data + 20, "\x00\x00\xc0\x7f", 4);
+	write_sealed(dir, idf, data, len);
+	assert_load_fails(dir, TN_EMODEL, "idf.bin", "entry 0", NULL);
+	free(data);
+	free(idf);
+	free(dir);
+}
+
+/*
+ * The damage that crashed libsvm's loader or the predictor, each sealed with
+ * a matching checksum so that the model reader itself must refuse it.
+ */
+static void test_load_corrupt_svm(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "m"), *topic = tu_path(dir, "topic.svm"), *data;
+	size_t len, cut, last;
+
+	data = tu_read(topic, &len);
+	/* Truncated anywhere before its last line. */
+	for (last = len - 1; last > 0 && data[last - 1] != '\n'; last--)
+		;
+	for (cut = 0; cut < last; cut += 1 + cut / 7) {
+		write_sealed(dir, topic, data, cut);
+		assert_load_fails(dir, TN_EMODEL, "topic.svm", NULL);
+	}
+	write_sealed(dir, topic, data, len);
+	{
+		struct tn_bundle *b;
+		struct tn_err err;
+
+		assert_int_equal(tn_bundle_load(&b, dir, &err), 0);
+		tn_bundle_free(b);
+	}
+	edit_sealed(dir, topic, "total_sv ", "total_sv 1");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "nr_sv ", "nr_sv 1");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "nr_sv", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nrho ", "\nrhubarb ");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "unknown header line 'rhubarb'", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nlabel ", "\n\nlabel ");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "blank line", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nlabel ", "\nlabel 2 2 2\nxlabel ");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "label 2 is listed twice", NULL);
+	{
+		static const char *const lines[] = { "\nrho ", "\nlabel ", "\nnr_sv " };
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			char *at, *nl;
+			struct tn_buf b = TN_BUF_INIT;
+
+			at = strstr(data, lines[i]);
+			assert_non_null(at);
+			nl = strchr(at + 1, '\n');
+			assert_int_equal(tn_buf_add(&b, data, (size_t)(at - data)), 0);
+			assert_int_equal(tn_buf_addstr(&b, nl), 0);
+			write_sealed(dir, topic, b.ptr, b.len);
+			assert_load_fails(dir, TN_EMODEL, "topic.svm", "no '", NULL);
+			tn_buf_release(&b);
+		}
+	}
+	/* A blank line among the support vectors, a '\n' turned into '\v'. */
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, " \n", " \n\n");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", NULL);
+	write_sealed(dir, topic, data, len);
+	{
+		char *sv = strstr(data, "\nSV\n"), *nl;
+
+		assert_non_null(sv);
+		nl = strchr(sv + 4, '\n');
+		*nl = '\v';
+		write_sealed(dir, topic, data, len);
+		assert_load_fails(dir, TN_EMODEL, "topic.svm", "0x0b", NULL);
+		*nl = '\n';
+	}
+	/* Numbers that are not finite, an index out of range or out of order. */
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nSV\n", "\nSV\nnan ");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nrho ", "\nrho inf ");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "rho", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, ":", "9:");
+	assert_load_fails(dir, TN_EMODEL, "topic.svm", "index:value", NULL);
+	free(data);
+	free(topic);
+	free(dir);
+}
+
+static void test_load_corrupt_liblinear(void **state)
+{
+	struct fx *f = *state;
+	struct tn_corpus c;
+	struct tn_corpus_opts co;
+	struct tn_feat_opts fo;
+	struct tn_train_opts to;
+	struct tn_bundle *b = NULL;
+	struct tn_err err;
+	char *p = tu_data("mini.jsonl"), *dir = tu_path(f->tmp, "lin"), *topic, *data;
+	const char *paths[1] = { p };
+	size_t len, cut;
+
+	tn_corpus_opts_default(&co);
+	tn_corpus_init(&c);
+	if (tn_corpus_load(&c, paths, 1, &co, &err))
+		fail_msg("%s", err.msg);
+	tn_feat_opts_default(&fo);
+	fo.bits = 12;
+	tn_train_opts_default(&to);
+	to.solver = TN_SOLVER_LIBLINEAR;
+	if (tn_train(&b, &c, &fo, &to, NULL, NULL, &err) || tn_bundle_save(b, dir, &err))
+		fail_msg("%s", err.msg);
+	tn_bundle_free(b);
+	topic = tu_path(dir, "topic.liblinear");
+	data = tu_read(topic, &len);
+	for (cut = 0; cut + 2 < len; cut += 1 + cut / 5) {
+		write_sealed(dir, topic, data, cut);
+		assert_load_fails(dir, TN_EMODEL, "topic.liblinear", NULL);
+	}
+	write_sealed(dir, topic, data, len);
+	assert_int_equal(tn_bundle_load(&b, dir, &err), 0);
+	tn_bundle_free(b);
+	edit_sealed(dir, topic, "\nw\n", "\nw\nnan ");
+	assert_load_fails(dir, TN_EMODEL, "topic.liblinear", "weight 1", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nlabel ", "\nlabels ");
+	assert_load_fails(dir, TN_EMODEL, "topic.liblinear", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "nr_feature ", "nr_feature 9");
+	assert_load_fails(dir, TN_EMODEL, "topic.liblinear", "nr_feature", NULL);
+	write_sealed(dir, topic, data, len);
+	edit_sealed(dir, topic, "\nw\n", "\nw\n1 ");
+	assert_load_fails(dir, TN_EMODEL, "topic.liblinear", "text after", NULL);
+	free(data);
+	free(topic);
+	free(p);
+	free(dir);
+	tn_corpus_release(&c);
 }
 
 /* The loaded bundle predicts what the trained one does (up to libsvm's %.8g on disk). */
@@ -594,6 +917,10 @@ int main(void)
 		T(test_load_missing_parts),
 		T(test_load_bad_idf),
 		T(test_load_bad_model),
+		T(test_load_checksums),
+		T(test_load_manifest_ranges),
+		T(test_load_corrupt_svm),
+		T(test_load_corrupt_liblinear),
 		T(test_loaded_predicts_the_same),
 		T(test_probability_bundle),
 	};
