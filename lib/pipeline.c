@@ -163,9 +163,8 @@ static int fill_batch(struct tn_run_state *r, struct tn_batch *bt, int *eof)
 			break;
 		}
 		g = r->enumerated++;
-		/* --part by document: only with fewer files than parts (see tn_run). */
-		if (o->part_n > 1 && tn_source_nfiles(r->src) < (size_t)o->part_n &&
-		    (long)(g % (uint64_t)o->part_n) != o->part_i - 1)
+		/* --part by document (source.h). */
+		if (!tn_part_by_file(o->part_n, tn_source_nfiles(r->src)) && !tn_part_has(o->part_i, o->part_n, g))
 			continue;
 		d = &bt->d[bt->n++];
 		d->kind = raw.kind;
@@ -539,7 +538,7 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	rc = tn_source_create(&r.src, o->inputs, o->ninputs, o->input_format, o->max_doc_bytes, err);
 	if (rc)
 		goto out;
-	if (o->part_n > 1 && tn_source_nfiles(r.src) >= (size_t)o->part_n)
+	if (tn_part_by_file(o->part_n, tn_source_nfiles(r.src)))
 		tn_source_select_files(r.src, o->part_i, o->part_n);
 	r.shards = json_array();
 	r.conf = calloc(r.nheads, sizeof(*r.conf));

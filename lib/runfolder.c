@@ -328,7 +328,7 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 	json_t *shards = json_object_get(man, "shards"), *counts = json_object_get(man, "counts");
 	json_int_t prev_input = 0, prev_ord = 0, prev_enum = 0, docs = 0, c_docs, c_ok, c_err, c_text;
 	uint64_t nfiles = tn_source_nfiles(r->src);
-	int by_doc = o->part_n > 1 && nfiles < (uint64_t)o->part_n;
+	int by_file = tn_part_by_file(o->part_n, nfiles), by_doc = o->part_n > 1 && !by_file;
 	size_t i, n;
 	int rc;
 
@@ -365,9 +365,8 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 		if (in < prev_input || (uint64_t)in >= nfiles || ord < 1 || en < prev_enum || ed != docs ||
 		    (in == prev_input && ord - prev_ord != en - prev_enum) ||
 		    (in != prev_input && ord > en - prev_enum) ||
-		    (o->part_n > 1 && !by_doc && in % o->part_n != o->part_i - 1) ||
-		    (by_doc ? (en > o->part_i - 1 ? (en - (o->part_i - 1) + o->part_n - 1) / o->part_n : 0) != ed
-			    : en != ed))
+		    (by_file && !tn_part_has(o->part_i, o->part_n, (uint64_t)in)) ||
+		    (by_doc ? (json_int_t)tn_part_count(o->part_i, o->part_n, (uint64_t)en) != ed : en != ed))
 			return BAD("the end of '%s' is not a position this run could reach); start over with --force",
 				   dir, name);
 		prev_input = in;

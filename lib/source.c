@@ -31,7 +31,7 @@ struct tn_source {
 	enum state st;
 	int started;
 	char *member;            /* current archive member's name, when reading lines */
-	long part_i, part_n;     /* read only files k with k % part_n == part_i - 1 */
+	long part_i, part_n;     /* read only the files of part part_i of part_n (tn_part_has); 0/0: all */
 	struct tn_buf id, text, msg;
 };
 
@@ -309,6 +309,21 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal)
 	s->started = 1;
 }
 
+int tn_part_by_file(long n, size_t nfiles)
+{
+	return n > 1 && nfiles >= (size_t)n;
+}
+
+int tn_part_has(long i, long n, uint64_t k)
+{
+	return n <= 1 || (long)(k % (uint64_t)n) == i - 1;
+}
+
+uint64_t tn_part_count(long i, long n, uint64_t k)
+{
+	return k > (uint64_t)(i - 1) ? (k - (uint64_t)(i - 1) + (uint64_t)n - 1) / (uint64_t)n : 0;
+}
+
 void tn_source_select_files(struct tn_source *s, long i, long n)
 {
 	s->part_i = i;
@@ -449,7 +464,7 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			s->st = ST_DONE;
 			return 0;
 		}
-		if (s->part_n > 1 && (long)(s->cur % (size_t)s->part_n) != s->part_i - 1) {
+		if (!tn_part_has(s->part_i, s->part_n, s->cur)) {
 			s->raw_done += s->files[s->cur].size;
 			s->cur++;
 			s->skip = 0;

@@ -82,8 +82,22 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal);
 int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc);
 
 /*
- * Reads only the files k with k % n == i - 1 (--part i/n by file); the others
- * are passed over without being opened and yield no documents.
+ * --part i/n, the one place of its rule.  With n > 1 and at least n files, the
+ * run splits by file: part i reads the files k (from 0, in list order) with
+ * k % n == i - 1.  With fewer files than parts, it splits by document: part i
+ * keeps the documents g (from 0, over all files) with g % n == i - 1.  The n
+ * parts together hold every document exactly once.
+ */
+/* 1 if --part i/n of nfiles files splits by file, 0 if by document (or n is 1). */
+int tn_part_by_file(long n, size_t nfiles);
+/* 1 if item k (a file or a document, from 0) belongs to part i of n (every item when n <= 1). */
+int tn_part_has(long i, long n, uint64_t k);
+/* How many of the items 0..k-1 belong to part i of n. */
+uint64_t tn_part_count(long i, long n, uint64_t k);
+
+/*
+ * Reads only the files of part i of n (tn_part_has); the others are passed
+ * over without being opened and yield no documents.
  */
 void tn_source_select_files(struct tn_source *s, long i, long n);
 

@@ -798,9 +798,39 @@ static void test_select_files(void **state)
 		free(p[i]);
 }
 
+/* The --part rule: each item in exactly one part, counts as a brute force gives them. */
+static void test_part_rule(void **state)
+{
+	long n, i;
+	uint64_t k;
+
+	(void)state;
+	assert_false(tn_part_by_file(1, 10));
+	assert_false(tn_part_by_file(3, 2));
+	assert_true(tn_part_by_file(3, 3));
+	for (n = 1; n <= 5; n++) {
+		for (k = 0; k < 40; k++) {
+			int parts = 0;
+
+			for (i = 1; i <= n; i++)
+				parts += tn_part_has(i, n, k);
+			assert_int_equal(parts, 1);
+		}
+		for (i = 1; i <= n; i++) {
+			uint64_t have = 0;
+
+			for (k = 0; k <= 40; k++) {
+				assert_true(tn_part_count(i, n, k) == have);
+				have += tn_part_has(i, n, k);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_part_rule),
 		cmocka_unit_test_setup_teardown(test_folder_walk_sorted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_twice, setup, teardown),
