@@ -651,7 +651,7 @@ int tn_record_ctx_process(struct tn_record_ctx *c, const char *data, size_t len,
 	if (tn_buf_addstr(&c->bt.arena, fallback_id) || tn_buf_addch(&c->bt.arena, '\0'))
 		return TN_ENOMEM;
 	tn_record_process(&c->r, &c->r.w[0], &c->bt, 0);
-	*record = d->out.ptr ? d->out.ptr : "";
+	*record = d->out.ptr;
 	*rlen = d->out.len;
 	return d->error;
 }
