@@ -18,26 +18,10 @@
 #include "../../lib/atomic_file.h"
 #include "testutil.h"
 
-struct fx {
-	char *dir;               /* first: tu_fixture_new */
-	struct tn_err err;
-};
-
-static int setup(void **state)
-{
-	*state = tu_fixture_new(sizeof(struct fx));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tu_fixture_free(*state);
-	return 0;
-}
 
 static void test_write_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	char *p = tu_path(f->dir, "manifest.json"), *got;
 	size_t len;
 
@@ -66,7 +50,7 @@ static void test_write_atomic(void **state)
 /* A bare name is written in the current folder (the "." branch). */
 static void test_write_atomic_bare_name(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	char cwd[4096], *got;
 	size_t len;
 
@@ -82,7 +66,7 @@ static void test_write_atomic_bare_name(void **state)
 
 static void test_write_atomic_fails(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	char *p = tu_path(f->dir, "missing/manifest.json");
 
 	memset(&f->err, 0, sizeof(f->err));
@@ -110,7 +94,7 @@ static void test_write_atomic_fails(void **state)
 
 static void test_fsync_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	char *p = tu_path(f->dir, "nope");
 
 	assert_int_equal(tn_fsync_dir(f->dir), 0);
@@ -121,10 +105,10 @@ static void test_fsync_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic_bare_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fsync_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic_bare_name, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic_fails, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_fsync_dir, tu_tmp_setup, tu_tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,22 +44,6 @@ static char *unzstd(const char *z, size_t zlen, size_t cap, size_t *len)
 	return out;
 }
 
-struct fx {
-	char *dir;               /* first: tu_fixture_new */
-	struct tn_err err;
-};
-
-static int setup(void **state)
-{
-	*state = tu_fixture_new(sizeof(struct fx));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tu_fixture_free(*state);
-	return 0;
-}
 
 /* ---- names ---- */
 
@@ -87,7 +71,7 @@ static void test_names(void **state)
 
 static void test_write_close(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	static const char *const rec[] = {
 		"{\"id\": \"a\", \"topic\": \"economy\", \"topic_score\": 0.9100}\n",
 		"{\"id\": \"b\", \"error\": \"invalid UTF-8 at byte 3\"}\n",
@@ -158,7 +142,7 @@ static void test_write_close(void **state)
 /* Many records: several zstd output blocks, the content still exact. */
 static void test_large_shard(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard *s = NULL;
 	struct tn_shard_info info;
 	struct tn_buf want = TN_BUF_INIT, rec = TN_BUF_INIT;
@@ -197,7 +181,7 @@ static void test_large_shard(void **state)
 /* A shard closed without records is still a valid, empty zstd file. */
 static void test_empty_shard(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard *s = NULL;
 	struct tn_shard_info info;
 	char *z, *raw;
@@ -219,7 +203,7 @@ static void test_empty_shard(void **state)
 /* The same records at the same level give the same bytes. */
 static void test_deterministic(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard_info a, b;
 	char *za, *zb;
 	size_t la, lb;
@@ -249,7 +233,7 @@ static void test_deterministic(void **state)
 
 static void test_abort(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard *s = NULL;
 
 	assert_int_equal(tn_shard_open(&s, f->dir, 9, 3, &f->err), 0);
@@ -265,7 +249,7 @@ static void test_abort(void **state)
 /* Opening over a stale temporary file (a crashed run) truncates it. */
 static void test_open_over_stale_tmp(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard *s = NULL;
 	struct tn_shard_info info;
 	char *p = tu_path(f->dir, ".part-00000.jsonl.zst.tmp"), *z, *raw;
@@ -289,7 +273,7 @@ static void test_open_over_stale_tmp(void **state)
 
 static void test_open_missing_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard *s = (struct tn_shard *)&s;
 	char *d = tu_path(f->dir, "no/such/folder");
 
@@ -302,7 +286,7 @@ static void test_open_missing_dir(void **state)
 /* When the rename fails, close reports it and leaves no temporary file. */
 static void test_close_rename_fails(void **state)
 {
-	struct fx *f = *state;
+	struct tu_tmp_fx *f = *state;
 	struct tn_shard *s = NULL;
 	struct tn_shard_info info;
 	char *d = tu_path(f->dir, "part-00000.jsonl.zst"), *inside = tu_path(d, "keep");
@@ -327,14 +311,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_write_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_large_shard, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_shard, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_over_stale_tmp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_missing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_rename_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_close, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_large_shard, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_shard, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_deterministic, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_abort, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_open_over_stale_tmp, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing_dir, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_close_rename_fails, tu_tmp_setup, tu_tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

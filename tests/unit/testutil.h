@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/err.h"
+
 /* The fixture folder: $TENOR_DATA (set by tests/run.sh), else tests/data. */
 static inline const char *tu_data_dir(void)
 {
@@ -85,6 +87,24 @@ static inline void tu_fixture_free(void *f)
 {
 	tu_rmtree(*(char **)f);
 	free(f);
+}
+
+/* The fixture of tests that need only a temp folder and an error buffer. */
+struct tu_tmp_fx {
+	char *dir;
+	struct tn_err err;
+};
+
+static inline int tu_tmp_setup(void **state)
+{
+	*state = tu_fixture_new(sizeof(struct tu_tmp_fx));
+	return 0;
+}
+
+static inline int tu_tmp_teardown(void **state)
+{
+	tu_fixture_free(*state);
+	return 0;
 }
 
 static inline void tu_write(const char *path, const void *data, size_t len)
