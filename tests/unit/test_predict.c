@@ -483,10 +483,11 @@ static void test_liblinear(void **state)
  * held-out documents' vectors in libsvm's data format, predicts the classes
  * that Tenor's predictor gives.  make deps installs libsvm-tools.
  */
-static void svm_predict_agrees(const struct tn_bundle *b, const struct tn_predictor *p,
-			       struct tn_predict_scratch *s, struct tn_feat_scratch *fs,
-			       const struct tn_corpus *he, const char *tmp)
+static void svm_predict_agrees(const struct tn_bundle *b, const struct tn_corpus *he, const char *tmp)
 {
+	struct tn_predictor *p = NULL;
+	struct tn_predict_scratch *s;
+	struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
 	char *dir = tu_path(tmp, "svmp"), *data = tu_path(tmp, "svmp.txt"), *pred = tu_path(tmp, "svmp.out");
 	char *model, cmd[4096], line[256];
 	struct tn_counts cnt;
@@ -496,6 +497,10 @@ static void svm_predict_agrees(const struct tn_bundle *b, const struct tn_predic
 	FILE *fp;
 	size_t d, i, n = 0;
 
+	assert_non_null(fs);
+	assert_int_equal(tn_predictor_create(&p, b, &err), 0);
+	s = tn_predict_scratch_create(p);
+	assert_non_null(s);
 	if (system("command -v svm-predict >/dev/null 2>&1") != 0)
 		fail_msg("svm-predict is not installed (make deps installs libsvm-tools)");
 	assert_int_equal(tn_bundle_save(b, dir, &err), 0);
@@ -533,6 +538,9 @@ static void svm_predict_agrees(const struct tn_bundle *b, const struct tn_predic
 	free(data);
 	free(pred);
 	free(model);
+	tn_predict_scratch_free(s);
+	tn_feat_scratch_free(fs);
+	tn_predictor_free(p);
 }
 
 /* The classes of two bundles' predictors on every document of he; returns how many agree. */
@@ -626,18 +634,7 @@ static void test_pairwise_linear(void **state)
 	same = agreement(b, exact, &he);
 	if (same < he.ndocs * b->nheads * 95 / 100)
 		fail_msg("the pairwise solver agrees with libsvm on %zu of %zu predictions", same, he.ndocs * b->nheads);
-	{
-		struct tn_predictor *p = NULL;
-		struct tn_predict_scratch *s;
-		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
-
-		assert_int_equal(tn_predictor_create(&p, b, &err), 0);
-		s = tn_predict_scratch_create(p);
-		svm_predict_agrees(b, p, s, fs, &he, f->tmp);
-		tn_predict_scratch_free(s);
-		tn_feat_scratch_free(fs);
-		tn_predictor_free(p);
-	}
+	svm_predict_agrees(b, &he, f->tmp);
 	tn_bundle_free(exact);
 	tn_bundle_free(b);
 	tn_corpus_release(&tr);
@@ -703,18 +700,7 @@ static void test_linear_one_vs_rest(void **state)
 	st = compare_with_libsvm(b, &he);
 	assert_int_equal(st.compared, 200 * 6);
 	assert_int_equal(agreement(b, lin, &he), he.ndocs * b->nheads);
-	{
-		struct tn_predictor *p = NULL;
-		struct tn_predict_scratch *s;
-		struct tn_feat_scratch *fs = tn_feat_scratch_create(&b->feat);
-
-		assert_int_equal(tn_predictor_create(&p, b, &err), 0);
-		s = tn_predict_scratch_create(p);
-		svm_predict_agrees(b, p, s, fs, &he, f->tmp);
-		tn_predict_scratch_free(s);
-		tn_feat_scratch_free(fs);
-		tn_predictor_free(p);
-	}
+	svm_predict_agrees(b, &he, f->tmp);
 	tn_bundle_free(lin);
 	tn_bundle_free(b);
 	tn_corpus_release(&tr);
