@@ -18,6 +18,7 @@
 #include "../lib/limits.h"
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
+#include "../lib/report.h"
 #include "../lib/text.h"
 #include "../lib/version.h"
 
@@ -27,6 +28,7 @@
 
 struct classify_options {
 	struct tn_run_opts run;
+	const char *report_dir;          /* --report OUT: only (re)write OUT/report.html */
 	long threads;
 	int quiet;
 	int progress;
@@ -37,10 +39,12 @@ static volatile sig_atomic_t stop_signal;
 
 static const char usage_text[] =
 "usage: classify -m MODEL -o OUT [options] INPUT...\n"
+"       classify --report OUT\n"
 "\n"
 "Tags every document of the inputs with every head of a model bundle, on all\n"
 "cores, and writes one JSON record per document, in input order, to zstd\n"
-"shards OUT/part-00000.jsonl.zst, ... with OUT/manifest.json and OUT/_SUCCESS.\n"
+"shards OUT/part-00000.jsonl.zst, ... with OUT/manifest.json and OUT/_SUCCESS,\n"
+"and at the end a report of the run to open in a browser, OUT/report.html.\n"
 "\n"
 "Inputs (read in command-line order; folders walked recursively, sorted):\n"
 "  FILE.jsonl     one document a line; text in \"text\", id in \"id\" (else FILE:LINE)\n"
@@ -61,6 +65,10 @@ static const char usage_text[] =
 "      --max-doc-bytes SIZE longest document or line; longer ones become error\n"
 "                           records (K, M, G suffixes)  [16M]\n"
 "      --all-scores         add HEAD_scores: every class's score\n"
+"      --keep-text SIZE     add \"text\": the document's first SIZE bytes (cut\n"
+"                           on a character boundary; K, M suffixes); the report\n"
+"                           then shows each class's most confident and most\n"
+"                           uncertain documents  [0: no text]\n"
 "      --resume             continue an interrupted run in OUT after its last\n"
 "                           complete shard (same model, options and inputs)\n"
 "      --force              start over in an OUT that holds a run\n"
@@ -70,22 +78,37 @@ static const char usage_text[] =
 "      --zstd-level L       shard compression level, 1..19  [3]\n"
 "      --batch-docs N       documents read per batch  [4096]\n"
 "  -j, --threads N          threads  [all cores]\n"
+"      --report OUT         only (re)write OUT/report.html from the manifest and\n"
+"                           shards of the run in OUT (finished or not)\n"
 "  -q, --quiet              no progress line (the summary is still printed)\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
-"\n"
+"\n";
+
+/* The help's second half: one string literal of it all would pass C99's 4095. */
+static const char usage_text2[] =
 "Records (one JSON object a line):\n"
 "  {\"id\": ID, \"topic\": \"diplomacy\", \"topic_score\": 0.9100, \"tone\": ...}\n"
 "  {\"id\": ID, \"error\": \"invalid JSON at byte 12\"}\n"
 "  A score is the calibrated probability of the class when the model was trained\n"
 "  with --probability, else 1/(1+exp(-m)), m the class's smallest one-vs-one\n"
 "  margin: 0.5 at a tie, growing with the margin.\n"
+"  The summary and the manifest's \"counts\" give each head's count per class\n"
+"  (\"heads\"), documents whose label is null (\"abstained\"), error records and\n"
+"  the first two heads' cross-table (\"cross\"); the manifest also has the\n"
+"  Tenor version, \"started_at\"/\"finished_at\" (UTC) and the model's identity.\n"
 "  If the inputs carry a head's labels (a JSONL field named like the head), the\n"
 "  summary and the manifest give accuracy, macro-F1 and the confusion matrix.\n"
 "\n"
+"Report (OUT/report.html, not with -o -): one static page, no script, no\n"
+"network: class counts per head, the cross-table as a heat map, score\n"
+"histograms per class, throughput over the run, errors by kind with their first\n"
+"places, confusion matrices when the inputs carried labels, and with\n"
+"--keep-text the most confident and most uncertain documents per class.\n"
+"\n"
 "Run folders: OUT must be new, empty, or hold a classify run (its manifest.json);\n"
 "nothing else in it is ever deleted or replaced, and --force removes only the\n"
-"shards its manifest lists and classify's temporary files.\n"
+"shards its manifest lists, its report.html and classify's temporary files.\n"
 "\n"
 "Exit codes: 0 every document classified; 3 done, but some documents are error\n"
 "records (also for --resume of such a finished run); 1 runtime error;\n"
@@ -100,7 +123,7 @@ static const char usage_text[] =
 static int parse_options(struct classify_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
-	       OPT_BATCH };
+	       OPT_BATCH, OPT_KEEP, OPT_REPORT };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -110,6 +133,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		{ "shard-docs", required_argument, NULL, OPT_SHARD },
 		{ "max-doc-bytes", required_argument, NULL, OPT_MAXDOC },
 		{ "all-scores", no_argument, NULL, OPT_ALL },
+		{ "keep-text", required_argument, NULL, OPT_KEEP },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "part", required_argument, NULL, OPT_PART },
@@ -151,6 +176,12 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 			r->max_doc_bytes = (size_t)size;
 			break;
 		case OPT_ALL: r->all_scores = 1; break;
+		case OPT_KEEP:
+			if (tn_parse_size(optarg, TN_MAX_DOC_BYTES_LIMIT, &size))
+				return tn_err_set(err, TN_EINVAL, "--keep-text takes a size from 0 to 1G, not '%s'", optarg);
+			r->keep_text = (size_t)size;
+			break;
+		case OPT_REPORT: o->report_dir = optarg; break;
 		case OPT_RESUME: r->resume = 1; break;
 		case OPT_FORCE: r->force = 1; break;
 		case OPT_PART:
@@ -172,7 +203,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'h': fputs(usage_text, stdout); fputs(usage_text2, stdout); exit(0);
 		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
 		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
 		}
@@ -194,6 +225,11 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 {
 	struct tn_run_opts *r = &o->run;
 
+	if (o->report_dir) {
+		if (r->model_dir || r->out_dir || r->ninputs)
+			return tn_err_set(err, TN_EINVAL, "--report OUT takes no model, output or input: it reads the run in OUT");
+		return 0;
+	}
 	if (!r->model_dir)
 		return tn_err_set(err, TN_EINVAL, "no model: name a bundle with -m DIR (e.g. models/news)");
 	if (!r->out_dir)
@@ -253,6 +289,19 @@ static void show_error(void *ctx, const char *where, const char *why)
 	}
 }
 
+/* Writes OUT/report.html and says where it is.  0, or 1 with the message printed. */
+static int write_report(const char *out_dir)
+{
+	struct tn_err err;
+
+	if (tn_report_write(out_dir, &err)) {
+		fprintf(stderr, "classify: cannot write the report: %s\n", err.msg);
+		return 1;
+	}
+	fprintf(stderr, "classify: report in '%s/report.html'\n", out_dir);
+	return 0;
+}
+
 static int run(struct classify_options *o)
 {
 	struct tn_run_stats st;
@@ -295,6 +344,8 @@ static int run(struct classify_options *o)
 	if (st.errors > SHOW_ERRORS)
 		fprintf(stderr, "classify: ... %llu more error records\n",
 			(unsigned long long)(st.errors - SHOW_ERRORS));
+	if (st.counts)
+		fputs(st.counts, stderr);
 	if (st.summary)
 		fputs(st.summary, stderr);
 	fprintf(stderr, "classify: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
@@ -309,6 +360,8 @@ static int run(struct classify_options *o)
 		fprintf(stderr, "classify: %s\n", err.msg);
 		return 128 + (int)stop_signal;
 	}
+	if (strcmp(o->run.out_dir, "-") && write_report(o->run.out_dir))
+		return TN_EXIT_ERROR;
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
 
@@ -321,5 +374,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "classify: %s\ntry 'classify --help'\n", err.msg);
 		return TN_EXIT_USAGE;
 	}
+	if (o.report_dir)
+		return write_report(o.report_dir) ? TN_EXIT_ERROR : 0;
 	return run(&o);
 }

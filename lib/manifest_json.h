@@ -15,6 +15,8 @@
 
 #include "bundle.h"
 #include "metrics.h"
+#include "series.h"
+#include "tally.h"
 
 /* The head's manifest entry (settings, metrics): borrowed, may be NULL. */
 json_t *tn_head_info(const struct tn_head *h);
@@ -32,5 +34,23 @@ json_t *tn_confusion_json(const struct tn_confusion *c, const char *const *class
 
 /* Reads back what tn_confusion_json wrote (the "confusion" counts); 0 or TN_EFORMAT. */
 int tn_confusion_from_json(struct tn_confusion *c, const json_t *metrics);
+
+/*
+ * Sets "heads" ({HEAD: {CLASS: N}}), "abstained" ({HEAD: N}), "errors" and,
+ * with two heads or more, "cross" ({"rows": HEAD0, "cols": HEAD1, "table":
+ * {CLASS0: {CLASS1: N}}}) in the object counts.  0 or TN_ENOMEM.
+ */
+int tn_tally_json(const struct tn_tally *t, json_t *counts);
+/*
+ * Reads those keys (and "ok") back into t, initialised for the same heads,
+ * checking that every head's classes and abstentions add up to "ok" and no
+ * cross-table row exceeds its class.  0 or TN_EFORMAT (t partly filled).
+ */
+int tn_tally_from_json(struct tn_tally *t, const json_t *counts);
+
+/* {"spacing": S, "points": [[seconds, documents, text_bytes], ...]}; NULL if out of memory. */
+json_t *tn_series_json(const struct tn_series *s);
+/* Reads it back, offset = the last point's seconds.  0 or TN_EFORMAT. */
+int tn_series_from_json(struct tn_series *s, const json_t *j);
 
 #endif

@@ -57,7 +57,8 @@ void tn_run_opts_default(struct tn_run_opts *o)
 void tn_run_stats_release(struct tn_run_stats *s)
 {
 	free(s->summary);
-	s->summary = NULL;
+	free(s->counts);
+	s->summary = s->counts = NULL;
 }
 
 /* ---- workers and batches ---- */
@@ -198,6 +199,8 @@ static int finish_shard(struct tn_run_state *r, struct tn_err *err)
 	r->kept_docs = r->docs;
 	r->kept_ok = r->ok;
 	r->kept_errors = r->errors;
+	tn_tally_copy(&r->kept_tally, &r->tally);
+	tn_series_add(&r->series, tn_now() - r->t0, r->docs, r->text_bytes, 1);
 	e = json_pack("{s:s, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I}}",
 		      "name", info.name, "documents", (json_int_t)info.docs, "bytes", (json_int_t)info.bytes,
 		      "raw_bytes", (json_int_t)info.raw_bytes, "xxh64", info.xxh64,
@@ -253,6 +256,7 @@ static int write_batch(struct tn_run_state *r, struct tn_batch *bt, struct tn_er
 		r->text_bytes += d->text_len;
 		if (d->error) {
 			r->errors++;
+			tn_tally_add_error(&r->tally);
 			/* Reported by the calling thread after the parallel region. */
 			if (o->on_error && (tn_buf_addstr(&r->pending, bt->arena.ptr + d->id_off) ||
 					    tn_buf_addch(&r->pending, '\0') || tn_buf_addstr(&r->pending, d->why.ptr) ||
@@ -260,6 +264,7 @@ static int write_batch(struct tn_run_state *r, struct tn_batch *bt, struct tn_er
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		} else {
 			r->ok++;
+			tn_tally_add(&r->tally, bt->pred + i * r->nheads);
 			for (h = 0; h < r->nheads; h++) {
 				int32_t t = bt->truth[i * r->nheads + h];
 
@@ -386,8 +391,10 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 			rc = io_rc;
 			break;
 		}
-		if (wrote)
+		if (wrote) {
+			tn_series_add(&r->series, tn_now() - r->t0, r->docs, r->text_bytes, 0);
 			report(r, 0);
+		}
 		eof = next_eof;
 		have_prev = 1;
 		cur = 1 - cur;
@@ -417,6 +424,8 @@ static int finish(struct tn_run_state *r, struct tn_err *err)
 		return 0;
 	if (r->shard)
 		rc = finish_shard(r, err);
+	tn_series_add(&r->series, tn_now() - r->t0, r->docs, r->text_bytes, 1);
+	tn_runfolder_utc_now(r->finished_at);
 	if (!rc)
 		rc = tn_runfolder_write_manifest(r, 1, err);
 	if (!rc) {
@@ -455,6 +464,8 @@ static void run_release(struct tn_run_state *r)
 	free(r->score_key);
 	free(r->scores_key);
 	free(r->conf);
+	tn_tally_release(&r->tally);
+	tn_tally_release(&r->kept_tally);
 	json_decref(r->shards);
 	json_decref(r->inputs);
 	tn_source_free(r->src);
@@ -484,6 +495,12 @@ static void fill_stats(const struct tn_run_state *r, struct tn_run_stats *s)
 	for (t = 0; r->w && t < r->nworkers; t++) {
 		s->t_features += r->w[t].t_feat;
 		s->t_predict += r->w[t].t_pred;
+	}
+	if (r->tally.cls && (r->tally.ok || r->tally.errors)) {
+		tn_buf_addf(&rep, "class counts of the %llu result%s:\n", (unsigned long long)r->tally.ok,
+			    r->tally.ok == 1 ? "" : "s");
+		tn_tally_report(&r->tally, "  ", &rep);
+		s->counts = tn_buf_detach(&rep, NULL);
 	}
 	for (h = 0; r->conf && h < r->nheads; h++) {
 		if (!r->conf[h].total)
@@ -517,6 +534,8 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	r.o = o;
 	r.lock_fd = -1;
 	r.t0 = tn_now();
+	tn_runfolder_utc_now(r.started_at);
+	tn_series_init(&r.series, 0.05);
 	r.to_stdout = !strcmp(o->out_dir, "-");
 	tn_buf_init(&r.line);
 	tn_buf_init(&r.pending);
@@ -535,6 +554,8 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	rc = tn_predictor_create(&r.p, r.b, err);
 	if (rc)
 		goto out;
+	if (!r.to_stdout && (rc = tn_runfolder_model_digest(&r, err)))
+		goto out;
 	rc = tn_source_create(&r.src, o->inputs, o->ninputs, o->input_format, o->max_doc_bytes, err);
 	if (rc)
 		goto out;
@@ -542,7 +563,8 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 		tn_source_select_files(r.src, o->part_i, o->part_n);
 	r.shards = json_array();
 	r.conf = calloc(r.nheads, sizeof(*r.conf));
-	if (!r.shards || !r.conf || tn_record_prepare_keys(&r) || tn_runfolder_inputs_list(&r) || workers_create(&r)) {
+	if (!r.shards || !r.conf || tn_tally_init(&r.tally, r.b->heads, r.nheads) ||
+	    tn_tally_init(&r.kept_tally, r.b->heads, r.nheads) || tn_record_prepare_keys(&r) || tn_runfolder_inputs_list(&r) || workers_create(&r)) {
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -560,6 +582,8 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 			goto out;
 		}
 	}
+	/* Where this run (or a resume) starts: the first point of its throughput. */
+	tn_series_add(&r.series, tn_now() - r.t0, r.docs, r.text_bytes, 1);
 	rc = loop(&r, err);
 	if (rc == TN_EINTR) {
 		tn_shard_abort(r.shard);
@@ -569,6 +593,7 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 			r.docs = r.kept_docs;
 			r.ok = r.kept_ok;
 			r.errors = r.kept_errors;
+			tn_tally_copy(&r.tally, &r.kept_tally);
 		}
 		if (r.to_stdout)
 			tn_err_set(err, TN_EINTR, "stopped: %llu record%s written to standard output",

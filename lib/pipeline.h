@@ -12,13 +12,17 @@
  *
  * Run folder (out_dir):
  *   part-NNNNN.jsonl.zst   complete shards, shard_docs records each (the last fewer)
- *   manifest.json          rewritten atomically after every shard: model
- *                          identity, options, inputs, shards with the input
- *                          position each ends at, counts, evaluation, timings
+ *   manifest.json          rewritten atomically after every shard: Tenor's
+ *                          version, start and end times, model identity,
+ *                          options, inputs, shards with the input position
+ *                          each ends at, counts (per head and class, the
+ *                          first two heads' cross-table, errors), evaluation,
+ *                          timings, progress over time (series.h)
  *   _SUCCESS               written last, when every document has its record
  *   .lock                  held (flock) while a run is going
- * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} or {"id": ID,
- * "error": WHY}.  With resume, a run continues after the last complete shard
+ * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} (with keep_text,
+ * "text": the text's first keep_text bytes, cut on a UTF-8 boundary) or
+ * {"id": ID, "error": WHY}.  With resume, a run continues after the last complete shard
  * of an interrupted run, and its shards are byte-identical to those of an
  * uninterrupted one; the output never depends on the number of threads.
  *
@@ -57,6 +61,7 @@ struct tn_run_opts {
 	size_t batch_docs;               /* default 4096 */
 	int zstd_level;                  /* default 3 */
 	int all_scores;
+	size_t keep_text;                /* copy up to this many bytes of the text into "text"; 0: none */
 	int resume;
 	int force;                       /* replace a finished or interrupted run */
 	long part_i, part_n;             /* 1/1: everything */
@@ -75,6 +80,7 @@ struct tn_run_stats {
 	double seconds;
 	double t_read, t_features, t_predict, t_write;  /* thread-seconds per stage */
 	int evaluated;                   /* labels were found in the input */
+	char *counts;                    /* class counts per head and the cross-table (malloc'd) or NULL */
 	char *summary;                   /* evaluation report (malloc'd) or NULL */
 	int already_complete;            /* resume found a finished run */
 };

@@ -19,8 +19,10 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "predict.h"
+#include "series.h"
 #include "shard.h"
 #include "source.h"
+#include "tally.h"
 
 #define MANIFEST_FORMAT "tenor-classify"
 #define MANIFEST_VERSION 1
@@ -71,6 +73,11 @@ struct tn_run_state {
 	uint64_t docs, ok, errors, text_bytes, enumerated;
 	uint64_t kept_docs, kept_ok, kept_errors;   /* in complete shards */
 	uint64_t labeled;
+	struct tn_tally tally;          /* every record written */
+	struct tn_tally kept_tally;     /* those in complete shards */
+	struct tn_series series;        /* progress after each batch */
+	char started_at[24], finished_at[24];  /* ISO 8601 UTC; finished_at "" until the end */
+	char model_digest[17];          /* XXH64 of the bundle's manifest.json */
 	struct tn_confusion *conf;
 	size_t pos_input;
 	uint64_t pos_ordinal, pos_enumerated;
@@ -110,6 +117,10 @@ void tn_record_process(const struct tn_run_state *r, struct tn_worker *w, struct
 int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *err);
 /* Lists the inputs for the manifest and computes their digest.  0 or TN_ENOMEM. */
 int tn_runfolder_inputs_list(struct tn_run_state *r);
+/* Hex XXH64 of MODEL/manifest.json into r->model_digest.  0 or TN_EIO / TN_ENOMEM. */
+int tn_runfolder_model_digest(struct tn_run_state *r, struct tn_err *err);
+/* The time now as ISO 8601 UTC ("2026-12-02T10:50:00Z") into buf[24]. */
+void tn_runfolder_utc_now(char *buf);
 /* Rewrites OUT/manifest.json atomically (complete: the run is finished).  0 or TN_E*. */
 int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_err *err);
 

@@ -14,6 +14,7 @@
 #include "predict.h"
 #include "atomic_file.h"
 #include "shard.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -111,7 +112,7 @@ static int add_score(struct tn_buf *b, double v)
 }
 
 static int format_result(const struct tn_run_state *r, struct tn_buf *out, const char *id, size_t idlen,
-			 const struct tn_head_result *res, double *const *all)
+			 const struct tn_head_result *res, double *const *all, const char *text, size_t tlen)
 {
 	size_t h, k;
 	int bad = 0;
@@ -135,6 +136,10 @@ static int format_result(const struct tn_run_state *r, struct tn_buf *out, const
 			bad |= tn_buf_addch(out, '}');
 		}
 	}
+	/* The text was checked to be UTF-8 without NUL when its features were counted. */
+	if (r->o->keep_text)
+		bad |= tn_buf_addstr(out, ", \"text\": ") ||
+		       tn_buf_add_json_string(out, text, tn_text_utf8_prefix(text, tlen, r->o->keep_text));
 	bad |= tn_buf_addstr(out, "}\n");
 	return bad ? TN_ENOMEM : 0;
 }
@@ -295,7 +300,7 @@ void tn_record_process(const struct tn_run_state *r, struct tn_worker *w, struct
 	}
 	for (h = 0; h < r->nheads; h++)
 		pred[h] = w->res[h].cls;
-	if (format_result(r, &d->out, id, idlen, w->res, r->o->all_scores ? w->all : NULL))
+	if (format_result(r, &d->out, id, idlen, w->res, r->o->all_scores ? w->all : NULL, text, tlen))
 		fail_doc(d, id, idlen, "out of memory");
 	t3 = tn_now();
 	w->t_pred += t3 - t2;

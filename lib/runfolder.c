@@ -14,6 +14,7 @@
 #include "predict.h"
 #include "atomic_file.h"
 #include "shard.h"
+#include "version.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,24 +54,81 @@ static json_t *evaluation_json(const struct tn_run_state *r)
 	return ev;
 }
 
+void tn_runfolder_utc_now(char *buf)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, 24, "1970-01-01T00:00:00Z");
+}
+
+/* Hex XXH64 of a whole file into hex[17].  0, or TN_EIO / TN_ENOMEM with err filled. */
+static int hash_file(const char *path, char *hex, struct tn_err *err)
+{
+	XXH64_state_t *xs = XXH64_createState();
+	char buf[1 << 16];
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (!xs)
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		XXH64_freeState(xs);
+		return tn_err_set(err, TN_EIO, "cannot read '%s': %s", path, strerror(errno));
+	}
+	XXH64_reset(xs, 0);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = tn_err_set(err, TN_EIO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		XXH64_update(xs, buf, (size_t)n);
+	}
+	close(fd);
+	snprintf(hex, 17, "%016llx", (unsigned long long)XXH64_digest(xs));
+	XXH64_freeState(xs);
+	return rc;
+}
+
+int tn_runfolder_model_digest(struct tn_run_state *r, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	int rc;
+
+	if (tn_buf_addf(&p, "%s/manifest.json", r->o->model_dir))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	rc = hash_file(p.ptr, r->model_digest, err);
+	tn_buf_release(&p);
+	return rc;
+}
+
 static json_t *build_manifest(const struct tn_run_state *r, int complete)
 {
 	const struct tn_run_opts *o = r->o;
 	double secs = tn_now() - r->t0;
-	json_t *heads = json_array();
+	json_t *heads = json_array(), *m, *counts;
 	char part[48];
 	size_t h;
 
 	snprintf(part, sizeof(part), "%ld/%ld", o->part_i, o->part_n);
 	for (h = 0; h < r->nheads; h++)
 		json_array_append_new(heads, json_string(r->b->heads[h].name));
-	return json_pack("{s:s, s:i, s:b, s:{s:s, s:s, s:o}, s:{s:I, s:I, s:b, s:s, s:s, s:s, s:s, s:i},"
-			 " s:{s:I, s:s, s:O}, s:O, s:{s:I, s:I, s:I, s:I}, s:o,"
-			 " s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}}",
+	m = json_pack("{s:s, s:i, s:b, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:o},"
+		      " s:{s:I, s:I, s:b, s:I, s:s, s:s, s:s, s:s, s:i},"
+		      " s:{s:I, s:s, s:O}, s:O, s:{s:I, s:I, s:I, s:I}, s:o,"
+		      " s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:o}",
 			 "format", MANIFEST_FORMAT, "version", MANIFEST_VERSION, "complete", complete,
-			 "model", "path", o->model_dir, "identity", r->b->identity, "heads", heads,
+			 "tenor_version", TN_VERSION, "started_at", r->started_at,
+			 "finished_at", r->finished_at[0] ? json_string(r->finished_at) : json_null(),
+			 "model", "path", o->model_dir, "manifest_xxh64", r->model_digest, "identity", r->b->identity,
+			 "heads", heads,
 			 "options", "shard_docs", (json_int_t)o->shard_docs,
 			 "max_doc_bytes", (json_int_t)o->max_doc_bytes, "all_scores", o->all_scores,
+			 "keep_text", (json_int_t)o->keep_text,
 			 "part", part, "text_field", o->text_field, "id_field", o->id_field,
 			 "input_format", o->input_format == TN_INPUT_JSONL ? "jsonl" :
 					 o->input_format == TN_INPUT_TEXT ? "text" : "auto",
@@ -85,7 +143,14 @@ static json_t *build_manifest(const struct tn_run_state *r, int complete)
 			 "docs_per_second", secs > 0 ? (double)r->docs / secs : 0.0,
 			 "mb_per_second", secs > 0 ? (double)r->text_bytes / 1e6 / secs : 0.0,
 			 "read", r->t_read, "write", r->t_write,
-			 "features", 0.0, "predict", 0.0);
+			 "features", 0.0, "predict", 0.0,
+			 "progress", tn_series_json(&r->series));
+	counts = json_object_get(m, "counts");
+	if (m && tn_tally_json(&r->tally, counts)) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
 }
 
 int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_err *err)
@@ -151,7 +216,7 @@ static void drop_lock(struct tn_run_state *r)
  * The names classify writes in a run folder, by kind.  Anything else there
  * belongs to someone else and is never deleted or replaced.
  */
-enum entry { E_OTHER, E_LOCK, E_MANIFEST, E_TEMP, E_SHARD };
+enum entry { E_OTHER, E_LOCK, E_MANIFEST, E_TEMP, E_SHARD, E_REPORT };
 
 static enum entry classify_entry(const char *name, unsigned *idx)
 {
@@ -161,8 +226,12 @@ static enum entry classify_entry(const char *name, unsigned *idx)
 		return E_LOCK;
 	if (!strcmp(name, "manifest.json"))
 		return E_MANIFEST;
-	if (!strcmp(name, "manifest.json.tmp") || !strcmp(name, "_SUCCESS.tmp") || !strcmp(name, "_SUCCESS"))
+	if (!strcmp(name, "manifest.json.tmp") || !strcmp(name, "_SUCCESS.tmp") || !strcmp(name, "_SUCCESS") ||
+	    !strcmp(name, "report.html.tmp"))
 		return E_TEMP;
+	/* Only beside a run's manifest is it classify's (survey_folder). */
+	if (!strcmp(name, "report.html"))
+		return E_REPORT;
 	/* Exactly the names tn_shard_name and tn_shard_tmp_name make. */
 	if (sscanf(name, ".part-%5u", idx) == 1) {
 		tn_shard_tmp_name(*idx, want, sizeof(want));
@@ -228,7 +297,8 @@ static void clean_folder(const char *dir, unsigned from)
 		unsigned idx = 0;
 		enum entry k = classify_entry(e->d_name, &idx);
 
-		if (k == E_TEMP || (k == E_SHARD && idx >= from)) {
+		/* A report describes the run as it was: stale once the run starts over or goes on. */
+		if (k == E_TEMP || k == E_REPORT || (k == E_SHARD && idx >= from)) {
 			struct tn_buf p = TN_BUF_INIT;
 
 			if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
@@ -379,6 +449,8 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 	c_text = get_count(counts, "text_bytes");
 	if (c_docs != docs || c_ok < 0 || c_err < 0 || c_ok + c_err != c_docs || c_text < 0)
 		return BAD("its counts disagree with its shards); start over with --force", dir);
+	if (tn_tally_from_json(&r->tally, counts))
+		return BAD("its class counts are missing or do not add up); start over with --force", dir);
 #undef BAD
 	for (i = 0; i < n; i++) {
 		json_t *s = json_array_get(shards, i);
@@ -397,6 +469,7 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 	r->ok = r->kept_ok = (uint64_t)c_ok;
 	r->errors = r->kept_errors = (uint64_t)c_err;
 	r->text_bytes = (uint64_t)c_text;
+	tn_tally_copy(&r->kept_tally, &r->tally);
 	r->pos_input = (size_t)prev_input;
 	r->pos_ordinal = (uint64_t)prev_ord;
 	r->pos_enumerated = r->enumerated = (uint64_t)prev_enum;
@@ -433,6 +506,16 @@ static int resume_from(struct tn_run_state *r, json_t *man, struct tn_err *err)
 		if (!strcmp(tn_source_file(r->src, i)->path, "-"))
 			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': it reads standard input, which cannot be "
 					  "checked to be the same stream; start over with --force", dir);
+	{
+		const char *started = json_string_value(json_object_get(man, "started_at"));
+
+		/* The run started when the interrupted one did; progress goes on from its last point. */
+		if (started && strlen(started) < sizeof(r->started_at))
+			snprintf(r->started_at, sizeof(r->started_at), "%s", started);
+		if (tn_series_from_json(&r->series, json_object_get(man, "progress")))
+			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': bad progress series in the manifest; "
+					  "start over with --force", dir);
+	}
 	ev = json_object_get(man, "evaluation");
 	for (h = 0; h < r->nheads; h++) {
 		json_t *m = json_object_get(ev, r->b->heads[h].name);

@@ -233,3 +233,13 @@ int tn_text_valid_utf8(const char *str, size_t len, size_t *bad_offset)
 	}
 	return 1;
 }
+
+size_t tn_text_utf8_prefix(const char *s, size_t len, size_t max)
+{
+	size_t k = len < max ? len : max;
+
+	/* A continuation byte 10xxxxxx at s[k] means s[k] is inside a character. */
+	while (k > 0 && k < len && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return k;
+}

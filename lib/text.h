@@ -44,4 +44,10 @@ int tn_text_tokenize(struct tn_tokens *t, const char *text, size_t len, size_t *
 /* Returns 1 if s[0..len) is valid UTF-8 with no NUL byte, else 0 and *bad_offset. */
 int tn_text_valid_utf8(const char *s, size_t len, size_t *bad_offset);
 
+/*
+ * The length of the longest prefix of valid UTF-8 s[0..len) that is at most
+ * max bytes and ends on a character boundary (never inside a character).
+ */
+size_t tn_text_utf8_prefix(const char *s, size_t len, size_t max);
+
 #endif
