@@ -2,8 +2,7 @@
  * report.c - OUT/report.html from a run's manifest and shards; see report.h.
  *
  * Two passes: read (the manifest with jansson, then every listed shard,
- * decoded with zstd's streaming API and parsed a record at a time with
- * cJSON, into per-class histograms, extremes and error kinds), then write
+ * tn_shard_read a record at a time, parsed with cJSON, into per-class histograms, extremes and error kinds), then write
  * the page into one buffer and put it in place atomically.  The counts shown
  * are the manifest's; the shards' own recount is compared with them and a
  * disagreement is said on the page.
@@ -11,6 +10,7 @@
 #include "report.h"
 #include "atomic_file.h"
 #include "buf.h"
+#include "shard.h"
 #include "text.h"
 
 #include <cjson/cJSON.h>
@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
 #define HIST_BINS 20
 #define EXTREMES 3
@@ -67,6 +66,7 @@ struct report {
 	struct error_kind kinds[ERROR_KINDS];
 	size_t nkinds;
 	uint64_t other_errors, errors, results, with_text;
+	uint64_t lineno;                     /* of the shard being read */
 	struct tn_buf html;
 	int bad;                             /* out of memory while writing html */
 };
@@ -291,74 +291,27 @@ static int add_record(struct report *r, const char *line, size_t len)
 	return rc;
 }
 
+/* tn_shard_read's callback: one record; the line number is counted for messages. */
+static int on_line(void *ctx, const char *line, size_t len)
+{
+	struct report *r = ctx;
+
+	r->lineno++;
+	return add_record(r, line, len);
+}
+
 /* Every record of one shard.  0, TN_EIO (with err), TN_ENOMEM. */
 static int read_shard(struct report *r, const char *name, struct tn_err *err)
 {
-	struct tn_buf path = TN_BUF_INIT, line = TN_BUF_INIT;
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	static const size_t in_cap = 1 << 17;
-	char *in = malloc(in_cap), *out = malloc(ZSTD_DStreamOutSize());
-	FILE *f = NULL;
-	size_t n, last = 0;
-	uint64_t lineno = 0;
-	int rc = 0;
+	int rc;
 
-	if (!ds || !in || !out || tn_buf_addf(&path, "%s/%s", r->dir, name)) {
-		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		goto out;
-	}
-	f = fopen(path.ptr, "rb");
-	if (!f) {
-		rc = tn_err_set(err, TN_EIO, "cannot read shard '%s': %s", path.ptr, strerror(errno));
-		goto out;
-	}
-	ZSTD_initDStream(ds);
-	while (!rc && (n = fread(in, 1, in_cap, f)) > 0) {
-		ZSTD_inBuffer ib = { in, n, 0 };
-
-		while (!rc && ib.pos < ib.size) {
-			ZSTD_outBuffer ob = { out, ZSTD_DStreamOutSize(), 0 };
-			size_t z = ZSTD_decompressStream(ds, &ob, &ib);
-			const char *p, *end, *nl;
-
-			if (ZSTD_isError(z)) {
-				rc = tn_err_set(err, TN_EIO, "cannot decode shard '%s': %s", path.ptr, ZSTD_getErrorName(z));
-				break;
-			}
-			last = z;
-			p = out;
-			end = out + ob.pos;
-			while (!rc && p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
-				lineno++;
-				if (tn_buf_add(&line, p, (size_t)(nl - p))) {
-					rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-					break;
-				}
-				rc = add_record(r, line.ptr, line.len);
-				if (rc == TN_EFORMAT)
-					rc = tn_err_set(err, TN_EIO, "shard '%s' record %llu is not JSON", path.ptr,
-							(unsigned long long)lineno);
-				else if (rc)
-					rc = tn_err_set(err, rc, "out of memory");
-				tn_buf_reset(&line);
-				p = nl + 1;
-			}
-			if (!rc && p < end && tn_buf_add(&line, p, (size_t)(end - p)))
-				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		}
-	}
-	if (!rc && ferror(f))
-		rc = tn_err_set(err, TN_EIO, "cannot read shard '%s': %s", path.ptr, strerror(errno));
-	if (!rc && (last != 0 || line.len))
-		rc = tn_err_set(err, TN_EIO, "shard '%s' is truncated", path.ptr);
-out:
-	if (f)
-		fclose(f);
-	ZSTD_freeDStream(ds);
-	free(in);
-	free(out);
-	tn_buf_release(&path);
-	tn_buf_release(&line);
+	r->lineno = 0;
+	rc = tn_shard_read(r->dir, name, on_line, r, err);
+	if (rc == TN_EFORMAT)
+		return tn_err_set(err, TN_EIO, "shard '%s/%s' record %llu is not JSON", r->dir, name,
+				  (unsigned long long)r->lineno);
+	if (rc == TN_ENOMEM)
+		return tn_err_set(err, rc, "out of memory");
 	return rc;
 }
 

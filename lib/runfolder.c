@@ -385,6 +385,60 @@ out:
 	return rc;
 }
 
+/* tn_shard_read's callback for recount: one record into r->tally.  0 or TN_EFORMAT. */
+static int recount_line(void *ctx, const char *line, size_t len)
+{
+	struct tn_run_state *r = ctx;
+	cJSON *rec = cJSON_ParseWithLength(line, len);
+	int32_t pred[TN_MAX_HEADS];
+	size_t h;
+	int rc = 0;
+
+	if (!cJSON_IsObject(rec)) {
+		cJSON_Delete(rec);
+		return TN_EFORMAT;
+	}
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "error"))) {
+		tn_tally_add_error(&r->tally);
+	} else {
+		for (h = 0; h < r->nheads; h++) {
+			const struct tn_head *hd = &r->b->heads[h];
+			const cJSON *l = cJSON_GetObjectItemCaseSensitive(rec, hd->name);
+			size_t k;
+
+			pred[h] = -1;
+			if (cJSON_IsNull(l))
+				continue;
+			for (k = 0; cJSON_IsString(l) && k < hd->nclass; k++)
+				if (!strcmp(hd->classes[k], l->valuestring))
+					pred[h] = (int32_t)k;
+			if (pred[h] < 0)
+				rc = TN_EFORMAT;
+		}
+		if (!rc)
+			tn_tally_add(&r->tally, pred);
+	}
+	cJSON_Delete(rec);
+	return rc;
+}
+
+/* Counts the classes of the listed shards' records into r->tally (zeroed first).  0 or TN_E*. */
+static int recount(struct tn_run_state *r, json_t *shards, struct tn_err *err)
+{
+	struct tn_tally zero;
+	size_t i;
+	int rc = 0;
+
+	if (r->nheads > TN_MAX_HEADS || tn_tally_init(&zero, r->b->heads, r->nheads))
+		return TN_ENOMEM;
+	tn_tally_copy(&r->tally, &zero);
+	tn_tally_release(&zero);
+	for (i = 0; !rc && i < json_array_size(shards); i++)
+		rc = tn_shard_read(r->o->out_dir, json_string_value(json_object_get(json_array_get(shards, i), "name")),
+				   recount_line, r, err);
+	return rc;
+}
+
 /*
  * Checks a manifest's shards and counts against each other, the run's
  * options and inputs, and the files on disk: every listed shard is there with
@@ -449,8 +503,6 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 	c_text = get_count(counts, "text_bytes");
 	if (c_docs != docs || c_ok < 0 || c_err < 0 || c_ok + c_err != c_docs || c_text < 0)
 		return BAD("its counts disagree with its shards); start over with --force", dir);
-	if (tn_tally_from_json(&r->tally, counts))
-		return BAD("its class counts are missing or do not add up); start over with --force", dir);
 #undef BAD
 	for (i = 0; i < n; i++) {
 		json_t *s = json_array_get(shards, i);
@@ -460,6 +512,13 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 		if (rc)
 			return rc;
 	}
+	/* A manifest from before class counts has them recounted from its shards. */
+	if (!json_object_get(counts, "heads") ? recount(r, shards, err) : tn_tally_from_json(&r->tally, counts))
+		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': its manifest is inconsistent (its class counts "
+				  "do not add up); start over with --force", dir);
+	if (r->tally.ok != (uint64_t)c_ok || r->tally.errors != (uint64_t)c_err)
+		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': its manifest is inconsistent (its class counts "
+				  "disagree with its shards); start over with --force", dir);
 	json_decref(r->shards);
 	r->shards = json_deep_copy(shards);
 	if (!r->shards)

@@ -3,6 +3,7 @@
  */
 #include "shard.h"
 #include "atomic_file.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -169,4 +170,67 @@ void tn_shard_abort(struct tn_shard *s)
 	}
 	unlink(s->tmp);
 	shard_free(s);
+}
+
+int tn_shard_read(const char *dir, const char *name, int (*fn)(void *ctx, const char *line, size_t len),
+		  void *ctx, struct tn_err *err)
+{
+	struct tn_buf path = TN_BUF_INIT, line = TN_BUF_INIT;
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	static const size_t in_cap = 1 << 17;
+	char *in = malloc(in_cap), *out = malloc(ZSTD_DStreamOutSize());
+	FILE *f = NULL;
+	size_t n, last = 0;
+	int rc = 0;
+
+	if (!ds || !in || !out || tn_buf_addf(&path, "%s/%s", dir, name)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
+	f = fopen(path.ptr, "rb");
+	if (!f) {
+		rc = tn_err_set(err, TN_EIO, "cannot read shard '%s': %s", path.ptr, strerror(errno));
+		goto out;
+	}
+	ZSTD_initDStream(ds);
+	while (!rc && (n = fread(in, 1, in_cap, f)) > 0) {
+		ZSTD_inBuffer ib = { in, n, 0 };
+
+		while (!rc && ib.pos < ib.size) {
+			ZSTD_outBuffer ob = { out, ZSTD_DStreamOutSize(), 0 };
+			size_t z = ZSTD_decompressStream(ds, &ob, &ib);
+			const char *p, *end, *nl;
+
+			if (ZSTD_isError(z)) {
+				rc = tn_err_set(err, TN_EIO, "cannot decode shard '%s': %s", path.ptr, ZSTD_getErrorName(z));
+				break;
+			}
+			last = z;
+			p = out;
+			end = out + ob.pos;
+			while (!rc && p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+				if (tn_buf_add(&line, p, (size_t)(nl - p)))
+					rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+				else
+					rc = fn(ctx, line.ptr, line.len);
+				tn_buf_reset(&line);
+				p = nl + 1;
+			}
+			if (!rc && p < end && tn_buf_add(&line, p, (size_t)(end - p)))
+				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		}
+	}
+	if (!rc && ferror(f))
+		rc = tn_err_set(err, TN_EIO, "cannot read shard '%s': %s", path.ptr, strerror(errno));
+	if (!rc && (last != 0 || line.len))
+		rc = tn_err_set(err, TN_EIO, "shard '%s' is truncated", path.ptr);
+out:
+	if (f)
+		fclose(f);
+	ZSTD_freeDStream(ds);
+	free(in);
+	free(out);
+	tn_buf_release(&path);
+	tn_buf_release(&line);
+	return rc;
 }

@@ -50,4 +50,14 @@ int tn_shard_close(struct tn_shard *s, struct tn_shard_info *info, struct tn_err
 /* Drops an unfinished shard: removes its temporary file and frees s.  NULL is fine. */
 void tn_shard_abort(struct tn_shard *s);
 
+/*
+ * Reads the shard dir/name back, calling fn(ctx, line, len) for every record
+ * (a line without its newline, NUL-terminated) in order; a non-zero return
+ * from fn stops the reading and is returned.  0, or TN_EIO with err filled (the
+ * file cannot be read, is not zstd, or ends inside a frame or a line),
+ * TN_ENOMEM, or fn's code.
+ */
+int tn_shard_read(const char *dir, const char *name, int (*fn)(void *ctx, const char *line, size_t len),
+		  void *ctx, struct tn_err *err);
+
 #endif

@@ -348,10 +348,17 @@ usage_error() {
 m, recs, inp = manifest("out"), records("out"), lines(sys.argv[1])
 check(m["format"] == "tenor-classify" and m["complete"] is True, "header")
 check([s["documents"] for s in m["shards"]] == [100, 100, 100, 48], "rotation")
-check(m["counts"] == {"documents": 348, "ok": 348, "errors": 0,
-                      "text_bytes": sum(len(d["text"].encode()) for d in inp)}, m["counts"])
 mod = json.load(open(os.environ["MODEL"] + "/manifest.json"))
+# The counts are those of the records: per head and class, none abstained, the cross-table.
+heads = {h["name"]: {c: sum(r[h["name"]] == c for r in recs) for c in h["classes"]} for h in mod["heads"]}
+cross = {a: {b: sum(r["topic"] == a and r["tone"] == b for r in recs) for b in heads["tone"]} for a in heads["topic"]}
+check(m["counts"] == {"documents": 348, "ok": 348, "errors": 0,
+                      "text_bytes": sum(len(d["text"].encode()) for d in inp),
+                      "heads": heads, "abstained": {"topic": 0, "tone": 0},
+                      "cross": {"rows": "topic", "cols": "tone", "table": cross}}, m["counts"])
+check(min(n for c in heads.values() for n in c.values()) > 0, "every class occurs")
 check(m["model"]["path"] == os.environ["MODEL"], m["model"])
+check(m["model"]["manifest_xxh64"] == xxh64(open(os.environ["MODEL"] + "/manifest.json", "rb").read()), m["model"])
 check(len(m["model"]["identity"]) == 16 and int(m["model"]["identity"], 16) >= 0, m["model"])
 check(m["model"]["heads"] == ["topic", "tone"], m["model"])
 check(m["options"]["shard_docs"] == 100 and m["options"]["part"] == "1/1", m["options"])
@@ -397,10 +404,10 @@ for l in sys.stdin:
 	same_shards one two
 	py '
 a, b = manifest("one"), manifest("two")
-# Every key, not a chosen few; only the measured times may differ.
+# Every key, not a chosen few; only the measured times (and clock times) may differ.
 check(set(a) == set(b), (sorted(a), sorted(b)))
 for k in a:
-    if k != "timings":
+    if k not in ("timings", "started_at", "finished_at", "progress"):
         check(a[k] == b[k], k)
 check(set(a["timings"]) == set(b["timings"]), "timings keys")
 check(a["counts"]["documents"] == 50000, a["counts"])

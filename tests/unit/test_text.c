@@ -266,6 +266,33 @@ static void test_token_cap(void **state)
 	check_cap("a", TN_TOKEN_MAX - 1, "\xc3\x9f next", "a", TN_TOKEN_MAX - 1, "s");
 }
 
+/* A prefix of at most max bytes never ends inside a character. */
+static void test_utf8_prefix(void **state)
+{
+	const char *s = "a\xc3\xa9\xe0\xa4\xb9z";   /* a, U+00E9 (2 bytes), U+0939 (3 bytes), z */
+	size_t n = strlen(s), k, bad;
+
+	(void)state;
+	assert_int_equal(tn_text_utf8_prefix(s, n, 0), 0);
+	assert_int_equal(tn_text_utf8_prefix(s, n, 1), 1);
+	assert_int_equal(tn_text_utf8_prefix(s, n, 2), 1);   /* inside U+00E9 */
+	assert_int_equal(tn_text_utf8_prefix(s, n, 3), 3);
+	assert_int_equal(tn_text_utf8_prefix(s, n, 4), 3);   /* inside U+0939 */
+	assert_int_equal(tn_text_utf8_prefix(s, n, 5), 3);
+	assert_int_equal(tn_text_utf8_prefix(s, n, 6), 6);
+	assert_int_equal(tn_text_utf8_prefix(s, n, 7), 7);
+	assert_int_equal(tn_text_utf8_prefix(s, n, 1000), 7);
+	assert_int_equal(tn_text_utf8_prefix("", 0, 5), 0);
+	/* Every cut is valid UTF-8 and the longest such one. */
+	for (k = 0; k <= n + 1; k++) {
+		size_t p = tn_text_utf8_prefix(s, n, k);
+
+		assert_true(p <= k && p <= n);
+		assert_true(tn_text_valid_utf8(s, p, &bad));
+		assert_true(p == n || p == k || !tn_text_valid_utf8(s, p + 1, &bad) || p + 1 > k);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_nul_rejected),
 		cmocka_unit_test(test_token_cap),
+		cmocka_unit_test(test_utf8_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
