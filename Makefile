@@ -2,6 +2,7 @@
 #
 #   make            install missing Debian packages, build bin/train and bin/classify
 #   make test       unit + end-to-end tests with -Werror; ends with "N passed, N failed"
+#                   (installs chromium first, for the report's browser test)
 #   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make run        train models/news if missing, classify data/sample into out/
 #   make bench      throughput against peers (after make bench-deps)
@@ -27,6 +28,8 @@ endif
 DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev
 FUZZ_PKGS := clang libomp-dev
+# What make test needs beyond the build: headless Chromium renders OUT/report.html (counts.bats).
+TEST_PKGS := chromium
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 
 # libtenor.a holds every lib/*.c, lib/cli.c included: the helpers both programs
@@ -39,7 +42,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS    := $(BIN)/train $(BIN)/classify
 
-.PHONY: all deps bench-deps fuzz-deps fuzz fuzz-build test unit e2e asan run bench bench-train eval eval-news clean models
+.PHONY: all deps test-deps bench-deps fuzz-deps fuzz fuzz-build test unit e2e asan run bench bench-train eval eval-news clean models
 .DEFAULT_GOAL := all
 
 all: deps
@@ -59,6 +62,17 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
 	    || { echo "make deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	fi
+
+test-deps: deps
+	@missing=""; for p in $(TEST_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test-deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "make test-deps: apt-get install failed for:$$missing (the report's browser test will skip)" >&2; }; \
 	fi
 
 bench-deps: deps
@@ -88,12 +102,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtenor.a
 .SECONDARY: $(LIB_OBJ) $(BUILD)/train/main.o $(BUILD)/classify/main.o
 
 # The test runner counts every unit and end-to-end test and prints one summary.
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory WERROR=1 build $(UNIT_BIN:$(BUILD)/%=build/%)
 	@$(MAKE) --no-print-directory models
 	@TENOR_BIN=$(CURDIR)/$(BIN) TENOR_UNIT=$(CURDIR)/$(BUILD)/tests tests/run.sh
 
-asan: deps
+asan: test-deps
 	@$(MAKE) --no-print-directory models
 	@$(MAKE) --no-print-directory WERROR=1 SAN=1 BUILD=build/asan BIN=build/asan/bin OPT="-O1 -g" \
 	  build/asan/bin/train build/asan/bin/classify $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
@@ -177,6 +191,7 @@ run: all
 	@echo; echo "Shards and manifest are in out/: read them with"
 	@echo "  zstdcat out/part-*.jsonl.zst | head"
 	@echo "  python3 -m json.tool out/manifest.json"
+	@echo; echo "The run's report (counts, charts, errors): open out/report.html in a browser"
 
 bench: all
 	@$(MAKE) --no-print-directory models

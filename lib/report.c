@@ -438,9 +438,9 @@ static void write_head_section(struct report *r)
 		esc(r, finished);
 	else
 		put(r, "<span class=\"warn\">not finished: the counts cover its complete shards</span>");
-	putf(r, "</td></tr>\n<tr><th>documents</th><td class=\"n\" id=\"documents\">%lld</td></tr>\n"
-	     "<tr><th>classified</th><td class=\"n\" id=\"ok\">%lld</td></tr>\n"
-	     "<tr><th>error records</th><td class=\"n\" id=\"errors\">%lld</td></tr>\n",
+	putf(r, "</td></tr>\n<tr><th>documents</th><td class=\"n\" id=\"n-documents\">%lld</td></tr>\n"
+	     "<tr><th>classified</th><td class=\"n\" id=\"n-ok\">%lld</td></tr>\n"
+	     "<tr><th>error records</th><td class=\"n\" id=\"n-errors\">%lld</td></tr>\n",
 	     (long long)json_integer_value(json_object_get(counts, "documents")),
 	     (long long)json_integer_value(json_object_get(counts, "ok")),
 	     (long long)json_integer_value(json_object_get(counts, "errors")));
