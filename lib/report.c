@@ -185,15 +185,27 @@ static int keep_extreme(struct doc_ref *a, size_t *n, int high, double score, co
 	return 0;
 }
 
-/* An error message with its digit runs folded to N: "invalid JSON at byte N". */
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * An error message with its numbers folded to N: "invalid JSON at byte N".
+ * Only numbers of their own: not the 8 of "UTF-8" nor the 0000 of "\u0000".
+ */
 static char *error_kind_of(const char *why)
 {
 	struct tn_buf b = TN_BUF_INIT;
 	const char *p;
 
 	for (p = why; *p; p++) {
-		if (*p >= '0' && *p <= '9') {
-			while (p[1] >= '0' && p[1] <= '9')
+		char prev = p == why ? ' ' : p[-1];
+		int own = !(is_digit(prev) || prev == '-' || prev == '\\' || prev == '_' ||
+			    ((prev | 0x20) >= 'a' && (prev | 0x20) <= 'z'));
+
+		if (own && is_digit(*p)) {
+			while (is_digit(p[1]))
 				p++;
 			if (tn_buf_addch(&b, 'N'))
 				break;

@@ -424,6 +424,8 @@ EOF
 	grep -q "&lt;script&gt;alert(1)&lt;/script&gt;" out/report.html
 	grep -q "&lt;b&gt;border&lt;/b&gt; &amp; &quot;trade&quot;" out/report.html
 	grep -q "x&quot; onmouseover=&quot;alert(3)" out/report.html
+	# The broken line is an error kind with its place (its id could not be read).
+	grep -qF '<tr><td>invalid JSON at byte N</td><td class="n">1</td><td>in.jsonl:3</td></tr>' out/report.html
 	if command -v chromium >/dev/null 2>&1 && chrome --dump-dom "$BATS_TEST_TMPDIR/out/report.html" >dom.html; then
 		python3 -c '
 import html.parser
