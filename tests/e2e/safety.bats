@@ -119,7 +119,7 @@ m["counts"] = {"documents": 200, "ok": 200, "errors": 0, "text_bytes": 0}'
 	mkdir out
 	cl -q -m "$MODEL" -o out --shard-docs 100 "$IN"
 	[ "$status" -eq 0 ]
-	[ "$(ls out | tr '\n' ' ')" = "_SUCCESS manifest.json part-00000.jsonl.zst part-00001.jsonl.zst part-00002.jsonl.zst part-00003.jsonl.zst " ]
+	[ "$(ls out | tr '\n' ' ')" = "_SUCCESS manifest.json part-00000.jsonl.zst part-00001.jsonl.zst part-00002.jsonl.zst part-00003.jsonl.zst report.html " ]
 	# A run stopped before its first shard still leaves a classify manifest.
 	(head -n 5 "$IN"; sleep 3) 3>&- | "$C" -q -m "$MODEL" -o early - 2>/dev/null 3>&- &
 	BG_PIDS=$!
@@ -144,7 +144,7 @@ m["counts"] = {"documents": 200, "ok": 200, "errors": 0, "text_bytes": 0}'
 	touch out/.part-00002.jsonl.zst.tmp out/manifest.json.tmp
 	cl -q -m "$MODEL" -o out --shard-docs 200 --force "$IN"
 	[ "$status" -eq 0 ]
-	[ "$(ls -A out | tr '\n' ' ')" = ".lock _SUCCESS manifest.json notes.txt part-00000.jsonl.zst part-00001.jsonl.zst " ]
+	[ "$(ls -A out | tr '\n' ' ')" = ".lock _SUCCESS manifest.json notes.txt part-00000.jsonl.zst part-00001.jsonl.zst report.html " ]
 	[ "$(cat out/notes.txt)" = "mine" ]
 }
 
