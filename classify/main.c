@@ -294,7 +294,7 @@ static int write_report(const char *out_dir)
 {
 	struct tn_err err;
 
-	if (tn_report_write(out_dir, &err)) {
+	if (tn_report_write(out_dir, NULL, &err)) {
 		fprintf(stderr, "classify: cannot write the report: %s\n", err.msg);
 		return 1;
 	}
@@ -323,6 +323,7 @@ static int run(struct classify_options *o)
 	o->run.progress = show_progress;
 	o->run.on_error = show_error;
 	o->run.ctx = o;
+	o->run.report = 1;
 	rc = tn_run(&o->run, &st, &err);
 	if (st.already_complete) {
 		fprintf(stderr, "classify: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
@@ -360,8 +361,13 @@ static int run(struct classify_options *o)
 		fprintf(stderr, "classify: %s\n", err.msg);
 		return 128 + (int)stop_signal;
 	}
-	if (strcmp(o->run.out_dir, "-") && write_report(o->run.out_dir))
-		return TN_EXIT_ERROR;
+	if (strcmp(o->run.out_dir, "-")) {
+		if (st.report_rc) {
+			fprintf(stderr, "classify: cannot write the report: %s\n", st.report_err.msg);
+			return TN_EXIT_ERROR;
+		}
+		fprintf(stderr, "classify: report in '%s/report.html'\n", o->run.out_dir);
+	}
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
 

@@ -121,10 +121,12 @@ static void batch_release(struct tn_batch *bt)
 	for (i = 0; i < bt->cap; i++) {
 		tn_buf_release(&bt->d[i].out);
 		tn_buf_release(&bt->d[i].why);
+		tn_buf_release(&bt->d[i].rid);
 	}
 	free(bt->d);
 	free(bt->truth);
 	free(bt->pred);
+	free(bt->score);
 	tn_buf_release(&bt->arena);
 	memset(bt, 0, sizeof(*bt));
 }
@@ -136,12 +138,14 @@ static int batch_init(struct tn_batch *bt, size_t cap, size_t nheads)
 	bt->d = calloc(cap, sizeof(*bt->d));
 	bt->truth = calloc(cap * (nheads ? nheads : 1), sizeof(int32_t));
 	bt->pred = calloc(cap * (nheads ? nheads : 1), sizeof(int32_t));
+	bt->score = calloc(cap * (nheads ? nheads : 1), sizeof(double));
 	tn_buf_init(&bt->arena);
 	for (size_t i = 0; bt->d && i < cap; i++) {
 		tn_buf_init(&bt->d[i].out);
 		tn_buf_init(&bt->d[i].why);
+		tn_buf_init(&bt->d[i].rid);
 	}
-	return bt->d && bt->truth && bt->pred ? 0 : TN_ENOMEM;
+	return bt->d && bt->truth && bt->pred && bt->score ? 0 : TN_ENOMEM;
 }
 
 /* Reads up to a batch of selected documents; *eof when the source is exhausted. */
@@ -257,6 +261,8 @@ static int write_batch(struct tn_run_state *r, struct tn_batch *bt, struct tn_er
 		if (d->error) {
 			r->errors++;
 			tn_tally_add_error(&r->tally);
+			if (r->rdata && tn_report_data_add_error(r->rdata, d->rid.ptr, d->why.ptr))
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
 			/* Reported by the calling thread after the parallel region. */
 			if (o->on_error && (tn_buf_addstr(&r->pending, bt->arena.ptr + d->id_off) ||
 					    tn_buf_addch(&r->pending, '\0') || tn_buf_addstr(&r->pending, d->why.ptr) ||
@@ -265,6 +271,8 @@ static int write_batch(struct tn_run_state *r, struct tn_batch *bt, struct tn_er
 		} else {
 			r->ok++;
 			tn_tally_add(&r->tally, bt->pred + i * r->nheads);
+			if (r->rdata)
+				tn_report_data_add_result(r->rdata, bt->pred + i * r->nheads, bt->score + i * r->nheads);
 			for (h = 0; h < r->nheads; h++) {
 				int32_t t = bt->truth[i * r->nheads + h];
 
@@ -438,6 +446,18 @@ static int finish(struct tn_run_state *r, struct tn_err *err)
 	return rc;
 }
 
+/*
+ * The report of a finished run: from the figures gathered while writing when
+ * they cover every record (a fresh run) and no text is to be shown, else from
+ * the shards.
+ */
+static void write_report(struct tn_run_state *r, struct tn_run_stats *stats)
+{
+	int whole = !r->resumed_docs && !r->o->keep_text;
+
+	stats->report_rc = tn_report_write(r->o->out_dir, whole ? r->rdata : NULL, &stats->report_err);
+}
+
 static void run_release(struct tn_run_state *r)
 {
 	size_t h;
@@ -466,6 +486,7 @@ static void run_release(struct tn_run_state *r)
 	free(r->conf);
 	tn_tally_release(&r->tally);
 	tn_tally_release(&r->kept_tally);
+	tn_report_data_free(r->rdata);
 	json_decref(r->shards);
 	json_decref(r->inputs);
 	tn_source_free(r->src);
@@ -582,6 +603,12 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 			goto out;
 		}
 	}
+	r.resumed_docs = r.docs;
+	if (o->report && !r.to_stdout && !o->keep_text && !r.docs &&
+	    tn_report_data_create(&r.rdata, r.b->heads, r.nheads)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* Where this run (or a resume) starts: the first point of its throughput. */
 	tn_series_add(&r.series, tn_now() - r.t0, r.docs, r.text_bytes, 1);
 	rc = loop(&r, err);
@@ -607,6 +634,8 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 		goto out;
 	rc = finish(&r, err);
 	report(&r, 1);
+	if (!rc && o->report && !r.to_stdout)
+		write_report(&r, stats);
 out:
 	fill_stats(&r, stats);
 	run_release(&r);

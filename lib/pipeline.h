@@ -62,6 +62,7 @@ struct tn_run_opts {
 	int zstd_level;                  /* default 3 */
 	int all_scores;
 	size_t keep_text;                /* copy up to this many bytes of the text into "text"; 0: none */
+	int report;                      /* write OUT/report.html at the end (report.h) */
 	int resume;
 	int force;                       /* replace a finished or interrupted run */
 	long part_i, part_n;             /* 1/1: everything */
@@ -83,6 +84,8 @@ struct tn_run_stats {
 	char *counts;                    /* class counts per head and the cross-table (malloc'd) or NULL */
 	char *summary;                   /* evaluation report (malloc'd) or NULL */
 	int already_complete;            /* resume found a finished run */
+	int report_rc;                   /* with report: 0 when OUT/report.html was written, */
+	struct tn_err report_err;        /* else the error (the run itself is complete) */
 };
 
 void tn_run_opts_default(struct tn_run_opts *o);

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "predict.h"
+#include "report.h"
 #include "series.h"
 #include "shard.h"
 #include "source.h"
@@ -34,6 +35,7 @@ struct tn_batch_doc {
 	uint64_t ordinal, enumerated;   /* position just after this document */
 	struct tn_buf out;              /* the record, newline included */
 	struct tn_buf why;              /* the error, for error records */
+	struct tn_buf rid;              /* the error record's id as it is written, for the report */
 	int error;
 	size_t text_len;
 };
@@ -43,6 +45,7 @@ struct tn_batch {
 	struct tn_batch_doc *d;
 	struct tn_buf arena;
 	int32_t *truth, *pred;          /* cap x nheads */
+	double *score;                  /* cap x nheads: the chosen class's score */
 };
 
 struct tn_worker {
@@ -76,6 +79,8 @@ struct tn_run_state {
 	struct tn_tally tally;          /* every record written */
 	struct tn_tally kept_tally;     /* those in complete shards */
 	struct tn_series series;        /* progress after each batch */
+	struct tn_report_data *rdata;   /* the records' figures for the report (report.h), or NULL */
+	uint64_t resumed_docs;          /* documents kept from an interrupted run */
 	char started_at[24], finished_at[24];  /* ISO 8601 UTC; finished_at "" until the end */
 	char model_digest[17];          /* XXH64 of the bundle's manifest.json */
 	struct tn_confusion *conf;

@@ -144,6 +144,24 @@ static int format_result(const struct tn_run_state *r, struct tn_buf *out, const
 	return bad ? TN_ENOMEM : 0;
 }
 
+/*
+ * Appends the id as a reader of the record gets it back: the bytes up to a
+ * NUL; when they are not valid UTF-8, bytes >= 0x80 as '?' (tn_record_add_json_text).
+ */
+static void add_plain_id(struct tn_buf *b, const char *id, size_t n)
+{
+	const char *nul = memchr(id, '\0', n);
+	size_t bad, i;
+
+	n = nul ? (size_t)(nul - id) : n;
+	if (tn_text_valid_utf8(id, n, &bad)) {
+		tn_buf_add(b, id, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		tn_buf_addch(b, (unsigned char)id[i] >= 0x80 ? '?' : id[i]);
+}
+
 static void fail_doc(struct tn_batch_doc *d, const char *id, size_t idlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -158,7 +176,9 @@ static void fail_doc(struct tn_batch_doc *d, const char *id, size_t idlen, const
 	d->error = 1;
 	tn_buf_reset(&d->out);
 	tn_buf_reset(&d->why);
+	tn_buf_reset(&d->rid);
 	tn_buf_addstr(&d->why, msg);
+	add_plain_id(&d->rid, id, idlen);
 	tn_buf_addstr(&d->out, "{\"id\": ");
 	tn_record_add_json_text(&d->out, id, idlen);
 	tn_buf_addstr(&d->out, ", \"error\": ");
@@ -298,8 +318,10 @@ void tn_record_process(const struct tn_run_state *r, struct tn_worker *w, struct
 		fail_doc(d, id, idlen, "out of memory");
 		goto out;
 	}
-	for (h = 0; h < r->nheads; h++)
+	for (h = 0; h < r->nheads; h++) {
 		pred[h] = w->res[h].cls;
+		bt->score[i * r->nheads + h] = w->res[h].score;
+	}
 	if (format_result(r, &d->out, id, idlen, w->res, r->o->all_scores ? w->all : NULL, text, tlen))
 		fail_doc(d, id, idlen, "out of memory");
 	t3 = tn_now();

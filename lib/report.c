@@ -251,6 +251,13 @@ static int add_error(struct report *r, const char *id, const char *why)
 	return 0;
 }
 
+/* The histogram bin of a score (clamped to [0, 1]): bins of 1/HIST_BINS, 1 in the last. */
+static size_t score_bin(double s)
+{
+	s = s < 0 ? 0 : s > 1 ? 1 : s;
+	return s >= 1 ? HIST_BINS - 1 : (size_t)(s * HIST_BINS);
+}
+
 /* One record line.  0, TN_EFORMAT (not a record), TN_ENOMEM. */
 static int add_record(struct report *r, const char *line, size_t len)
 {
@@ -291,8 +298,8 @@ static int add_record(struct report *r, const char *line, size_t len)
 		if (!cJSON_IsNumber(score))
 			continue;
 		s = score->valuedouble;
+		cs->hist[score_bin(s)]++;
 		s = s < 0 ? 0 : s > 1 ? 1 : s;
-		cs->hist[s >= 1 ? HIST_BINS - 1 : (size_t)(s * HIST_BINS)]++;
 		if (cJSON_IsString(text)) {
 			rc = keep_extreme(cs->top, &cs->ntop, 1, s, ids, text->valuestring);
 			if (!rc)
@@ -325,6 +332,78 @@ static int read_shard(struct report *r, const char *name, struct tn_err *err)
 	if (rc == TN_ENOMEM)
 		return tn_err_set(err, rc, "out of memory");
 	return rc;
+}
+
+/* ---- the data of a run, gathered as it writes its records ---- */
+
+struct tn_report_data {
+	struct report r;                     /* its reading part only */
+};
+
+int tn_report_data_create(struct tn_report_data **out, const struct tn_head *heads, size_t nheads)
+{
+	struct tn_report_data *d = calloc(1, sizeof(*d));
+	size_t h, k;
+
+	*out = NULL;
+	if (!d || !(d->r.h = calloc(nheads ? nheads : 1, sizeof(*d->r.h)))) {
+		free(d);
+		return TN_ENOMEM;
+	}
+	d->r.nheads = nheads;
+	for (h = 0; h < nheads; h++) {
+		struct head_stats *hs = &d->r.h[h];
+
+		hs->name = heads[h].name;
+		hs->nclass = heads[h].nclass;
+		hs->classes = calloc(hs->nclass ? hs->nclass : 1, sizeof(char *));
+		hs->cs = calloc(hs->nclass ? hs->nclass : 1, sizeof(*hs->cs));
+		if (!hs->classes || !hs->cs) {
+			tn_report_data_free(d);
+			return TN_ENOMEM;
+		}
+		for (k = 0; k < hs->nclass; k++)
+			hs->classes[k] = heads[h].classes[k];
+	}
+	*out = d;
+	return 0;
+}
+
+void tn_report_data_free(struct tn_report_data *d)
+{
+	if (!d)
+		return;
+	report_release(&d->r);
+	free(d);
+}
+
+void tn_report_data_add_result(struct tn_report_data *d, const int32_t *pred, const double *score)
+{
+	size_t h;
+
+	d->r.results++;
+	for (h = 0; h < d->r.nheads; h++) {
+		struct head_stats *hs = &d->r.h[h];
+		struct class_stats *cs;
+		double v = score[h];
+
+		if (pred[h] < 0 || (size_t)pred[h] >= hs->nclass) {
+			hs->nulls++;
+			continue;
+		}
+		cs = &hs->cs[pred[h]];
+		cs->n++;
+		if (isnan(v))
+			continue;
+		/* As the record has it (record.c's add_score), so that a re-read bins it alike. */
+		v = v <= 0 ? 0 : v >= 1 ? 1 : (double)(unsigned)(v * 10000.0 + 0.5) / 10000.0;
+		cs->hist[score_bin(v)]++;
+	}
+}
+
+int tn_report_data_add_error(struct tn_report_data *d, const char *id, const char *why)
+{
+	return add_error(&d->r, id, why);
 }
 
 /* ---- writing ---- */
@@ -853,7 +932,43 @@ static void write_recount(struct report *r)
 		     "with the manifest's counts.</p>\n", (unsigned long long)r->results, (unsigned long long)r->errors);
 }
 
-int tn_report_write(const char *out_dir, struct tn_err *err)
+/*
+ * Takes the run's gathered data into r in place of reading the shards, when
+ * its heads and classes are the manifest's (always, for the run that wrote
+ * it).  1 if taken, 0 if not.
+ */
+static int take_data(struct report *r, struct tn_report_data *d)
+{
+	size_t h, k, e;
+
+	if (d->r.nheads != r->nheads)
+		return 0;
+	for (h = 0; h < r->nheads; h++) {
+		if (strcmp(d->r.h[h].name, r->h[h].name) || d->r.h[h].nclass != r->h[h].nclass)
+			return 0;
+		for (k = 0; k < r->h[h].nclass; k++)
+			if (strcmp(d->r.h[h].classes[k], r->h[h].classes[k]))
+				return 0;
+	}
+	for (h = 0; h < r->nheads; h++) {
+		struct class_stats *cs = r->h[h].cs;
+
+		r->h[h].cs = d->r.h[h].cs;
+		d->r.h[h].cs = cs;
+		r->h[h].nulls = d->r.h[h].nulls;
+	}
+	for (e = 0; e < d->r.nkinds; e++)
+		r->kinds[e] = d->r.kinds[e];
+	r->nkinds = d->r.nkinds;
+	d->r.nkinds = 0;
+	r->other_errors = d->r.other_errors;
+	r->errors = d->r.errors;
+	r->results = d->r.results;
+	r->with_text = d->r.with_text;
+	return 1;
+}
+
+int tn_report_write(const char *out_dir, struct tn_report_data *data, struct tn_err *err)
 {
 	struct report r;
 	struct tn_buf path = TN_BUF_INIT;
@@ -877,6 +992,8 @@ int tn_report_write(const char *out_dir, struct tn_err *err)
 	if ((rc = setup_heads(&r, err)))
 		goto out;
 	shards = json_object_get(r.man, "shards");
+	if (data && take_data(&r, data))
+		shards = NULL;
 	json_array_foreach(shards, i, s) {
 		const char *name = json_string_value(json_object_get(s, "name"));
 
