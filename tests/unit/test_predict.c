@@ -198,7 +198,20 @@ static struct stats compare_with_libsvm(const struct tn_bundle *b, const struct 
 			}
 			assert_true(res[h].score > 0 && res[h].score < 1);
 			assert_float_equal(all[h][res[h].cls], res[h].score, 0);
-			if (tn_head_has_probability(&b->heads[h])) {
+			if (tn_head_temperature(&b->heads[h]) > 0) {
+				/* Softmax of the class scores: the model's own class, the highest score, a sum of 1. */
+				int want = (int)svm_predict(m, x);
+				double sum = 0;
+
+				if (res[h].cls != want)
+					fail_msg("doc %zu head %zu: class %d, libsvm %d", d, h, res[h].cls, want);
+				for (i = 0; i < k; i++) {
+					assert_true(all[h][i] <= res[h].score);
+					sum += all[h][i];
+				}
+				assert_float_equal(sum, 1.0, 1e-9);
+				assert_float_equal(res[h].score, all[h][want], 0);
+			} else if (tn_head_has_probability(&b->heads[h])) {
 				double prob[TN_MAX_CLASSES], sum = 0;
 				int want = (int)svm_predict_probability(m, x, prob);
 
