@@ -18,7 +18,8 @@
  *   _SUCCESS               written last, when every document has its record
  *   .lock                  held (flock) while a run is going
  * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} or {"id": ID,
- * "error": WHY}.  With resume, a run continues after the last complete shard
+ * "error": WHY}; with min_score, HEAD is null when S < min_score (the head
+ * abstains); top adds HEAD_top, explain HEAD_explain.  With resume, a run continues after the last complete shard
  * of an interrupted run, and its shards are byte-identical to those of an
  * uninterrupted one; the output never depends on the number of threads.
  *
@@ -57,6 +58,10 @@ struct tn_run_opts {
 	size_t batch_docs;               /* default 4096 */
 	int zstd_level;                  /* default 3 */
 	int all_scores;
+	int no_probability;              /* margin scores even for calibrated heads (predict.h) */
+	int top;                         /* > 0: HEAD_top, the best `top` classes with their scores */
+	double min_score;                /* a head whose best score is below it is written null */
+	int explain;                     /* > 0: HEAD_explain, the `explain` strongest n-grams (explain.h) */
 	int resume;
 	int force;                       /* replace a finished or interrupted run */
 	long part_i, part_n;             /* 1/1: everything */

@@ -90,11 +90,19 @@ static json_t *build_manifest(const struct tn_run_state *r, int complete)
 
 int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_err *err)
 {
-	json_t *m = build_manifest(r, complete);
+	json_t *m = build_manifest(r, complete), *scoring;
 	struct tn_buf path = TN_BUF_INIT;
 	char *s;
 	int rc;
 
+	/* The options that shape the records (resume checks them with the rest). */
+	scoring = json_pack("{s:b, s:i, s:f, s:i}", "probability", !r->o->no_probability, "top", r->o->top,
+			    "min_score", r->o->min_score, "explain", r->o->explain);
+	if (m && (!scoring || json_object_update(json_object_get(m, "options"), scoring))) {
+		json_decref(m);
+		m = NULL;
+	}
+	json_decref(scoring);
 	if (!m)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	/*

@@ -9,6 +9,7 @@
 #include "predict.h"
 #include "manifest_json.h"
 #include "buf.h"
+#include "names.h"
 
 #include <math.h>
 #include <omp.h>
@@ -539,6 +540,10 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	if ((rc = tn_plan_run(&plan, &ds, c, o, 1, prog, err)) ||
 	    (rc = assemble(b, &plan, c, o, cv_conf, err)))
 		goto out;
+	tn_progress_report(prog, "naming n-grams", 0, 1);
+	if ((rc = tn_names_add_to_bundle(b, c, err)))
+		goto out;
+	tn_progress_report(prog, "naming n-grams", 1, 1);
 	/* The models point into the vectors: the bundle keeps them. */
 	b->sv_pool = ds.pool;
 	b->sv_index = ds.x;
