@@ -5,6 +5,7 @@
  */
 #include "explain.h"
 #include "manifest_json.h"
+#include "names.h"
 
 #include <libsvm/svm.h>
 #include <linear.h>
@@ -251,4 +252,39 @@ int tn_explain_json(const struct tn_feat_opts *o, struct tn_feat_scratch *s, con
 	rc = rc ? rc : tn_buf_addch(out, ']') ? TN_ENOMEM : 0;
 	tn_buf_release(&names);
 	return rc;
+}
+
+int tn_explain_top_features(const struct tn_explainer *e, const struct tn_names *names, size_t k,
+			    struct tn_buf *out)
+{
+	const struct tn_bundle *b = e->b;
+	size_t nb = (size_t)1 << b->feat.bits, h, c, bk, n;
+	struct tn_contribution *v = malloc((e->nrows + 1) * sizeof(*v));
+	int bad = !v;
+
+	for (h = 0; h < e->nheads && !bad; h++) {
+		const struct tn_head *hd = &b->heads[h];
+
+		bad |= tn_buf_addf(out, "head '%s': the n-grams of the largest weight toward each class\n", hd->name);
+		for (c = 0; c < hd->nclass && !bad; c++) {
+			size_t i, top;
+
+			for (bk = 0, n = 0; bk < nb; bk++)
+				if (e->row[bk] && b->idf[bk] > 0) {
+					v[n].bucket = (uint32_t)bk;
+					v[n++].weight = e->w[(size_t)(e->row[bk] - 1) * e->ncols + e->heads[h].col + c];
+				}
+			top = tn_explain_top(v, n, k);
+			bad |= tn_buf_addf(out, "  %s:\n", hd->classes[c]);
+			for (i = 0; i < top && !bad; i++) {
+				const char *n1 = tn_names_get(names, v[i].bucket, 0, NULL);
+				const char *n2 = tn_names_get(names, v[i].bucket, 1, NULL);
+
+				bad |= tn_buf_addf(out, "    %8.4f  %s%s%s\n", v[i].weight, n1 ? n1 : "(unnamed bucket)",
+						   n2 ? "  | also: " : "", n2 ? n2 : "");
+			}
+		}
+	}
+	free(v);
+	return bad ? TN_ENOMEM : 0;
 }

@@ -65,4 +65,14 @@ size_t tn_explain_top(struct tn_contribution *v, size_t n, size_t k);
 int tn_explain_json(const struct tn_feat_opts *o, struct tn_feat_scratch *s, const char *text, size_t len,
 		    const struct tn_contribution *top, size_t k, struct tn_buf *out);
 
+/*
+ * Appends to out, for every head and class, the k kept buckets of the
+ * largest weight w_c,f toward the class, named by names (names.h: the most
+ * frequent training n-grams of the bucket, and the second when another
+ * n-gram shares it).  0 or TN_ENOMEM.
+ */
+struct tn_names;
+int tn_explain_top_features(const struct tn_explainer *e, const struct tn_names *names, size_t k,
+			    struct tn_buf *out);
+
 #endif
