@@ -53,7 +53,7 @@ static json_t *evaluation_json(const struct tn_run_state *r)
 	return ev;
 }
 
-static json_t *build_manifest(const struct tn_run_state *r, int complete)
+static json_t *build_manifest_base(const struct tn_run_state *r, int complete)
 {
 	const struct tn_run_opts *o = r->o;
 	double secs = tn_now() - r->t0;
@@ -88,21 +88,28 @@ static json_t *build_manifest(const struct tn_run_state *r, int complete)
 			 "features", 0.0, "predict", 0.0);
 }
 
-int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_err *err)
+/* The manifest with the options that shape the scores (resume checks them with the rest). */
+static json_t *build_manifest(const struct tn_run_state *r, int complete)
 {
-	json_t *m = build_manifest(r, complete), *scoring;
-	struct tn_buf path = TN_BUF_INIT;
-	char *s;
-	int rc;
+	json_t *m = build_manifest_base(r, complete);
+	json_t *scoring = json_pack("{s:b, s:i, s:f, s:i}", "probability", !r->o->no_probability, "top", r->o->top,
+				    "min_score", r->o->min_score, "explain", r->o->explain);
 
-	/* The options that shape the records (resume checks them with the rest). */
-	scoring = json_pack("{s:b, s:i, s:f, s:i}", "probability", !r->o->no_probability, "top", r->o->top,
-			    "min_score", r->o->min_score, "explain", r->o->explain);
 	if (m && (!scoring || json_object_update(json_object_get(m, "options"), scoring))) {
 		json_decref(m);
 		m = NULL;
 	}
 	json_decref(scoring);
+	return m;
+}
+
+int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_err *err)
+{
+	json_t *m = build_manifest(r, complete);
+	struct tn_buf path = TN_BUF_INIT;
+	char *s;
+	int rc;
+
 	if (!m)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	/*
