@@ -10,6 +10,10 @@
  *   NAME/HEAD.liblinear  instead, for heads trained with --solver liblinear:
  *                        liblinear's own format (load_model, liblinear's
  *                        predict), one-vs-rest, bias feature 2^bits + 1
+ *   NAME/names.tsv.zst   the n-gram names of the kept buckets (names.h)
+ *   NAME/reliability-HEAD.svg  a calibrated head's reliability plot (reliability.h)
+ * The last two are "further files" (tn_bundle_add_file): listed in the
+ * manifest with size and XXH64, checked and kept in memory by load.
  *
  * idf.bin: "TNIDF\0\0\1", uint32 bits, uint32 count, then count pairs
  * (uint32 bucket, float32 idf), buckets ascending, all little-endian.

@@ -92,9 +92,11 @@ char *tn_reliability_svg(const struct tn_reliability *r, const char *title)
 		if (r->n[i]) {
 			double p = r->sum_p[i] / (double)r->n[i], o = (double)r->hits[i] / (double)r->n[i];
 
-			bad |= tn_buf_addf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#c0392b\">"
+			/* Area by the bin's share of predictions: a bin of one document is a dot. */
+			bad |= tn_buf_addf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"#c0392b\">"
 					   "<title>predicted %.3f, observed %.3f, %llu predictions</title></circle>\n",
-					   x0 + W * p, y0 + H - H * o, p, o, (unsigned long long)r->n[i]);
+					   x0 + W * p, y0 + H - H * o, 1.5 + 5.0 * sqrt((double)r->n[i] / (double)most),
+					   p, o, (unsigned long long)r->n[i]);
 		}
 	bad |= tn_buf_addstr(&b, "</svg>\n");
 	if (bad) {

@@ -136,9 +136,10 @@ static void test_save_load_round_trip(void **state)
 	struct tn_err err;
 	size_t h, k, i;
 
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), 5);   /* manifest, idf, two models, the n-gram names */
 	assert_true(exists(dir, "manifest.json"));
 	assert_true(exists(dir, "idf.bin"));
+	assert_true(exists(dir, "names.tsv.zst"));
 	assert_true(exists(dir, "topic.svm"));
 	assert_true(exists(dir, "tone.svm"));
 	assert_int_equal(entries(f->tmp), 1);   /* no temporary folder left */
@@ -247,10 +248,10 @@ static void test_save_replaces(void **state)
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
 	/* The old bundle is replaced as a whole, and nothing is left beside it. */
 	assert_false(exists(dir, "stale.svm"));
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), 5);
 	assert_string_equal(err.msg, "");
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), 5);
 	assert_int_equal(entries(f->tmp), 1);
 	free(stale);
 	free(dir);

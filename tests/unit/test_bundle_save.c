@@ -89,8 +89,8 @@ static int exists(const char *dir, const char *name)
 	return r;
 }
 
-/* What the fixture's bundle holds: manifest.json, idf.bin, two models and their reliability plots. */
-#define BUNDLE_ENTRIES 6
+/* What the fixture's bundle holds: manifest.json, idf.bin, two models, their reliability plots, the names. */
+#define BUNDLE_ENTRIES 7
 
 static int entries(const char *dir)
 {
