@@ -470,7 +470,8 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_corp
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		}
 		if (o->probability) {
-			int ovr = o->solver == TN_SOLVER_LIBLINEAR || (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one);
+			int ovr = o->solver == TN_SOLVER_LIBLINEAR ||
+				  (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one && !o->platt);
 			char *svg = NULL;
 			struct tn_buf name = TN_BUF_INIT;
 			int bad = tn_calibrate_head(hd, &p->hds[h], ovr, &svg) ||

@@ -101,6 +101,10 @@ static const char usage_text[] =
 "                         manifest keeps the reliability table and both\n"
 "                         methods' log loss and macro-F1, the bundle the plot\n"
 "                         reliability-HEAD.svg  (--probability: the default)\n"
+"      --calibration M    one-vs-rest heads: softmax (one temperature; the label\n"
+"                         is the model's decision) or platt (pairwise sigmoids\n"
+"                         coupled; the label is the most probable class, as\n"
+"                         svm-predict -b 1 gives it)  [softmax]\n"
 "      --eps E            libsvm stopping tolerance  [0.001]\n"
 "      --cache-mb M       libsvm kernel cache per training task  [100]\n"
 "\n";
@@ -168,7 +172,7 @@ static int split_labels(struct train_options *o, const char *arg, struct tn_err 
 static int parse_options(struct train_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
-	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT };
+	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -189,6 +193,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "class-weight", required_argument, NULL, OPT_CW },
 		{ "probability", no_argument, NULL, OPT_PROB },
 		{ "no-probability", no_argument, NULL, OPT_NOPROB },
+		{ "calibration", required_argument, NULL, OPT_CALIB },
 		{ "top-features", required_argument, NULL, OPT_TOPFEAT },
 		{ "inspect", required_argument, NULL, OPT_INSPECT },
 		{ "eps", required_argument, NULL, OPT_EPS },
@@ -208,6 +213,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	static const char *const on_error[] = { "stop", "skip", NULL };
 	static const char *const weights[] = { "none", "balanced", NULL };
 	static const char *const multiclass[] = { "ovr", "ovo", NULL };
+	static const char *const calibrations[] = { "softmax", "platt", NULL };
 	long a, b;
 	int c, e;
 
@@ -304,6 +310,10 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			break;
 		case OPT_PROB: o->train.probability = 1; break;
 		case OPT_NOPROB: o->train.probability = 0; break;
+		case OPT_CALIB:
+			if (tn_parse_enum(optarg, calibrations, &o->train.platt))
+				return tn_err_set(err, TN_EINVAL, "--calibration takes softmax or platt, not '%s'", optarg);
+			break;
 		case OPT_TOPFEAT:
 			if (tn_parse_long(optarg, 1, 100000, &o->top_features))
 				return tn_err_set(err, TN_EINVAL, "--top-features takes a number of n-grams, 1..100000, not '%s'", optarg);

@@ -83,6 +83,7 @@ static void load(struct tn_corpus *c, const char *path, const struct tn_corpus *
 }
 
 static int one_vs_one;  /* the linear solver's multiclass mode for train_bundle */
+static int platt;       /* one-vs-rest calibration by pairwise Platt sigmoids (train.h) */
 
 static struct tn_bundle *train_bundle(const struct tn_corpus *c, enum tn_solver solver, enum tn_kernel kernel,
 				      int probability, double C)
@@ -99,6 +100,7 @@ static struct tn_bundle *train_bundle(const struct tn_corpus *c, enum tn_solver 
 	to.probability = probability;
 	to.C = C;
 	to.one_vs_one = one_vs_one;
+	to.platt = platt;
 	if (tn_train(&b, c, &fo, &to, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	return b;
@@ -676,10 +678,15 @@ static void test_linear_one_vs_rest(void **state)
 	struct stats st;
 	int probability;
 
-	for (probability = 0; probability <= 1; probability++) {
+	/* 0: margins; 1: the softmax temperature; 2: Platt's sigmoids, checked against svm_predict_probability. */
+	for (probability = 0; probability <= 2; probability++) {
 		load(&tr, f->train_path, NULL);
 		load(&he, f->held_path, &tr);
-		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
+		platt = probability == 2;
+		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability != 0, 1.0);
+		platt = 0;
+		assert_int_equal(tn_head_temperature(&b->heads[0]) > 0, probability == 1);
+		assert_int_equal(svm_check_probability_model(b->heads[0].svm), probability == 2);
 		assert_int_equal(b->heads[0].svm->l, 3);
 		assert_int_equal(b->heads[1].svm->l, 1);
 		assert_string_equal(json_string_value(json_object_get(b->heads[0].info, "multiclass")), "one-vs-rest");
