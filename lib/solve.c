@@ -447,7 +447,10 @@ static void ovr_scores(const struct model *m, size_t k, const struct feature_nod
 	predict_values(m, x, dec);
 	for (c = 0; c < k; c++)
 		score[c] = NAN;
-	if (nw == 1) {
+	if (m->nr_class == 1) {
+		/* A fold with one class only: that class; the others get the lowest score less 1 below. */
+		score[m->label[0]] = 0;
+	} else if (nw == 1) {
 		/* The pair value is dec[0] itself, as the saved model's decision value is. */
 		score[m->label[0]] = dec[0];
 		score[m->label[1]] = 0;
