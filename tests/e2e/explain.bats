@@ -57,7 +57,7 @@ for h in ("topic", "tone"):
 '
 }
 
-@test "--explain with word 1-2-grams names bigrams; ovo and RBF models are refused" {
+@test "--explain with word 1-2-grams names bigrams; a one-vs-one model is refused" {
 	"$T" -q -o bi --labels topic --ngrams 1-2 --min-df 1 "$ROOT/data/news/train.jsonl"
 	echo '{"id": "s", "text": "There was no way his country would disarm first"}' >s.jsonl
 	run --separate-stderr "$C" -q -m bi -o - --explain 64 s.jsonl
