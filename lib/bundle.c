@@ -70,6 +70,11 @@ void tn_bundle_free(struct tn_bundle *b)
 	free(b->path);
 	free(b->sv_pool);
 	free(b->sv_index);
+	for (h = 0; h < b->nfiles; h++) {
+		free(b->files[h].name);
+		free(b->files[h].data);
+	}
+	free(b->files);
 	json_decref(b->info);
 	free(b);
 }
@@ -94,10 +99,67 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
+int tn_bundle_extra_file_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (!strcmp(n, "names.tsv.zst"))
+		return 1;
+	return len > 16 && !strncmp(n, "reliability-", 12) && ends_with(n, ".svg") &&
+	       n[12] != '.' && !strchr(n, '/');
+}
+
+const struct tn_bundle_file *tn_bundle_get_file(const struct tn_bundle *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfiles; i++)
+		if (!strcmp(b->files[i].name, name))
+			return &b->files[i];
+	return NULL;
+}
+
+int tn_bundle_add_file(struct tn_bundle *b, const char *name, const void *data, size_t len)
+{
+	struct tn_bundle_file *f = NULL;
+	char *copy;
+	size_t i;
+
+	for (i = 0; i < b->nfiles && !f; i++)
+		if (!strcmp(b->files[i].name, name))
+			f = &b->files[i];
+
+	if (!tn_bundle_extra_file_name(name))
+		return TN_EINVAL;
+	if (!(copy = malloc(len ? len : 1)))
+		return TN_ENOMEM;
+	memcpy(copy, data, len);
+	if (!f) {
+		struct tn_bundle_file *nf = realloc(b->files, (b->nfiles + 1) * sizeof(*nf));
+
+		if (!nf) {
+			free(copy);
+			return TN_ENOMEM;
+		}
+		b->files = nf;
+		f = &b->files[b->nfiles];
+		if (!(f->name = strdup(name))) {
+			free(copy);
+			return TN_ENOMEM;
+		}
+		f->data = NULL;
+		b->nfiles++;
+	}
+	free(f->data);
+	f->data = copy;
+	f->len = len;
+	return 0;
+}
+
 int tn_bundle_reserved_head_name(const char *name)
 {
 	return !strcmp(name, "id") || !strcmp(name, "error") || ends_with(name, "_score") ||
-	       ends_with(name, "_scores");
+	       ends_with(name, "_scores") || ends_with(name, "_top") || ends_with(name, "_explain");
 }
 
 int tn_bundle_check_head_names(const char *const *names, size_t n, struct tn_err *err)
@@ -110,7 +172,7 @@ int tn_bundle_check_head_names(const char *const *names, size_t n, struct tn_err
 					  names[i]);
 		if (tn_bundle_reserved_head_name(names[i]))
 			return tn_err_set(err, TN_EINVAL, "label field '%s' cannot name a head: records use the keys "
-					  "'id', 'error', HEAD_score and HEAD_scores", names[i]);
+					  "'id', 'error', HEAD_score, HEAD_scores, HEAD_top and HEAD_explain", names[i]);
 		for (j = 0; j < i; j++)
 			if (!strcmp(names[i], names[j]))
 				return tn_err_set(err, TN_EINVAL, "label field '%s' is named twice", names[i]);
@@ -174,9 +236,38 @@ enum tn_kernel tn_head_kernel(const struct tn_head *h)
 	return h->svm && h->svm->param.kernel_type == RBF ? TN_KERNEL_RBF : TN_KERNEL_LINEAR;
 }
 
+int tn_head_is_ovr_pairs(const struct tn_head *h)
+{
+	const struct svm_model *m = h->svm;
+	const char *mc = json_string_value(json_object_get(h->info, "multiclass"));
+	int i, k;
+
+	if (!m || !mc || strcmp(mc, "one-vs-rest") || m->param.kernel_type != LINEAR)
+		return 0;
+	k = m->nr_class;
+	if ((size_t)k != h->nclass || m->l != (k == 2 ? 1 : k))
+		return 0;
+	for (i = 0; i < k; i++)
+		if (m->label[i] != i || (k > 2 && m->nSV[i] != 1))
+			return 0;
+	return 1;
+}
+
+double tn_head_temperature(const struct tn_head *h)
+{
+	json_t *cal = json_object_get(h->info, "calibration");
+	json_t *t = json_object_get(cal, "temperature");
+	double v = json_is_number(t) ? json_number_value(t) : 0;
+
+	if (!json_is_string(json_object_get(cal, "method")) ||
+	    strcmp(json_string_value(json_object_get(cal, "method")), "softmax-temperature"))
+		return 0;
+	return isfinite(v) && v >= 1e-6 && v <= 1e6 ? v : -1;
+}
+
 int tn_head_has_probability(const struct tn_head *h)
 {
-	return h->svm && h->svm->probA && h->svm->probB;
+	return (h->svm && h->svm->probA && h->svm->probB) || tn_head_temperature(h) > 0;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -325,13 +416,14 @@ static int files_json(const struct tn_bundle *b, const char *dir, json_t **out, 
 	size_t h;
 	int rc = files ? 0 : TN_ENOMEM;
 
-	for (h = 0; h <= b->nheads && !rc; h++) {
+	for (h = 0; h <= b->nheads + b->nfiles && !rc; h++) {
 		char hex[17];
 		uint64_t bytes;
 
 		tn_buf_reset(&name);
 		tn_buf_reset(&p);
-		if (h == b->nheads ? tn_buf_addstr(&name, "idf.bin")
+		if (h > b->nheads ? tn_buf_addstr(&name, b->files[h - b->nheads - 1].name) :
+		    h == b->nheads ? tn_buf_addstr(&name, "idf.bin")
 				   : tn_buf_addf(&name, "%s.%s", b->heads[h].name, b->heads[h].lin ? "liblinear" : "svm")) {
 			rc = TN_ENOMEM;
 			break;
@@ -409,6 +501,24 @@ static int save_into(const struct tn_bundle *b, const char *dir, struct tn_err *
 		tn_buf_addf(&p, "%s/idf.bin", dir);
 		rc = write_idf(b, p.ptr, err);
 	}
+	for (h = 0; h < b->nfiles && !rc; h++) {
+		FILE *f;
+
+		tn_buf_reset(&p);
+		if (tn_buf_addf(&p, "%s/%s", dir, b->files[h].name)) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			break;
+		}
+		f = fopen(p.ptr, "wb");
+		if (f) {
+			int bad = fwrite(b->files[h].data, 1, b->files[h].len, f) != b->files[h].len;
+
+			if (fclose(f) || bad)
+				f = NULL;
+		}
+		if (!f)
+			rc = tn_err_set(err, TN_EIO, "cannot write '%s'", p.ptr);
+	}
 	if (!rc) {
 		tn_buf_reset(&p);
 		tn_buf_addf(&p, "%s/manifest.json", dir);
@@ -439,7 +549,8 @@ int tn_bundle_write_manifest(const struct tn_bundle *b, const char *dir, struct 
 static int bundle_file_name(const char *n)
 {
 	return n[0] != '.' && (!strcmp(n, "manifest.json") || !strcmp(n, "manifest.json.tmp") ||
-			       !strcmp(n, "idf.bin") || ends_with(n, ".svm") || ends_with(n, ".liblinear"));
+			       !strcmp(n, "idf.bin") || ends_with(n, ".svm") || ends_with(n, ".liblinear") ||
+			       tn_bundle_extra_file_name(n));
 }
 
 /*
@@ -942,7 +1053,7 @@ static int load_head(struct tn_bundle *b, struct tn_head *hd, json_t *e, const c
 		return tn_err_set(err, TN_EMODEL, "bundle '%s': a head entry is missing its name, classes or model_file", dir);
 	if (tn_bundle_reserved_head_name(name))
 		return tn_err_set(err, TN_EMODEL, "bundle '%s': head name '%s' is reserved (records use the keys "
-				  "'id', 'error', HEAD_score and HEAD_scores)", dir, name);
+				  "'id', 'error', HEAD_score, HEAD_scores, HEAD_top and HEAD_explain)", dir, name);
 	for (k = 0; k < (size_t)(hd - b->heads); k++)
 		if (!strcmp(b->heads[k].name, name))
 			return tn_err_set(err, TN_EMODEL, "bundle '%s': head '%s' is listed twice", dir, name);
@@ -1081,6 +1192,28 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	}
 	if (rc)
 		goto out;
+	json_object_foreach(files, key, v) {
+		if (!strcmp(key, "idf.bin"))
+			continue;
+		for (h = 0; h < b->nheads; h++)
+			if (!strcmp(key, json_string_value(json_object_get(json_array_get(heads, h), "model_file"))))
+				break;
+		if (h < b->nheads)
+			continue;
+		if (!tn_bundle_extra_file_name(key)) {
+			rc = tn_err_set(err, TN_EMODEL, "bundle '%s': the manifest lists '%s', which is no bundle file", dir, key);
+			goto out;
+		}
+		free(data);
+		data = NULL;
+		if ((rc = read_part(dir, key, files, &data, &len, err)))
+			goto out;
+		XXH64_update(xs, data, len);
+		if (tn_bundle_add_file(b, key, data, len)) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	json_object_foreach(man, key, v)
 		if (strcmp(key, "format") && strcmp(key, "version") && strcmp(key, "features") && strcmp(key, "heads") &&
 		    strcmp(key, "files"))

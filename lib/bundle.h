@@ -10,6 +10,10 @@
  *   NAME/HEAD.liblinear  instead, for heads trained with --solver liblinear:
  *                        liblinear's own format (load_model, liblinear's
  *                        predict), one-vs-rest, bias feature 2^bits + 1
+ *   NAME/names.tsv.zst   the n-gram names of the kept buckets (names.h)
+ *   NAME/reliability-HEAD.svg  a calibrated head's reliability plot (reliability.h)
+ * The last two are "further files" (tn_bundle_add_file): listed in the
+ * manifest with size and XXH64, checked and kept in memory by load.
  *
  * idf.bin: "TNIDF\0\0\1", uint32 bits, uint32 count, then count pairs
  * (uint32 bucket, float32 idf), buckets ascending, all little-endian.
@@ -48,6 +52,13 @@ struct tn_head {
 				     tn_head_set_test and the library (manifest_json.h) write it */
 };
 
+/* A further file of the bundle (names.tsv.zst, reliability-HEAD.svg): its name and bytes. */
+struct tn_bundle_file {
+	char *name;
+	char *data;
+	size_t len;
+};
+
 struct tn_bundle {
 	struct tn_feat_opts feat;
 	float *idf;               /* 2^feat.bits entries */
@@ -58,18 +69,38 @@ struct tn_bundle {
 	char identity[17];        /* hex XXH64 of the bundle's files, set by load */
 	char *path;               /* where it was loaded from */
 	void *sv_pool, *sv_index; /* a trained bundle's vectors, which its models point into */
+	struct tn_bundle_file *files;   /* further files, saved and loaded with the rest */
+	size_t nfiles;
 };
 
 /* An empty bundle with these feature settings; idf zeroed.  NULL if out of memory. */
 struct tn_bundle *tn_bundle_create(const struct tn_feat_opts *feat);
 void tn_bundle_free(struct tn_bundle *b);
 
+/*
+ * 1 if name may be a further file of a bundle: "names.tsv.zst" (names.h) or
+ * "reliability-HEAD.svg" (reliability.h).
+ */
+int tn_bundle_extra_file_name(const char *name);
+
+/*
+ * Adds (or replaces) a further file, copying data[0..len); name must pass
+ * tn_bundle_extra_file_name.  Saved with the bundle, listed in its manifest's
+ * "files" with size and XXH64, and checked and kept in memory by load.
+ * 0, TN_EINVAL or TN_ENOMEM.
+ */
+int tn_bundle_add_file(struct tn_bundle *b, const char *name, const void *data, size_t len);
+
+/* The further file called name, or NULL. */
+const struct tn_bundle_file *tn_bundle_get_file(const struct tn_bundle *b, const char *name);
+
 /* Head names become file names: letters, digits, '_', '-', '.'; not starting with '.'. */
 int tn_bundle_valid_head_name(const char *name);
 
 /*
  * 1 if name would collide with a key of classify's records: "id", "error", or
- * a name ending in "_score" or "_scores" (HEAD_score, HEAD_scores).
+ * a name ending in "_score", "_scores", "_top" or "_explain" (HEAD_score,
+ * HEAD_scores, HEAD_top, HEAD_explain).
  */
 int tn_bundle_reserved_head_name(const char *name);
 
@@ -129,7 +160,22 @@ const char *tn_head_class_weight(const struct tn_head *h);
 
 /* The kernel of head h's model. */
 enum tn_kernel tn_head_kernel(const struct tn_head *h);
-/* 1 if head h carries probability calibration (probA/probB). */
+/*
+ * 1 if head h carries probability calibration: pairwise Platt sigmoids in its
+ * libsvm model (probA/probB), or a softmax temperature in its manifest entry.
+ */
 int tn_head_has_probability(const struct tn_head *h);
+/*
+ * The softmax temperature of a one-vs-rest head's calibration ("calibration":
+ * {"method": "softmax-temperature", "temperature": T}): T, 0 if the head has
+ * none, -1 if it is not a number within [1e-6, 1e6] (a damaged manifest).
+ */
+double tn_head_temperature(const struct tn_head *h);
+/*
+ * 1 if head h is a one-vs-rest model in libsvm's form (the linear solver's
+ * default): "multiclass": "one-vs-rest" in its entry, one support vector per
+ * class (one for two classes), labels 0..k-1 in order.
+ */
+int tn_head_is_ovr_pairs(const struct tn_head *h);
 
 #endif

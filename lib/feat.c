@@ -530,3 +530,71 @@ size_t tn_feat_idf(const struct tn_feat_opts *o, const uint32_t *df, size_t ndoc
 	}
 	return kept;
 }
+
+int tn_feat_each_ngram(const struct tn_feat_opts *o, struct tn_feat_scratch *s, const char *text, size_t len,
+		       tn_feat_ngram_fn fn, void *ctx, size_t *bad_offset)
+{
+	char joined[TN_FEAT_NGRAM_MAX * (TN_TOKEN_MAX + 1)];
+	unsigned char key[8 * TN_FEAT_NGRAM_MAX], pad[TN_TOKEN_MAX + 2];
+	uint32_t starts[TN_TOKEN_MAX + 3];
+	uint64_t mask = ((uint64_t)1 << o->bits) - 1;
+	size_t n, i;
+	int k, rc;
+
+	rc = tn_text_tokenize(&s->tok, text, len, bad_offset);
+	if (rc)
+		return rc;
+	n = s->tok.n;
+	if (n > s->hash_cap) {
+		uint64_t *h = realloc(s->hash, n * sizeof(*h));
+
+		if (!h)
+			return TN_ENOMEM;
+		s->hash = h;
+		s->hash_cap = n;
+	}
+	/* The same hashes as count_words and count_chars, with the n-gram's text. */
+	for (i = 0; i < n; i++)
+		s->hash[i] = XXH3_64bits_withSeed(s->tok.bytes + s->tok.off[i], s->tok.off[i + 1] - s->tok.off[i], o->seed);
+	for (k = o->word_min; k >= 1 && k <= o->word_max && (size_t)k <= n; k++)
+		for (i = 0; i + (size_t)k <= n; i++) {
+			size_t jl = 0;
+			uint64_t h;
+			int j;
+
+			for (j = 0; j < k; j++) {
+				size_t t = i + (size_t)j, wl = s->tok.off[t + 1] - s->tok.off[t];
+
+				if (j)
+					joined[jl++] = ' ';
+				memcpy(joined + jl, s->tok.bytes + s->tok.off[t], wl);
+				jl += wl;
+				put_le64(key + 8 * j, s->hash[t]);
+			}
+			h = k == 1 ? s->hash[i] : XXH3_64bits_withSeed(key, (size_t)(8 * k), o->seed + (uint64_t)k);
+			fn(ctx, (uint32_t)(h & mask), h, joined, jl);
+		}
+	for (i = 0; o->char_max && i < n; i++) {
+		size_t wl = s->tok.off[i + 1] - s->tok.off[i], plen = wl + 2, ncp = 0, p;
+
+		pad[0] = '<';
+		memcpy(pad + 1, s->tok.bytes + s->tok.off[i], wl);
+		pad[wl + 1] = '>';
+		for (p = 0; p < plen; p++)
+			if ((pad[p] & 0xC0) != 0x80)
+				starts[ncp++] = (uint32_t)p;
+		starts[ncp] = (uint32_t)plen;
+		for (k = o->char_min; k <= o->char_max; k++) {
+			size_t a;
+
+			for (a = 0; a + (size_t)k <= ncp; a++) {
+				size_t from = starts[a], to = starts[a + (size_t)k];
+				uint64_t h = XXH3_64bits_withSeed(pad + from, to - from,
+								  o->seed ^ (0x9E3779B97F4A7C15ULL + (uint64_t)k));
+
+				fn(ctx, (uint32_t)(h & mask), h, (const char *)pad + from, to - from);
+			}
+		}
+	}
+	return 0;
+}

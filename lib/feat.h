@@ -104,6 +104,18 @@ static inline double tn_feat_tf(const struct tn_feat_opts *o, uint32_t count)
 }
 
 /*
+ * Calls fn for every n-gram occurrence of text[0..len), in the order
+ * tn_feat_count hashes them, with its bucket, its full 64-bit hash and its
+ * text: case-folded tokens joined by one space, or the characters of
+ * "<token>" (not NUL-terminated; valid only during the call).  For naming
+ * hashed features (names.h, explain.h), not for the hot path.  Returns 0,
+ * TN_EFORMAT (*bad_offset set) or TN_ENOMEM.  Thread-safe for distinct s.
+ */
+typedef void (*tn_feat_ngram_fn)(void *ctx, uint32_t bucket, uint64_t hash, const char *ngram, size_t len);
+int tn_feat_each_ngram(const struct tn_feat_opts *o, struct tn_feat_scratch *s, const char *text, size_t len,
+		       tn_feat_ngram_fn fn, void *ctx, size_t *bad_offset);
+
+/*
  * Learns idf from document frequencies: df[b] documents of ndocs contain bucket
  * b.  Writes 2^bits floats into idf (0 where df < min_df).  Returns the number
  * of buckets kept.

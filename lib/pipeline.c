@@ -82,6 +82,7 @@ static void workers_free(struct tn_run_state *r)
 			for (h = 0; h < r->nheads; h++)
 				free(w->all[h]);
 		free(w->all);
+		free(w->ctr);
 	}
 	free(r->w);
 	r->w = NULL;
@@ -475,6 +476,10 @@ static void run_release(struct tn_run_state *r)
 			free(r->score_key[h]);
 		if (r->scores_key)
 			free(r->scores_key[h]);
+		if (r->top_key)
+			free(r->top_key[h]);
+		if (r->explain_key)
+			free(r->explain_key[h]);
 		if (r->conf)
 			tn_confusion_release(&r->conf[h]);
 	}
@@ -483,6 +488,8 @@ static void run_release(struct tn_run_state *r)
 	free(r->head_key);
 	free(r->score_key);
 	free(r->scores_key);
+	free(r->top_key);
+	free(r->explain_key);
 	free(r->conf);
 	tn_tally_release(&r->tally);
 	tn_tally_release(&r->kept_tally);
@@ -491,6 +498,7 @@ static void run_release(struct tn_run_state *r)
 	json_decref(r->inputs);
 	tn_source_free(r->src);
 	tn_predictor_free(r->p);
+	tn_explainer_free(r->ex);
 	tn_bundle_free(r->b);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
@@ -576,6 +584,10 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	if (rc)
 		goto out;
 	if (!r.to_stdout && (rc = tn_runfolder_model_digest(&r, err)))
+		goto out;
+	if (o->no_probability)
+		tn_predictor_use_margins(r.p);
+	if (o->explain > 0 && (rc = tn_explainer_create(&r.ex, r.b, err)))
 		goto out;
 	rc = tn_source_create(&r.src, o->inputs, o->ninputs, o->input_format, o->max_doc_bytes, err);
 	if (rc)

@@ -22,7 +22,8 @@
  *   .lock                  held (flock) while a run is going
  * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} (with keep_text,
  * "text": the text's first keep_text bytes, cut on a UTF-8 boundary) or
- * {"id": ID, "error": WHY}.  With resume, a run continues after the last complete shard
+ * {"id": ID, "error": WHY}; with min_score, HEAD is null when S < min_score
+ * (the head abstains); top adds HEAD_top, explain HEAD_explain.  With resume, a run continues after the last complete shard
  * of an interrupted run, and its shards are byte-identical to those of an
  * uninterrupted one; the output never depends on the number of threads.
  *
@@ -63,6 +64,10 @@ struct tn_run_opts {
 	int all_scores;
 	size_t keep_text;                /* copy up to this many bytes of the text into "text"; 0: none */
 	int report;                      /* write OUT/report.html at the end (report.h) */
+	int no_probability;              /* margin scores even for calibrated heads (predict.h) */
+	int top;                         /* > 0: HEAD_top, the best `top` classes with their scores */
+	double min_score;                /* a head whose best score is below it is written null */
+	int explain;                     /* > 0: HEAD_explain, the `explain` strongest n-grams (explain.h) */
 	int resume;
 	int force;                       /* replace a finished or interrupted run */
 	long part_i, part_n;             /* 1/1: everything */

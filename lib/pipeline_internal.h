@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "bundle.h"
+#include "explain.h"
 #include "feat.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -44,7 +45,8 @@ struct tn_batch {
 	size_t n, cap;
 	struct tn_batch_doc *d;
 	struct tn_buf arena;
-	int32_t *truth, *pred;          /* cap x nheads */
+	int32_t *truth, *pred;          /* cap x nheads; pred -1: no class (an error, or the head
+					   abstained: its best score below --min-score) */
 	double *score;                  /* cap x nheads: the chosen class's score */
 };
 
@@ -55,6 +57,8 @@ struct tn_worker {
 	struct tn_vec vec;
 	struct tn_head_result *res;
 	double **all;
+	struct tn_contribution *ctr;    /* --explain: contributions of one document */
+	size_t ctr_cap;
 	double t_feat, t_pred;
 };
 
@@ -62,11 +66,12 @@ struct tn_run_state {
 	const struct tn_run_opts *o;
 	struct tn_bundle *b;
 	struct tn_predictor *p;
+	struct tn_explainer *ex;        /* --explain only */
 	struct tn_source *src;
 	size_t nheads;
 	char **class_json;              /* per head: nclass JSON strings, back to back */
 	size_t **class_off;
-	char **head_key, **score_key, **scores_key;
+	char **head_key, **score_key, **scores_key, **top_key, **explain_key;
 	int lock_fd;
 	int lock_created;               /* this run made OUT/.lock */
 	int to_stdout;

@@ -21,6 +21,8 @@ struct head_plan {
 	const struct model *lin;
 	double *probA, *probB;   /* NULL without calibration */
 	const struct svm_model *svm;
+	int ovr_pairs;           /* a one-vs-rest model in libsvm's form (solve.c's ovr_model) */
+	double beta;             /* 1 / the softmax temperature; 0 without */
 };
 
 struct tn_predictor {
@@ -45,6 +47,7 @@ struct tn_predictor {
 	size_t nrows;
 	size_t nbuckets;
 	size_t max_pairs, max_class;
+	int margins;             /* tn_predictor_use_margins: no calibration */
 };
 
 struct tn_predict_scratch {
@@ -52,6 +55,7 @@ struct tn_predict_scratch {
 	double *dec1;            /* max_pairs, for one RBF head */
 	double *r;               /* max_class^2 pairwise probabilities */
 	double *prob;            /* max_class */
+	double *cls;             /* max_class class scores */
 	int *votes;
 	struct tn_vec vec;
 	uint32_t *fuse_e;        /* tn_predict_counts: entries, then rows */
@@ -77,6 +81,11 @@ void tn_predictor_free(struct tn_predictor *p)
 	free(p->kept);
 	free(p->ent);
 	free(p);
+}
+
+void tn_predictor_use_margins(struct tn_predictor *p)
+{
+	p->margins = 1;
 }
 
 size_t tn_predictor_bytes(const struct tn_predictor *p)
@@ -264,6 +273,18 @@ int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, st
 				p->ncols += hp->npair;
 				mark_buckets(p, m);
 			}
+			hp->ovr_pairs = tn_head_is_ovr_pairs(&b->heads[h]);
+		}
+		{
+			double t = tn_head_temperature(&b->heads[h]);
+
+			if (t < 0 || (t > 0 && !hp->ovr && !hp->ovr_pairs)) {
+				tn_predictor_free(p);
+				return tn_err_set(err, TN_EMODEL, "head '%s': %s", b->heads[h].name,
+						  t < 0 ? "its softmax temperature is not a number within 1e-6..1e6"
+							: "a softmax temperature, but the model is not one-vs-rest");
+			}
+			hp->beta = t > 0 ? 1.0 / t : 0;
 		}
 		if (hp->npair > p->max_pairs)
 			p->max_pairs = hp->npair;
@@ -301,7 +322,8 @@ struct tn_predict_scratch *tn_predict_scratch_create(const struct tn_predictor *
 	s->r = calloc(k * k, sizeof(double));
 	s->prob = calloc(k, sizeof(double));
 	s->votes = calloc(k, sizeof(int));
-	if (!s->dec || !s->dec1 || !s->r || !s->prob || !s->votes) {
+	s->cls = calloc(k, sizeof(double));
+	if (!s->dec || !s->dec1 || !s->r || !s->prob || !s->votes || !s->cls) {
 		tn_predict_scratch_free(s);
 		return NULL;
 	}
@@ -317,6 +339,7 @@ void tn_predict_scratch_free(struct tn_predict_scratch *s)
 	free(s->r);
 	free(s->prob);
 	free(s->votes);
+	free(s->cls);
 	tn_vec_release(&s->vec);
 	free(s->fuse_e);
 	free(s->fuse_w);
@@ -428,12 +451,67 @@ void tn_couple_probabilities(size_t k, const double *r, double *p)
 	free(Qp);
 }
 
+void tn_softmax(size_t k, const double *s, double beta, double *p)
+{
+	double top = -INFINITY, sum = 0;
+	size_t j;
+
+	for (j = 0; j < k; j++)
+		if (beta * s[j] > top)
+			top = beta * s[j];
+	for (j = 0; j < k; j++)
+		sum += (p[j] = exp(beta * s[j] - top));
+	for (j = 0; j < k; j++)
+		p[j] /= sum;
+}
+
+/*
+ * One-vs-rest class scores, in the model's class order, from a head's
+ * decision values: liblinear's per class (two classes: s_0 = dec, s_1 = 0);
+ * libsvm's form: pair values dec(0, j) = s_0 - s_j, so s_0 = 0, s_j = -dec(0, j).
+ * Only differences of scores matter for the class and the softmax.
+ */
+static void class_scores(const struct head_plan *hp, const double *dec, double *cs)
+{
+	size_t k = hp->nclass, j;
+
+	if (hp->ovr) {
+		if (hp->npair == 1) {
+			cs[0] = dec[0];
+			cs[1] = 0;
+		} else {
+			for (j = 0; j < k; j++)
+				cs[j] = dec[j];
+		}
+		return;
+	}
+	cs[0] = 0;
+	for (j = 1; j < k; j++)
+		cs[j] = -dec[j - 1];
+}
+
 /* Turns one head's decision values into a class and score(s). */
-static void decide(const struct head_plan *hp, struct tn_predict_scratch *s, const double *dec,
+static void decide(const struct head_plan *hp, int margins, struct tn_predict_scratch *s, const double *dec,
 		   struct tn_head_result *res, double *all)
 {
 	size_t k = hp->nclass, i, j, pr = 0, best = 0;
 
+	if (hp->beta > 0 && !margins) {
+		/* Calibrated one-vs-rest: softmax of the class scores (tn_head_class_scores). */
+		double *cs = s->cls, *prob = s->prob;
+
+		class_scores(hp, dec, cs);
+		for (i = 1; i < k; i++)
+			if (cs[i] > cs[best])
+				best = i;
+		tn_softmax(k, cs, hp->beta, prob);
+		res->cls = hp->order[best];
+		res->score = prob[best];
+		if (all)
+			for (i = 0; i < k; i++)
+				all[hp->order[i]] = prob[i];
+		return;
+	}
 	if (hp->ovr) {
 		if (hp->npair == 1) {
 			/* Binary liblinear: one weight vector, positive for its first label. */
@@ -467,7 +545,7 @@ static void decide(const struct head_plan *hp, struct tn_predict_scratch *s, con
 		}
 		return;
 	}
-	if (hp->probA) {
+	if (hp->probA && !margins) {
 		double *r = s->r, *prob = s->prob;
 
 		for (i = 0; i < k; i++)
@@ -549,7 +627,7 @@ int tn_predict(const struct tn_predictor *p, struct tn_predict_scratch *s, const
 				return TN_ENOMEM;
 			dec = s->dec1;
 		}
-		decide(hp, s, dec, &res[h], all ? all[h] : NULL);
+		decide(hp, p->margins, s, dec, &res[h], all ? all[h] : NULL);
 	}
 	return 0;
 }
@@ -627,7 +705,7 @@ int tn_predict_counts(const struct tn_predictor *p, struct tn_predict_scratch *s
 
 		for (k = 0; k < hp->npair; k++)
 			d[k] = d[k] * scale - hp->rho[k];
-		decide(hp, s, d, &res[h], all ? all[h] : NULL);
+		decide(hp, p->margins, s, d, &res[h], all ? all[h] : NULL);
 	}
 	return 0;
 }

@@ -16,7 +16,13 @@
  * value wins and its score is 1 / (1 + exp(-m)), m its margin over the best
  * other class.
  *
- * Prediction per head follows libsvm: one-vs-one voting (ties to the class
+ * Calibrated one-vs-rest heads (a softmax temperature T in the manifest,
+ * calibrate.c): class scores s (liblinear's w_c . x + b_c, or recovered from
+ * the pair values of the libsvm form up to a constant), the class of the
+ * highest s wins, and every class's score is softmax(s / T): the winner's is
+ * the highest.
+ *
+ * Otherwise prediction per head follows libsvm: one-vs-one voting (ties to the class
  * libsvm lists first), or, for heads with probability calibration, the highest
  * probability from pairwise coupling.  The score is that probability, or else
  * 1 / (1 + exp(-m)) where m is the winner's smallest decision margin against
@@ -46,6 +52,13 @@ struct tn_head_result {
 /* Builds the predictor of b (which must outlive it).  0 or TN_ENOMEM. */
 int tn_predictor_create(struct tn_predictor **out, const struct tn_bundle *b, struct tn_err *err);
 void tn_predictor_free(struct tn_predictor *p);
+
+/*
+ * Scores from decision margins, as before calibration existed: calibrated
+ * heads then score 1 / (1 + exp(-m)) and vote (see above) like uncalibrated
+ * ones.  Call before the predictor is shared by threads.
+ */
+void tn_predictor_use_margins(struct tn_predictor *p);
 
 /* Per-thread scratch for p (free with tn_predict_scratch_free); NULL if out of memory. */
 struct tn_predict_scratch *tn_predict_scratch_create(const struct tn_predictor *p);
@@ -84,5 +97,8 @@ size_t tn_predictor_bytes(const struct tn_predictor *p);
 
 /* Pairwise coupling of Wu, Lin and Weng (2004): r is k x k, r[i][j] = P(i | i or j). */
 void tn_couple_probabilities(size_t k, const double *r, double *p);
+
+/* p = softmax(beta * s): k probabilities, computed without overflow. */
+void tn_softmax(size_t k, const double *s, double beta, double *p);
 
 #endif

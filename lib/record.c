@@ -66,7 +66,10 @@ int tn_record_prepare_keys(struct tn_run_state *r)
 	r->head_key = calloc(r->nheads, sizeof(char *));
 	r->score_key = calloc(r->nheads, sizeof(char *));
 	r->scores_key = calloc(r->nheads, sizeof(char *));
-	if (!r->class_json || !r->class_off || !r->head_key || !r->score_key || !r->scores_key)
+	r->top_key = calloc(r->nheads, sizeof(char *));
+	r->explain_key = calloc(r->nheads, sizeof(char *));
+	if (!r->class_json || !r->class_off || !r->head_key || !r->score_key || !r->scores_key || !r->top_key ||
+	    !r->explain_key)
 		return TN_ENOMEM;
 	for (h = 0; h < r->nheads; h++) {
 		const struct tn_head *hd = &r->b->heads[h];
@@ -89,7 +92,12 @@ int tn_record_prepare_keys(struct tn_run_state *r)
 		r->score_key[h] = tn_buf_detach(&b, NULL);
 		bad |= tn_buf_addstr(&b, ", \"") || tn_buf_addstr(&b, hd->name) || tn_buf_addstr(&b, "_scores\": {");
 		r->scores_key[h] = tn_buf_detach(&b, NULL);
-		if (bad || !r->class_json[h] || !r->head_key[h] || !r->score_key[h] || !r->scores_key[h])
+		bad |= tn_buf_addstr(&b, ", \"") || tn_buf_addstr(&b, hd->name) || tn_buf_addstr(&b, "_top\": [");
+		r->top_key[h] = tn_buf_detach(&b, NULL);
+		bad |= tn_buf_addstr(&b, ", \"") || tn_buf_addstr(&b, hd->name) || tn_buf_addstr(&b, "_explain\": ");
+		r->explain_key[h] = tn_buf_detach(&b, NULL);
+		if (bad || !r->class_json[h] || !r->head_key[h] || !r->score_key[h] || !r->scores_key[h] ||
+		    !r->top_key[h] || !r->explain_key[h])
 			return TN_ENOMEM;
 	}
 	return 0;
@@ -111,8 +119,37 @@ static int add_score(struct tn_buf *b, double v)
 	return tn_buf_addstr(b, s);
 }
 
-static int format_result(const struct tn_run_state *r, struct tn_buf *out, const char *id, size_t idlen,
-			 const struct tn_head_result *res, double *const *all, const char *text, size_t tlen)
+/* 1 if head h abstains: its best score is below --min-score (a NaN score too). */
+static int abstains(const struct tn_run_state *r, const struct tn_head_result *res)
+{
+	return r->o->min_score > 0 && !(res->score >= r->o->min_score);
+}
+
+/* HEAD_top: the classes of the `top` highest scores, highest first (ties: class order). */
+static int add_top(const struct tn_run_state *r, struct tn_buf *out, size_t h, const double *all)
+{
+	size_t k = r->b->heads[h].nclass, n = (size_t)r->o->top < k ? (size_t)r->o->top : k, i, j;
+	const size_t *off = r->class_off[h];
+	unsigned char used[TN_MAX_CLASSES];
+	int bad = tn_buf_addstr(out, r->top_key[h]);
+
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < n; i++) {
+		size_t best = k;
+
+		for (j = 0; j < k; j++)
+			if (!used[j] && (best == k || all[j] > all[best] || (isnan(all[best]) && !isnan(all[j]))))
+				best = j;
+		used[best] = 1;
+		bad |= (i && tn_buf_addstr(out, ", ")) || tn_buf_addstr(out, "{\"class\": ");
+		bad |= tn_buf_add(out, r->class_json[h] + off[best], off[best + 1] - off[best]);
+		bad |= tn_buf_addstr(out, ", \"score\": ") || add_score(out, all[best]) || tn_buf_addch(out, '}');
+	}
+	return bad | tn_buf_addch(out, ']');
+}
+
+static int format_result(const struct tn_run_state *r, struct tn_worker *w, struct tn_buf *out, const char *id,
+			 size_t idlen, const struct tn_head_result *res, double *const *all, const char *text, size_t tlen)
 {
 	size_t h, k;
 	int bad = 0;
@@ -123,9 +160,23 @@ static int format_result(const struct tn_run_state *r, struct tn_buf *out, const
 		int c = res[h].cls;
 
 		bad |= tn_buf_addstr(out, r->head_key[h]);
-		bad |= tn_buf_add(out, r->class_json[h] + off[c], off[c + 1] - off[c]);
+		if (abstains(r, &res[h]))
+			bad |= tn_buf_addstr(out, "null");
+		else
+			bad |= tn_buf_add(out, r->class_json[h] + off[c], off[c + 1] - off[c]);
 		bad |= tn_buf_addstr(out, r->score_key[h]) || add_score(out, res[h].score);
-		if (all) {
+		if (r->o->top > 0)
+			bad |= add_top(r, out, h, all[h]);
+		if (r->ex) {
+			double bias;
+			size_t n;
+
+			bad |= tn_explain(r->ex, &w->cnt, h, c, &w->ctr, &w->ctr_cap, &n, &bias) ||
+			       tn_buf_addstr(out, r->explain_key[h]) ||
+			       tn_explain_json(&r->b->feat, w->fs, text, tlen, w->ctr,
+					       tn_explain_top(w->ctr, n, (size_t)r->o->explain), out);
+		}
+		if (r->o->all_scores) {
 			bad |= tn_buf_addstr(out, r->scores_key[h]);
 			for (k = 0; k < r->b->heads[h].nclass; k++) {
 				if (k)
@@ -314,15 +365,15 @@ void tn_record_process(const struct tn_run_state *r, struct tn_worker *w, struct
 	}
 	t2 = tn_now();
 	w->t_feat += t2 - t1;
-	if (tn_predict_counts(r->p, w->ps, &w->cnt, w->res, r->o->all_scores ? w->all : NULL)) {
+	if (tn_predict_counts(r->p, w->ps, &w->cnt, w->res, r->o->all_scores || r->o->top > 0 ? w->all : NULL)) {
 		fail_doc(d, id, idlen, "out of memory");
 		goto out;
 	}
 	for (h = 0; h < r->nheads; h++) {
-		pred[h] = w->res[h].cls;
+		pred[h] = abstains(r, &w->res[h]) ? -1 : w->res[h].cls;
 		bt->score[i * r->nheads + h] = w->res[h].score;
 	}
-	if (format_result(r, &d->out, id, idlen, w->res, r->o->all_scores ? w->all : NULL, text, tlen))
+	if (format_result(r, w, &d->out, id, idlen, w->res, w->all, text, tlen))
 		fail_doc(d, id, idlen, "out of memory");
 	t3 = tn_now();
 	w->t_pred += t3 - t2;

@@ -106,7 +106,7 @@ int tn_runfolder_model_digest(struct tn_run_state *r, struct tn_err *err)
 	return rc;
 }
 
-static json_t *build_manifest(const struct tn_run_state *r, int complete)
+static json_t *build_manifest_base(const struct tn_run_state *r, int complete)
 {
 	const struct tn_run_opts *o = r->o;
 	double secs = tn_now() - r->t0;
@@ -150,6 +150,21 @@ static json_t *build_manifest(const struct tn_run_state *r, int complete)
 		json_decref(m);
 		return NULL;
 	}
+	return m;
+}
+
+/* The manifest with the options that shape the scores (resume checks them with the rest). */
+static json_t *build_manifest(const struct tn_run_state *r, int complete)
+{
+	json_t *m = build_manifest_base(r, complete);
+	json_t *scoring = json_pack("{s:b, s:i, s:f, s:i}", "probability", !r->o->no_probability, "top", r->o->top,
+				    "min_score", r->o->min_score, "explain", r->o->explain);
+
+	if (m && (!scoring || json_object_update(json_object_get(m, "options"), scoring))) {
+		json_decref(m);
+		m = NULL;
+	}
+	json_decref(scoring);
 	return m;
 }
 

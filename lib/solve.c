@@ -447,9 +447,13 @@ static void ovr_scores(const struct model *m, size_t k, const struct feature_nod
 	predict_values(m, x, dec);
 	for (c = 0; c < k; c++)
 		score[c] = NAN;
-	if (nw == 1) {
+	if (m->nr_class == 1) {
+		/* A fold with one class only: that class; the others get the lowest score less 1 below. */
+		score[m->label[0]] = 0;
+	} else if (nw == 1) {
+		/* The pair value is dec[0] itself, as the saved model's decision value is. */
 		score[m->label[0]] = dec[0];
-		score[m->label[1]] = -dec[0];
+		score[m->label[1]] = 0;
 	} else {
 		for (c = 0; c < (size_t)m->nr_class; c++)
 			score[m->label[c]] = dec[c];
@@ -471,7 +475,7 @@ static void ovr_scores(const struct model *m, size_t k, const struct feature_nod
  * one support vector, w of the first class against the second.
  */
 static struct svm_model *ovr_model(const struct model *lm, const struct tn_head_data *hd,
-				   const struct tn_train_opts *o)
+				   const struct tn_train_opts *o, double *bias)
 {
 	size_t k = hd->nclass, npair = k * (k - 1) / 2, nf = (size_t)lm->nr_feature, i, j, p, total = 0;
 	size_t nsv = k == 2 ? 1 : k, nw = lm->nr_class == 2 ? 1 : (size_t)lm->nr_class;
@@ -532,6 +536,7 @@ static struct svm_model *ovr_model(const struct model *lm, const struct tn_head_
 	}
 	for (i = 0; i < k; i++)
 		m->label[i] = (int)i;
+	memcpy(bias, b, nsv * sizeof(*b));
 	for (i = 0, p = 0; i < k; i++)
 		for (j = i + 1; j < k; j++, p++) {
 			if (nsv == 1) {
@@ -573,8 +578,9 @@ static void run_task_ovr(const struct tn_dataset *ds, struct tn_head_data *hd, c
 	if (!lm || !dec || !score)
 		goto out;
 	if (t->kind == TN_TASK_FINAL) {
-		if (!(t->model = ovr_model(lm, hd, o)))
+		if (!(t->bias = calloc(k, sizeof(double))) || !(t->model = ovr_model(lm, hd, o, t->bias)))
 			goto out;
+		t->nbias = k == 2 ? 1 : k;
 	} else {
 		for (i = 0; i < hd->n; i++) {
 			if (folds[i] != fold)
@@ -619,10 +625,26 @@ void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const 
 			t->rc = TN_ENOMEM;
 			return;
 		}
-		if (t->kind == TN_TASK_CV) {
-			for (i = 0; i < hd->n; i++)
-				if (folds[i] == t->fold)
+		if (t->kind != TN_TASK_FINAL) {
+			size_t k = hd->nclass, a, b, p;
+			double *dec = malloc((k + 1) * sizeof(double)), *score = malloc((k + 1) * sizeof(double));
+
+			for (i = 0; dec && score && i < hd->n; i++) {
+				if (folds[i] != t->fold)
+					continue;
+				if (t->kind == TN_TASK_CV) {
 					hd->cv_pred[i] = (int)predict(t->lmodel, ds->lx[hd->docs[i]]);
+					continue;
+				}
+				ovr_scores(t->lmodel, k, ds->lx[hd->docs[i]], dec, score);
+				for (a = 0, p = 0; a < k; a++)
+					for (b = a + 1; b < k; b++, p++)
+						hd->cal_dec[i * npair + p] = score[a] - score[b];
+			}
+			if (!dec || !score)
+				t->rc = TN_ENOMEM;
+			free(dec);
+			free(score);
 			free_and_destroy_model(&t->lmodel);
 			t->lmodel = NULL;  /* liblinear's destroy, unlike libsvm's, leaves the pointer */
 		}

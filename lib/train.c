@@ -8,6 +8,8 @@
 #include "train_internal.h"
 #include "predict.h"
 #include "manifest_json.h"
+#include "buf.h"
+#include "names.h"
 
 #include <math.h>
 #include <omp.h>
@@ -39,6 +41,7 @@ void tn_train_opts_default(struct tn_train_opts *o)
 	o->eps = 0.001;
 	o->cache_mb = 100;
 	o->seed = 0x5eed;
+	o->probability = 1;
 }
 
 int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
@@ -49,8 +52,6 @@ int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "gamma must be a positive number");
 	if (o->solver != TN_SOLVER_LIBSVM && o->kernel != TN_KERNEL_LINEAR)
 		return tn_err_set(err, TN_EINVAL, "--kernel rbf needs --solver libsvm");
-	if (o->solver == TN_SOLVER_LIBLINEAR && o->probability)
-		return tn_err_set(err, TN_EINVAL, "--probability needs --solver linear or libsvm");
 	if (o->cv == 1 || o->cv < 0 || o->cv > 100)
 		return tn_err_set(err, TN_EINVAL, "cross-validation needs 2..100 folds, not %d", o->cv);
 	if (!(o->eps > 0))
@@ -323,6 +324,7 @@ void tn_plan_release(struct tn_plan *p)
 			free_and_destroy_model(&p->tasks[t].lmodel);
 			p->tasks[t].lmodel = NULL;
 		}
+		free(p->tasks[t].bias);
 	}
 	for (h = 0; p->hds && h < p->nheads; h++)
 		head_data_release(&p->hds[h]);
@@ -363,9 +365,14 @@ int tn_plan_init(struct tn_plan *p, const struct tn_corpus *c, const struct tn_t
 		p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_FINAL };
 		for (f = 0; f < o->cv; f++)
 			p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_CV, .fold = f };
-		for (f = 0; o->probability && f < TN_CALIB_FOLDS; f++)
-			p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_CALIBRATION, .fold = f };
 	}
+	/*
+	 * Calibration tasks last: the task index seeds liblinear's rand(), so the
+	 * final and CV models are the same with or without calibration.
+	 */
+	for (h = 0; o->probability && h < c->nheads; h++)
+		for (int f = 0; f < TN_CALIB_FOLDS; f++)
+			p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_CALIBRATION, .fold = f };
 	return 0;
 }
 
@@ -453,8 +460,29 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_corp
 		for (k = 0; k < ch->nclass; k++)
 			if (!(hd->classes[k] = strdup(ch->classes[k])))
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
-		if (o->probability && tn_calibrate(hd->svm, &p->hds[h]))
-			return tn_err_set(err, TN_ENOMEM, "out of memory");
+		if (p->tasks[t].bias) {
+			json_t *bias = json_array();
+			size_t j;
+
+			for (j = 0; bias && j < p->tasks[t].nbias; j++)
+				json_array_append_new(bias, json_real(p->tasks[t].bias[j]));
+			if (!bias || json_object_set_new(hd->info, "class_bias", bias))
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
+		}
+		if (o->probability) {
+			int ovr = o->solver == TN_SOLVER_LIBLINEAR ||
+				  (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one && !o->platt);
+			char *svg = NULL;
+			struct tn_buf name = TN_BUF_INIT;
+			int bad = tn_calibrate_head(hd, &p->hds[h], ovr, &svg) ||
+				  tn_buf_addf(&name, "reliability-%s.svg", hd->name) ||
+				  tn_bundle_add_file(b, name.ptr, svg, strlen(svg));
+
+			free(svg);
+			tn_buf_release(&name);
+			if (bad)
+				return tn_err_set(err, TN_ENOMEM, "out of memory");
+		}
 		if (o->cv) {
 			struct tn_confusion conf;
 
@@ -513,6 +541,10 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	if ((rc = tn_plan_run(&plan, &ds, c, o, 1, prog, err)) ||
 	    (rc = assemble(b, &plan, c, o, cv_conf, err)))
 		goto out;
+	tn_progress_report(prog, "naming n-grams", 0, 1);
+	if ((rc = tn_names_add_to_bundle(b, c, err)))
+		goto out;
+	tn_progress_report(prog, "naming n-grams", 1, 1);
 	/* The models point into the vectors: the bundle keeps them. */
 	b->sv_pool = ds.pool;
 	b->sv_index = ds.x;

@@ -67,6 +67,9 @@ struct tn_train_opts {
 	double gamma;             /* RBF only; default 1 (vectors have unit norm) */
 	int balanced;             /* class weights n / (k * n_c) */
 	int probability;          /* calibrate probabilities */
+	int platt;                /* one-vs-rest heads in libsvm's form: pairwise Platt sigmoids
+				     (the label then the most probable class) instead of the
+				     softmax temperature (calibrate.c) */
 	int cv;                   /* folds for cross-validated figures; 0 = none */
 	double eps;               /* libsvm stopping tolerance, default 0.001 */
 	double cache_mb;          /* libsvm kernel cache per task, default 100 */

@@ -42,6 +42,8 @@ struct tn_task {
 	int fold;
 	struct svm_model *model;   /* a final libsvm or pairwise model, owned */
 	struct model *lmodel;      /* a final liblinear model, owned */
+	double *bias;              /* a final one-vs-rest model's biases b_c (nbias: 1 for two classes), owned */
+	size_t nbias;
 	int rc;
 };
 
@@ -88,8 +90,18 @@ size_t tn_pair_index(size_t k, size_t a, size_t b);
 int tn_calibrate(struct svm_model *m, const struct tn_head_data *hd);
 
 /*
+ * The default calibration of head hb from the out-of-fold pair values in hd
+ * (see calibrate.c): for one-vs-rest heads (ovr) a softmax temperature, else
+ * pairwise Platt sigmoids in hb->svm.  Writes "calibration" (method, its
+ * parameters, cross-fitted log loss and macro-F1 of the methods compared, the
+ * reliability table) into hb's manifest entry and the reliability plot into
+ * *svg (malloc'd).  0 or TN_ENOMEM.
+ */
+int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr, char **svg);
+
+/*
  * The training plan of a corpus: each head's documents and folds, and the
- * tasks in a fixed order (per head: final, CV folds, calibration folds), so
+ * tasks in a fixed order (per head: final, CV folds; then every head's calibration folds), so
  * that the task index seeds liblinear's rand() the same way every time.
  */
 struct tn_plan {

@@ -16,6 +16,8 @@
 #include "../lib/buf.h"
 #include "../lib/bundle.h"
 #include "../lib/cli.h"
+#include "../lib/explain.h"
+#include "../lib/names.h"
 #include "../lib/corpus.h"
 #include "../lib/limits.h"
 #include "../lib/metrics.h"
@@ -39,10 +41,13 @@ struct train_options {
 	int progress;            /* stderr is a terminal and not quiet */
 	char **inputs;
 	size_t ninputs;
+	long top_features;       /* --top-features K: print each class's strongest n-grams */
+	const char *inspect;     /* --inspect DIR: only print those of an existing bundle */
 };
 
 static const char usage_text[] =
 "usage: train -o DIR [options] CORPUS...\n"
+"       train --inspect DIR [--top-features K]\n"
 "\n"
 "Trains one libsvm model per label field (\"head\") of a labeled corpus and\n"
 "writes a model bundle to DIR (e.g. models/news).  CORPUS files are JSONL, TSV\n"
@@ -87,11 +92,25 @@ static const char usage_text[] =
 "      --class-weight W   balanced: weigh classes by n / (k * n_class); none:\n"
 "                         all 1  [balanced]\n"
 "      --balanced         the same as --class-weight balanced\n"
-"      --probability      calibrate probabilities (Platt sigmoids fitted on a\n"
-"                         seeded 5-fold split; scores become probabilities)\n"
+"      --no-probability   no calibration (faster): classify then scores by\n"
+"                         decision margins.  By default every head is calibrated\n"
+"                         on out-of-fold decision values of a seeded 5-fold\n"
+"                         split: one-vs-rest heads by a softmax with one\n"
+"                         temperature (the label stays the model's decision),\n"
+"                         one-vs-one heads by pairwise Platt sigmoids; the\n"
+"                         manifest keeps the reliability table and both\n"
+"                         methods' log loss and macro-F1, the bundle the plot\n"
+"                         reliability-HEAD.svg  (--probability: the default)\n"
+"      --calibration M    one-vs-rest heads: softmax (one temperature; the label\n"
+"                         is the model's decision) or platt (pairwise sigmoids\n"
+"                         coupled; the label is the most probable class, as\n"
+"                         svm-predict -b 1 gives it)  [softmax]\n"
 "      --eps E            libsvm stopping tolerance  [0.001]\n"
 "      --cache-mb M       libsvm kernel cache per training task  [100]\n"
-"\n"
+"\n";
+
+/* In two parts: C11 compilers need only take strings of 4095 bytes. */
+static const char usage_more[] =
 "Model selection:\n"
 "      --grid             choose by cross-validated macro-F1 (--cv K folds, 5 by\n"
 "                         default): per head C in {0.1,0.3,1,3,10} and class\n"
@@ -102,6 +121,12 @@ static const char usage_text[] =
 "Quality figures (printed, and stored in the manifest):\n"
 "      --cv K             K-fold stratified cross-validation, folds in parallel\n"
 "      --test FILE        evaluate the saved bundle on a held-out labeled file\n"
+"\n"
+"Looking inside a model:\n"
+"      --top-features K   after training, print each class's K n-grams of the\n"
+"                         largest weight, per head (one-vs-rest linear heads)\n"
+"      --inspect DIR      print them for the existing bundle DIR and exit\n"
+"                         (K: --top-features, default 10)\n"
 "\n"
 "Other:\n"
 "  -j, --threads N        threads  [all cores]\n"
@@ -147,7 +172,7 @@ static int split_labels(struct train_options *o, const char *arg, struct tn_err 
 static int parse_options(struct train_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
-	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI };
+	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -167,6 +192,10 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "balanced", no_argument, NULL, OPT_BAL },
 		{ "class-weight", required_argument, NULL, OPT_CW },
 		{ "probability", no_argument, NULL, OPT_PROB },
+		{ "no-probability", no_argument, NULL, OPT_NOPROB },
+		{ "calibration", required_argument, NULL, OPT_CALIB },
+		{ "top-features", required_argument, NULL, OPT_TOPFEAT },
+		{ "inspect", required_argument, NULL, OPT_INSPECT },
 		{ "eps", required_argument, NULL, OPT_EPS },
 		{ "cache-mb", required_argument, NULL, OPT_CACHE },
 		{ "cv", required_argument, NULL, OPT_CV },
@@ -184,6 +213,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	static const char *const on_error[] = { "stop", "skip", NULL };
 	static const char *const weights[] = { "none", "balanced", NULL };
 	static const char *const multiclass[] = { "ovr", "ovo", NULL };
+	static const char *const calibrations[] = { "softmax", "platt", NULL };
 	long a, b;
 	int c, e;
 
@@ -279,6 +309,16 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return tn_err_set(err, TN_EINVAL, "--class-weight takes none or balanced, not '%s'", optarg);
 			break;
 		case OPT_PROB: o->train.probability = 1; break;
+		case OPT_NOPROB: o->train.probability = 0; break;
+		case OPT_CALIB:
+			if (tn_parse_enum(optarg, calibrations, &o->train.platt))
+				return tn_err_set(err, TN_EINVAL, "--calibration takes softmax or platt, not '%s'", optarg);
+			break;
+		case OPT_TOPFEAT:
+			if (tn_parse_long(optarg, 1, 100000, &o->top_features))
+				return tn_err_set(err, TN_EINVAL, "--top-features takes a number of n-grams, 1..100000, not '%s'", optarg);
+			break;
+		case OPT_INSPECT: o->inspect = optarg; break;
 		case OPT_EPS:
 			if (tn_parse_double(optarg, 1e-12, 10, &o->train.eps))
 				return tn_err_set(err, TN_EINVAL, "--eps takes a small positive number, not '%s'", optarg);
@@ -303,7 +343,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'h': fputs(usage_text, stdout); fputs(usage_more, stdout); exit(0);
 		case 'V': printf("train (Tenor) %s\n", TN_VERSION); exit(0);
 		default: fprintf(stderr, "try 'train --help'\n"); exit(TN_EXIT_USAGE);
 		}
@@ -318,6 +358,13 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 /* 0, or TN_EINVAL with the usage error in err. */
 static int check_options(struct train_options *o, struct tn_err *err)
 {
+	if (o->inspect) {
+		if (o->output || o->ninputs)
+			return tn_err_set(err, TN_EINVAL, "--inspect DIR reads a bundle: it takes no -o and no corpus");
+		if (!o->top_features)
+			o->top_features = 10;
+		return 0;
+	}
 	if (!o->output)
 		return tn_err_set(err, TN_EINVAL, "no output bundle: name one with -o DIR");
 	if (!o->ninputs)
@@ -394,6 +441,40 @@ static int evaluate_test(const struct train_options *o, const struct tn_corpus *
 	return rc;
 }
 
+/* Prints each class's strongest n-grams of bundle b to stdout.  0, or TN_E* with err. */
+static int print_top_features(const struct tn_bundle *b, size_t k, struct tn_err *err)
+{
+	struct tn_explainer *ex = NULL;
+	struct tn_names *names = NULL;
+	struct tn_buf out = TN_BUF_INIT;
+	int rc;
+
+	if (!(rc = tn_explainer_create(&ex, b, err)) && !(rc = tn_names_load(&names, b, err)) &&
+	    (rc = tn_explain_top_features(ex, names, k, &out)))
+		tn_err_set(err, rc, "out of memory");
+	if (!rc)
+		fputs(out.ptr, stdout);
+	tn_buf_release(&out);
+	tn_names_free(names);
+	tn_explainer_free(ex);
+	return rc;
+}
+
+/* --inspect DIR: the strongest n-grams of an existing bundle. */
+static int inspect(const struct train_options *o)
+{
+	struct tn_bundle *b = NULL;
+	struct tn_err err;
+	int rc = tn_bundle_load(&b, o->inspect, &err);
+
+	if (!rc)
+		rc = print_top_features(b, (size_t)o->top_features, &err);
+	if (rc)
+		fprintf(stderr, "train: %s\n", err.msg);
+	tn_bundle_free(b);
+	return rc ? TN_EXIT_ERROR : TN_EXIT_OK;
+}
+
 static int run(struct train_options *o)
 {
 	struct tn_progress prog = { show_progress, o };
@@ -466,6 +547,8 @@ static int run(struct train_options *o)
 		if (rc)
 			goto fail;
 	}
+	if (o->top_features && (rc = print_top_features(b, (size_t)o->top_features, &err)))
+		goto fail;
 	if (!o->quiet)
 		fprintf(stderr, "train: wrote '%s' (%zu head%s) in %.1f s\n", o->output, b->nheads,
 			b->nheads == 1 ? "" : "s", tn_now() - t0);
@@ -490,7 +573,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "train: %s\ntry 'train --help'\n", err.msg);
 		rc = TN_EXIT_USAGE;
 	} else {
-		rc = run(&o);
+		rc = o.inspect ? inspect(&o) : run(&o);
 	}
 	free(o.labels ? o.labels[0] : NULL);
 	free(o.labels);

@@ -584,7 +584,7 @@ left_as_it_was() {
 	left_as_it_was
 }
 
-@test "--resume refuses other options (--shard-docs, --all-scores) and leaves the run as it was" {
+@test "--resume refuses other options (--shard-docs, --all-scores, the scores' options) and leaves the run as it was" {
 	interrupted_after_two
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 50 --resume in.jsonl
 	[ "$status" -eq 1 ]
@@ -592,6 +592,12 @@ left_as_it_was() {
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --all-scores --resume in.jsonl
 	[ "$status" -eq 1 ]
 	grep -q "the options differ" <<<"$stderr"
+	# The scores' options too: margins, --top, --min-score, --explain.
+	for opt in --no-probability "--top 2" "--min-score 0.5" "--explain 3"; do
+		run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 $opt --resume in.jsonl
+		[ "$status" -eq 1 ]
+		grep -q "the options differ" <<<"$stderr"
+	done
 	left_as_it_was
 }
 

@@ -213,7 +213,7 @@ same_bundle() {
 	has "$stderr" "train: read 60 documents"
 	has "$stderr" "2 heads"
 	has "$stderr" "train: wrote 'model' (2 heads)"
-	[ "$(ls model | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+	[ "$(ls model | tr '\n' ' ')" = "idf.bin manifest.json names.tsv.zst reliability-tone.svg reliability-topic.svg tone.svm topic.svm " ]
 	[ "$(ls -a | grep -c tmp)" -eq 0 ]     # no temporary folder left
 	[ "$(head -c 5 model/idf.bin)" = "TNIDF" ]
 	[ "$(manifest model 'm["format"]')" = "tenor-model" ]
@@ -291,10 +291,26 @@ same_bundle() {
 	if ! command -v svm-predict >/dev/null; then
 		skip "svm-predict (libsvm-tools) is not installed"
 	fi
-	train -o model --probability -q "$DATA/mini.jsonl"
+	# One-vs-rest (the default; calibrated by a softmax temperature in the
+	# manifest), and one-vs-one, whose Platt sigmoids are in the model file.
+	train -o model -q "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
+	[ "$(grep -c '^prob[AB]' model/topic.svm)" = 0 ]
+	svm_predict_reads model
+	train -o model --multiclass ovo -q "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	svm_predict_reads model
+	# With the calibration Tenor stored as probA/probB.
+	run svm-predict -b 1 sv.txt model/topic.svm prob.txt
+	[ "$status" -eq 0 ]
+	[ "$(head -n 1 prob.txt | cut -d' ' -f1)" = "labels" ]
+	awk 'NR > 1 { s = $2 + $3 + $4; if (s < 0.999 || s > 1.001) exit 1 }' prob.txt
+}
+
+# svm-predict reads MODEL/topic.svm and classifies its own support vectors (left in sv.txt).
+svm_predict_reads() {
 	# The support vectors, with their class, as a libsvm data file.
-	python3 - model/topic.svm > sv.txt <<'EOF'
+	python3 - "$1/topic.svm" > sv.txt <<'EOF'
 import sys
 lines = open(sys.argv[1]).read().split("\n")
 head = dict(l.split(" ", 1) for l in lines[:lines.index("SV")])
@@ -304,17 +320,12 @@ cls = [l for l, c in zip(labels, counts) for _ in range(c)]
 for c, line in zip(cls, lines[lines.index("SV") + 1:]):
     print(c, " ".join(line.split()[k - 1:]))
 EOF
-	[ "$(wc -l < sv.txt)" = "$(manifest model 'm["heads"][0]["support_vectors"]')" ]
-	run svm-predict sv.txt model/topic.svm pred.txt
+	[ "$(wc -l < sv.txt)" = "$(manifest "$1" 'm["heads"][0]["support_vectors"]')" ]
+	run svm-predict sv.txt "$1/topic.svm" pred.txt
 	[ "$status" -eq 0 ]
 	has "$output" "Accuracy = "
 	[ "$(grep -cvE '^[012]$' pred.txt)" -eq 0 ]
 	[ "$(wc -l < pred.txt)" = "$(wc -l < sv.txt)" ]
-	# With the calibration Tenor stored as probA/probB.
-	run svm-predict -b 1 sv.txt model/topic.svm prob.txt
-	[ "$status" -eq 0 ]
-	[ "$(head -n 1 prob.txt | cut -d' ' -f1)" = "labels" ]
-	awk 'NR > 1 { s = $2 + $3 + $4; if (s < 0.999 || s > 1.001) exit 1 }' prob.txt
 }
 
 @test "--solver liblinear writes liblinear models, whatever the thread count" {
@@ -324,7 +335,7 @@ EOF
 	train -o two --threads 2 "${args[@]}" "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
 	same_bundle one two
-	[ "$(ls one | tr '\n' ' ')" = "idf.bin manifest.json tone.liblinear topic.liblinear " ]
+	[ "$(ls one | tr '\n' ' ')" = "idf.bin manifest.json names.tsv.zst reliability-tone.svg reliability-topic.svg tone.liblinear topic.liblinear " ]
 	[ "$(manifest one '[(h["solver"], h["model_file"], h["multiclass"]) for h in m["heads"]]')" = "[('liblinear', 'topic.liblinear', 'one-vs-rest'), ('liblinear', 'tone.liblinear', 'one-vs-rest')]" ]
 	[ "$(manifest one 'm["heads"][0]["cv"]["documents"]')" = "60" ]
 	grep -qx 'nr_feature 65536' one/topic.liblinear
@@ -385,7 +396,7 @@ EOF
 @test "--labels, --text-field and feature options" {
 	train -o tone -q --labels tone "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
-	[ "$(ls tone | tr '\n' ' ')" = "idf.bin manifest.json tone.svm " ]
+	[ "$(ls tone | tr '\n' ' ')" = "idf.bin manifest.json names.tsv.zst reliability-tone.svg tone.svm " ]
 	sed 's/"text":/"body":/' "$DATA/mini.jsonl" > body.jsonl
 	train -o body -q --text-field body body.jsonl
 	[ "$status" -eq 0 ]
@@ -618,13 +629,13 @@ EOF
 	mkdir empty
 	train -o empty -q "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
-	[ "$(ls empty | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+	[ "$(ls empty | tr '\n' ' ')" = "idf.bin manifest.json names.tsv.zst reliability-tone.svg reliability-topic.svg tone.svm topic.svm " ]
 	echo mine > empty/notes.txt
 	train -o empty -q "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
 	has "$stderr" "train: left 'empty.old-"
 	has "$stderr" "held files that are not a bundle's"
-	[ "$(ls empty | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+	[ "$(ls empty | tr '\n' ' ')" = "idf.bin manifest.json names.tsv.zst reliability-tone.svg reliability-topic.svg tone.svm topic.svm " ]
 	[ "$(cat empty.old-*/notes.txt)" = "mine" ]
 	[ "$(ls -A empty.old-*)" = "notes.txt" ]
 }
@@ -641,14 +652,14 @@ EOF
 	[ ! -e "model.old-$dead" ]
 	# This shell is alive: its folder is not ours to remove.
 	[ -e "model.tmp-$$/manifest.json" ]
-	[ "$(ls model | tr '\n' ' ')" = "idf.bin manifest.json tone.svm topic.svm " ]
+	[ "$(ls model | tr '\n' ' ')" = "idf.bin manifest.json names.tsv.zst reliability-tone.svg reliability-topic.svg tone.svm topic.svm " ]
 }
 
 @test "a head name that collides with a record key, or is given twice, is refused" {
 	for name in error id topic_score tone_scores; do
 		train -o m "$DATA/mini.jsonl" --labels "$name"
 		[ "$status" -eq 2 ]
-		has "$stderr" "train: label field '$name' cannot name a head: records use the keys 'id', 'error', HEAD_score and HEAD_scores"
+		has "$stderr" "train: label field '$name' cannot name a head: records use the keys 'id', 'error', HEAD_score, HEAD_scores, HEAD_top and HEAD_explain"
 	done
 	train -o m "$DATA/mini.jsonl" --labels topic,tone,topic
 	[ "$status" -eq 2 ]

@@ -136,9 +136,10 @@ static void test_save_load_round_trip(void **state)
 	struct tn_err err;
 	size_t h, k, i;
 
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), 5);   /* manifest, idf, two models, the n-gram names */
 	assert_true(exists(dir, "manifest.json"));
 	assert_true(exists(dir, "idf.bin"));
+	assert_true(exists(dir, "names.tsv.zst"));
 	assert_true(exists(dir, "topic.svm"));
 	assert_true(exists(dir, "tone.svm"));
 	assert_int_equal(entries(f->tmp), 1);   /* no temporary folder left */
@@ -247,10 +248,10 @@ static void test_save_replaces(void **state)
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
 	/* The old bundle is replaced as a whole, and nothing is left beside it. */
 	assert_false(exists(dir, "stale.svm"));
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), 5);
 	assert_string_equal(err.msg, "");
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), 5);
 	assert_int_equal(entries(f->tmp), 1);
 	free(stale);
 	free(dir);
@@ -891,9 +892,30 @@ static void test_probability_bundle(void **state)
 	assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
 	assert_true(tn_head_has_probability(&back->heads[0]));
 	assert_true(tn_head_has_probability(&back->heads[1]));
-	assert_int_equal(svm_check_probability_model(back->heads[0].svm), 1);
+	/* One-vs-rest heads: a softmax temperature in the manifest, no pairwise sigmoids in the model. */
+	assert_int_equal(svm_check_probability_model(back->heads[0].svm), 0);
+	assert_true(tn_head_temperature(&back->heads[0]) > 0);
+	assert_float_equal(tn_head_temperature(&back->heads[0]), tn_head_temperature(&b->heads[0]), 1e-8);
 	m = read_manifest(dir);
 	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "probability")));
+	{
+		json_t *cal = json_object_get(json_array_get(json_object_get(m, "heads"), 0), "calibration");
+		json_t *bins = json_object_get(json_object_get(cal, "reliability"), "bins");
+		json_int_t total = 0;
+		size_t i;
+
+		assert_string_equal(json_string_value(json_object_get(cal, "method")), "softmax-temperature");
+		assert_int_equal(json_array_size(bins), 10);
+		for (i = 0; i < json_array_size(bins); i++)
+			total += json_integer_value(json_object_get(json_array_get(bins, i), "documents"));
+		/* Every labeled document has one out-of-fold probability. */
+		assert_int_equal(total, json_integer_value(json_object_get(json_array_get(json_object_get(m, "heads"), 0),
+									  "documents")));
+		/* The plots are bundle files, listed with their checksums and loaded back. */
+		assert_non_null(json_object_get(json_object_get(m, "files"), "reliability-topic.svg"));
+		assert_non_null(tn_bundle_get_file(back, "reliability-topic.svg"));
+		assert_true(tu_has(tn_bundle_get_file(back, "reliability-topic.svg")->data, "<svg"));
+	}
 	json_decref(m);
 	tn_bundle_free(back);
 	tn_bundle_free(b);

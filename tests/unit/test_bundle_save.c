@@ -89,6 +89,9 @@ static int exists(const char *dir, const char *name)
 	return r;
 }
 
+/* What the fixture's bundle holds: manifest.json, idf.bin, two models, their reliability plots, the names. */
+#define BUNDLE_ENTRIES 7
+
 static int entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -173,7 +176,7 @@ static void test_empty_folder_and_trailing_slash(void **state)
 	assert_int_equal(tn_bundle_save(f->b, slashed, &err), 0);
 	assert_string_equal(err.msg, "");
 	assert_true(exists(dir, "manifest.json"));
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), BUNDLE_ENTRIES);
 	assert_int_equal(entries(f->tmp), 1);
 	free(slashed);
 	free(dir);
@@ -189,7 +192,7 @@ static void test_refuses_a_symlink(void **state)
 	assert_int_equal(symlink("real", link), 0);
 	assert_int_equal(tn_bundle_save(f->b, link, &err), TN_ESTATE);
 	assert_true(tu_has(err.msg, "symbolic link"));
-	assert_int_equal(entries(real), 4);
+	assert_int_equal(entries(real), BUNDLE_ENTRIES);
 	assert_int_equal(entries(f->tmp), 2);
 	free(link);
 	free(real);
@@ -210,7 +213,7 @@ static void test_replace_removes_only_bundle_files(void **state)
 	tu_write_str(keep, "mine too");
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
 	/* The new bundle is whole; the old folder is left with what is not a bundle's, and said so. */
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), BUNDLE_ENTRIES);
 	assert_true(tu_has(err.msg, "held files that are not a bundle's"));
 	snprintf(old, sizeof(old), "model.old-%ld", (long)getpid());
 	assert_true(tu_has(err.msg, old));
@@ -252,7 +255,7 @@ static void test_cleans_stale_folders(void **state)
 	snprintf(name, sizeof(name), "other.tmp-%ld", dead);
 	other = make_folder(f->tmp, name, "manifest.json", NULL);
 	assert_int_equal(tn_bundle_save(f->b, dir, &err), 0);
-	assert_int_equal(entries(dir), 4);
+	assert_int_equal(entries(dir), BUNDLE_ENTRIES);
 	/* Dead and all bundle files: gone.  Dead with a file of someone else's: only that file left. */
 	assert_false(exists(f->tmp, strrchr(stale_tmp, '/') + 1));
 	assert_true(exists(stale_old, "thesis.tex"));

@@ -83,6 +83,7 @@ static void load(struct tn_corpus *c, const char *path, const struct tn_corpus *
 }
 
 static int one_vs_one;  /* the linear solver's multiclass mode for train_bundle */
+static int platt;       /* one-vs-rest calibration by pairwise Platt sigmoids (train.h) */
 
 static struct tn_bundle *train_bundle(const struct tn_corpus *c, enum tn_solver solver, enum tn_kernel kernel,
 				      int probability, double C)
@@ -99,6 +100,7 @@ static struct tn_bundle *train_bundle(const struct tn_corpus *c, enum tn_solver 
 	to.probability = probability;
 	to.C = C;
 	to.one_vs_one = one_vs_one;
+	to.platt = platt;
 	if (tn_train(&b, c, &fo, &to, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	return b;
@@ -198,7 +200,20 @@ static struct stats compare_with_libsvm(const struct tn_bundle *b, const struct 
 			}
 			assert_true(res[h].score > 0 && res[h].score < 1);
 			assert_float_equal(all[h][res[h].cls], res[h].score, 0);
-			if (tn_head_has_probability(&b->heads[h])) {
+			if (tn_head_temperature(&b->heads[h]) > 0) {
+				/* Softmax of the class scores: the model's own class, the highest score, a sum of 1. */
+				int want = (int)svm_predict(m, x);
+				double sum = 0;
+
+				if (res[h].cls != want)
+					fail_msg("doc %zu head %zu: class %d, libsvm %d", d, h, res[h].cls, want);
+				for (i = 0; i < k; i++) {
+					assert_true(all[h][i] <= res[h].score);
+					sum += all[h][i];
+				}
+				assert_float_equal(sum, 1.0, 1e-9);
+				assert_float_equal(res[h].score, all[h][want], 0);
+			} else if (tn_head_has_probability(&b->heads[h])) {
 				double prob[TN_MAX_CLASSES], sum = 0;
 				int want = (int)svm_predict_probability(m, x, prob);
 
@@ -663,10 +678,15 @@ static void test_linear_one_vs_rest(void **state)
 	struct stats st;
 	int probability;
 
-	for (probability = 0; probability <= 1; probability++) {
+	/* 0: margins; 1: the softmax temperature; 2: Platt's sigmoids, checked against svm_predict_probability. */
+	for (probability = 0; probability <= 2; probability++) {
 		load(&tr, f->train_path, NULL);
 		load(&he, f->held_path, &tr);
-		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
+		platt = probability == 2;
+		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability != 0, 1.0);
+		platt = 0;
+		assert_int_equal(tn_head_temperature(&b->heads[0]) > 0, probability == 1);
+		assert_int_equal(svm_check_probability_model(b->heads[0].svm), probability == 2);
 		assert_int_equal(b->heads[0].svm->l, 3);
 		assert_int_equal(b->heads[1].svm->l, 1);
 		assert_string_equal(json_string_value(json_object_get(b->heads[0].info, "multiclass")), "one-vs-rest");

@@ -264,7 +264,7 @@ static void test_evaluate_failing_document(void **state)
 }
 
 struct prog_log {
-	int features_end, training_end, calls, bad;
+	int features_end, training_end, naming_end, calls, bad;
 };
 
 static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
@@ -277,7 +277,9 @@ static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
 		l->features_end++;
 	else if (!strcmp(stage, "training") && done == total)
 		l->training_end++;
-	else if (strcmp(stage, "features") && strcmp(stage, "training"))
+	else if (!strcmp(stage, "naming n-grams") && done == total)
+		l->naming_end++;
+	else if (strcmp(stage, "features") && strcmp(stage, "training") && strcmp(stage, "naming n-grams"))
 		l->bad++;
 }
 
@@ -285,7 +287,7 @@ static void test_progress(void **state)
 {
 	struct fx *f = *state;
 	struct tn_bundle *b = NULL;
-	struct prog_log log = { 0, 0, 0, 0 };
+	struct prog_log log = { 0, 0, 0, 0, 0 };
 	struct tn_progress prog = { on_progress, &log };
 
 	load_mini(f);
@@ -295,6 +297,7 @@ static void test_progress(void **state)
 	assert_int_equal(log.bad, 0);
 	assert_true(log.features_end >= 1);
 	assert_true(log.training_end >= 1);
+	assert_int_equal(log.naming_end, 1);
 	tn_bundle_free(b);
 }
 
