@@ -121,9 +121,10 @@ m["counts"] = {"documents": 200, "ok": 200, "errors": 0, "text_bytes": 0}'
 	[ "$status" -eq 0 ]
 	[ "$(ls out | tr '\n' ' ')" = "_SUCCESS manifest.json part-00000.jsonl.zst part-00001.jsonl.zst part-00002.jsonl.zst part-00003.jsonl.zst report.html " ]
 	# A run stopped before its first shard still leaves a classify manifest.
-	(head -n 5 "$IN"; sleep 3) 3>&- | "$C" -q -m "$MODEL" -o early - 2>/dev/null 3>&- &
+	# (stdin stays open 20 s, far longer than the check takes even on a loaded machine)
+	(head -n 5 "$IN"; sleep 20) 3>&- | "$C" -q -m "$MODEL" -o early - 2>/dev/null 3>&- &
 	BG_PIDS=$!
-	for _ in $(seq 1 200); do [ -e early/manifest.json ] && break; sleep 0.01; done
+	for _ in $(seq 1 1000); do [ -e early/manifest.json ] && break; sleep 0.01; done
 	python3 -c 'import json; m = json.load(open("early/manifest.json")); assert m["format"] == "tenor-classify" and m["shards"] == [], m'
 	kill -9 $BG_PIDS
 	BG_PIDS=
