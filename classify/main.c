@@ -16,6 +16,7 @@
 
 #include "../lib/cli.h"
 #include "../lib/limits.h"
+#include "../lib/merge.h"
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
 #include "../lib/text.h"
@@ -30,6 +31,7 @@ struct classify_options {
 	long threads;
 	int quiet;
 	int progress;
+	const char *merge;               /* --merge OUT: merge the parts in OUT instead of a run */
 	uint64_t errors_shown;
 };
 
@@ -37,6 +39,7 @@ static volatile sig_atomic_t stop_signal;
 
 static const char usage_text[] =
 "usage: classify -m MODEL -o OUT [options] INPUT...\n"
+"       classify --merge OUT\n"
 "\n"
 "Tags every document of the inputs with every head of a model bundle, on all\n"
 "cores, and writes one JSON record per document, in input order, to zstd\n"
@@ -63,10 +66,26 @@ static const char usage_text[] =
 "      --all-scores         add HEAD_scores: every class's score\n"
 "      --resume             continue an interrupted run in OUT after its last\n"
 "                           complete shard (same model, options and inputs)\n"
-"      --force              start over in an OUT that holds a run\n"
-"      --part I/N           process only part I of N: by file when there are at\n"
-"                           least N files, else by document; the N parts hold\n"
-"                           every document exactly once\n"
+"      --force              start over in an OUT that holds a run\n";
+/* Split in two: ISO C limits a string literal's length. */
+static const char usage_text2[] =
+"      --part I/N           process only part I of N, a contiguous range of the\n"
+"                           input: whole files (about 1/N of the bytes each) when\n"
+"                           there are at least N files, else 1/N of the documents\n"
+"                           (counted first, so not standard input).  The N parts\n"
+"                           hold every document exactly once and may share one\n"
+"                           OUT (a shared filesystem): part I writes only\n"
+"                           OUT/part-IIIII-NNNNN.jsonl.zst, its manifest\n"
+"                           OUT/manifest-part-IIIII-of-NNNNN.json and its lock,\n"
+"                           no _SUCCESS; --resume and --force act on part I alone\n"
+"      --merge OUT          after all N parts: check that each is complete, ran\n"
+"                           with the same model, options and inputs, and that\n"
+"                           they cover every document once (reading every\n"
+"                           shard), then write OUT/manifest.json (counts summed,\n"
+"                           evaluation combined, every shard in order) and\n"
+"                           OUT/_SUCCESS; the parts' files stay.  Names each\n"
+"                           missing or failed part with the command that re-runs\n"
+"                           it and exits 1.  Merging again gives the same result\n"
 "      --zstd-level L       shard compression level, 1..19  [3]\n"
 "      --batch-docs N       documents read per batch  [4096]\n"
 "  -j, --threads N          threads  [all cores]\n"
@@ -100,7 +119,7 @@ static const char usage_text[] =
 static int parse_options(struct classify_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
-	       OPT_BATCH };
+	       OPT_BATCH, OPT_MERGE };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -113,6 +132,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "part", required_argument, NULL, OPT_PART },
+		{ "merge", required_argument, NULL, OPT_MERGE },
 		{ "zstd-level", required_argument, NULL, OPT_ZSTD },
 		{ "batch-docs", required_argument, NULL, OPT_BATCH },
 		{ "threads", required_argument, NULL, 'j' },
@@ -157,6 +177,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 			if (tn_parse_part(optarg, &r->part_i, &r->part_n))
 				return tn_err_set(err, TN_EINVAL, "--part takes I/N with 1 <= I <= N, not '%s'", optarg);
 			break;
+		case OPT_MERGE: o->merge = optarg; break;
 		case OPT_ZSTD:
 			if (tn_parse_long(optarg, 1, 19, &v))
 				return tn_err_set(err, TN_EINVAL, "--zstd-level takes 1..19, not '%s'", optarg);
@@ -172,11 +193,13 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'h': fputs(usage_text, stdout); fputs(usage_text2, stdout); exit(0);
 		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
 		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
 		}
 	}
+	r->argv = (const char *const *)argv;
+	r->argc = argc;
 	r->inputs = (const char *const *)(argv + optind);
 	r->ninputs = (size_t)(argc - optind);
 	return 0;
@@ -194,6 +217,13 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 {
 	struct tn_run_opts *r = &o->run;
 
+	if (o->merge && (r->model_dir || r->out_dir || r->ninputs || r->resume || r->force || r->part_n > 1))
+		return tn_err_set(err, TN_EINVAL, "--merge OUT takes no model, output, inputs, --part, --resume or "
+				  "--force: the parts' manifests in OUT say them");
+	if (o->merge) {
+		o->progress = 0;
+		return 0;
+	}
 	if (!r->model_dir)
 		return tn_err_set(err, TN_EINVAL, "no model: name a bundle with -m DIR (e.g. models/news)");
 	if (!r->out_dir)
@@ -312,6 +342,38 @@ static int run(struct classify_options *o)
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
 
+/* classify --merge OUT: 0 (3 with error records) when merged, 1 with every problem part named. */
+static int run_merge(const struct classify_options *o)
+{
+	struct tn_merge_stats st;
+	struct tn_err err;
+	int rc = tn_merge(o->merge, &st, &err);
+
+	if (rc) {
+		const char *line = st.problems;
+
+		while (line && *line) {
+			const char *nl = strchr(line, '\n');
+			int len = nl ? (int)(nl - line) : (int)strlen(line);
+
+			fprintf(stderr, "classify: %.*s\n", len, line);
+			line += len + (nl ? 1 : 0);
+		}
+		fprintf(stderr, "classify: %s\n", err.msg);
+		tn_merge_stats_release(&st);
+		return TN_EXIT_ERROR;
+	}
+	if (st.summary && !o->quiet)
+		fputs(st.summary, stderr);
+	fprintf(stderr, "classify: merged %ld parts in '%s': %llu documents (%llu ok, %llu error%s) in %u shard%s; "
+		"wrote manifest.json and _SUCCESS\n", st.parts, o->merge, (unsigned long long)st.docs,
+		(unsigned long long)st.ok, (unsigned long long)st.errors, st.errors == 1 ? "" : "s", st.shards,
+		st.shards == 1 ? "" : "s");
+	rc = st.errors ? EXIT_DOC_ERRORS : 0;
+	tn_merge_stats_release(&st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct classify_options o;
@@ -321,5 +383,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "classify: %s\ntry 'classify --help'\n", err.msg);
 		return TN_EXIT_USAGE;
 	}
-	return run(&o);
+	return o.merge ? run_merge(&o) : run(&o);
 }
