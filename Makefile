@@ -25,7 +25,8 @@ LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
 DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
-            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev
+            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev \
+            parallel slurm-wlm munge
 FUZZ_PKGS := clang libomp-dev
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 

@@ -253,6 +253,24 @@ static enum entry classify_entry(const struct tn_run_opts *o, const char *name, 
 	return k == TN_NAME_OTHER ? E_OTHER : E_MERGED;
 }
 
+/* 1 with err filled when a part's folder holds the manifest of a part of another N. */
+static int other_parts(const struct tn_run_opts *o, struct tn_err *err)
+{
+	DIR *d = opendir(o->out_dir);
+	struct dirent *e;
+	long k = 0;
+
+	while (o->part_n > 1 && d && !k && (e = readdir(d)))
+		if ((k = tn_name_manifest_parts(e->d_name)) == o->part_n)
+			k = 0;
+		else if (k)
+			tn_err_set(err, TN_ESTATE, "'%s' holds '%s', a part of a run of %ld parts, not %ld: not touching "
+				   "it; name a new or empty folder", o->out_dir, e->d_name, k, o->part_n);
+	if (d)
+		closedir(d);
+	return k != 0;
+}
+
 /*
  * Looks over the run folder before anything is removed.  With a manifest
  * listing nlisted shards, shards from nlisted on are in the way except the
@@ -285,10 +303,8 @@ static int survey_folder(const struct tn_run_opts *o, long nlisted, struct tn_er
 		if (k == E_OTHER && !other[0])
 			snprintf(other, sizeof(other), "%s", e->d_name);
 		if (k == E_CLASH && tn_name_manifest_parts(e->d_name))
-			rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s', a part of a run of %ld parts, not %ld: "
-					"not touching it; name a new or empty folder", dir, e->d_name,
-					tn_name_manifest_parts(e->d_name), o->part_n);
-		else if (k == E_CLASH)
+			continue;  /* named by other_parts, whatever order the folder lists in */
+		if (k == E_CLASH)
 			rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s', a shard of a run without --part: not touching "
 					"it; name a new or empty folder", dir, e->d_name);
 		else if (o->part_n <= 1 && nlisted < 0 && k != E_LOCK && k != E_TEMP)
@@ -305,6 +321,8 @@ static int survey_folder(const struct tn_run_opts *o, long nlisted, struct tn_er
 					"move it away first", dir, e->d_name, o->part_i, o->part_n);
 	}
 	closedir(d);
+	if (!rc || rc == TN_ESTATE)
+		rc = other_parts(o, err) ? TN_ESTATE : rc;
 	if (!rc && o->part_n > 1 && nlisted < 0 && !peers && other[0])
 		rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s' and no classify run: not touching it; name a new or "
 				"empty folder", dir, other);
