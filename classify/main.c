@@ -102,15 +102,17 @@ static const char usage_text2[] =
 "  If the inputs carry a head's labels (a JSONL field named like the head), the\n"
 "  summary and the manifest give accuracy, macro-F1 and the confusion matrix.\n"
 "\n"
-"Run folders: OUT must be new, empty, or hold a classify run (its manifest.json);\n"
-"nothing else in it is ever deleted or replaced, and --force removes only the\n"
-"shards its manifest lists and classify's temporary files.\n"
+"Run folders: OUT must be new, empty, or hold a classify run (its manifest.json)\n"
+"or parts of one (--part I/N); nothing else in it is ever deleted or replaced,\n"
+"and --force removes only the shards its manifest lists and classify's\n"
+"temporary files (a part's: its own only).\n"
 "\n"
 "Exit codes: 0 every document classified; 3 done, but some documents are error\n"
 "records (also for --resume of such a finished run); 1 runtime error;\n"
 "2 usage error; 4 stopped because standard output was closed by its reader\n"
 "(-o - piped into head, say); 130 or 143 stopped by SIGINT or SIGTERM (complete\n"
-"shards kept; continue with --resume).\n";
+"shards kept; continue with --resume).  --merge: 0 merged, 3 merged but some\n"
+"documents are error records, 1 a part missing, unfinished or inconsistent.\n";
 
 /*
  * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;

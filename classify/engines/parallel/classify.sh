@@ -16,7 +16,7 @@
 #
 #   -n N          parts  [4]
 #   -j JOBS       parts running at once per host  [N locally; 1 per ssh host]
-#   -S SSHLOGINS  GNU parallel --sshlogin: "host1,host2" or "4/host1,:" (":" is this machine)
+#   -S SSHLOGINS  GNU parallel --sshlogin: "host1,host2,:" (":" is this machine)
 #   -l JOBLOG     GNU parallel --joblog  [OUT.joblog]
 #
 # TENOR_CLASSIFY is the classify command, split on spaces (default
