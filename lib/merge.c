@@ -432,11 +432,16 @@ static int merge_evaluation(struct merge *m, json_t *ev, struct tn_buf *rep)
 		if (!head || !labels)
 			continue;
 		nclass = json_array_size(labels);
+		memset(&sum, 0, sizeof(sum));
+		memset(&one, 0, sizeof(one));
 		if (tn_confusion_init(&sum, nclass) || tn_confusion_init(&one, nclass) ||
-		    !(names = calloc(nclass + 1, sizeof(*names))))
+		    !(names = calloc(nclass + 1, sizeof(*names)))) {
+			tn_confusion_release(&sum);
+			tn_confusion_release(&one);
 			return TN_ENOMEM;
+		}
 		for (k = 0; k < nclass; k++)
-			names[k] = json_string_value(json_array_get(labels, k));
+			bad |= !(names[k] = json_string_value(json_array_get(labels, k)));
 		for (i = 1; i <= m->n && !bad; i++) {
 			json_t *e = json_object_get(json_object_get(m->p[i - 1].man, "evaluation"), head);
 
