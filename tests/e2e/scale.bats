@@ -232,6 +232,43 @@ EOF
 	[ ! -e out/_SUCCESS ]
 }
 
+@test "merge sums every number under counts key by key, keeps the earliest start and latest finish, refuses another version" {
+	for i in 1 2 3; do "$C" -q -m "$MODEL" -o out --part $i/3 "$SMALLDIR" 2>/dev/null; done
+	# What the counts helper adds to a part's manifest (the brief's contract), made up per part.
+	py '
+for i in (1, 2, 3):
+    p = "out/manifest-part-%05d-of-00003.json" % i
+    m = manifest(p)
+    m["counts"]["heads"] = {"topic": {"diplomacy": i, "economy": 10 * i}, "tone": {"neutral": 100 * i}}
+    m["counts"]["abstained"] = {"topic": i}
+    m["counts"]["cross"] = {"rows": "topic", "cols": "tone", "table": {"diplomacy": {"neutral": i}}}
+    m["started_at"] = "2026-12-02T10:5%d:00Z" % (3 - i)
+    m["finished_at"] = "2026-12-02T11:0%d:00Z" % i
+    m["tenor_version"] = "9.9"
+    json.dump(m, open(p, "w"))
+'
+	"$C" -q --merge out 2>/dev/null
+	py '
+m = manifest("out/manifest.json")
+c = m["counts"]
+check(c["documents"] == 348 and c["ok"] + c["errors"] == 348, c)
+check(c["heads"] == {"topic": {"diplomacy": 6, "economy": 60}, "tone": {"neutral": 600}}, c["heads"])
+check(c["abstained"] == {"topic": 6}, c["abstained"])
+check(c["cross"] == {"rows": "topic", "cols": "tone", "table": {"diplomacy": {"neutral": 6}}}, c["cross"])
+check(m["started_at"] == "2026-12-02T10:50:00Z" and m["finished_at"] == "2026-12-02T11:03:00Z", m["started_at"], m["finished_at"])
+check(m["tenor_version"] == "9.9", "a value every part shares is kept")
+'
+	py '
+p = "out/manifest-part-00002-of-00003.json"
+m = manifest(p)
+m["tenor_version"] = "9.8"
+json.dump(m, open(p, "w"))
+'
+	cl --merge out
+	[ "$status" -eq 1 ]
+	grep -q "^classify: part 2/3: it was run by another version of Tenor than the other parts; re-run it: .* --force" <<<"$stderr"
+}
+
 @test "--merge of a folder without parts, or with other arguments, is refused" {
 	mkdir empty
 	cl --merge empty
