@@ -26,7 +26,8 @@ LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
 DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
-            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev
+            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev \
+            parallel slurm-wlm munge
 FUZZ_PKGS := clang libomp-dev
 # What make test needs beyond the build: headless Chromium renders OUT/report.html (counts.bats).
 TEST_PKGS := chromium

@@ -16,6 +16,7 @@
 
 #include "../lib/cli.h"
 #include "../lib/limits.h"
+#include "../lib/merge.h"
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
 #include "../lib/report.h"
@@ -32,6 +33,7 @@ struct classify_options {
 	long threads;
 	int quiet;
 	int progress;
+	const char *merge;               /* --merge OUT: merge the parts in OUT instead of a run */
 	uint64_t errors_shown;
 };
 
@@ -40,6 +42,7 @@ static volatile sig_atomic_t stop_signal;
 static const char usage_text[] =
 "usage: classify -m MODEL -o OUT [options] INPUT...\n"
 "       classify --report OUT\n"
+"       classify --merge OUT\n"
 "\n"
 "Tags every document of the inputs with every head of a model bundle, on all\n"
 "cores, and writes one JSON record per document, in input order, to zstd\n"
@@ -81,10 +84,26 @@ static const char usage_text[] =
 "                           probabilities (see Scores below)\n"
 "      --resume             continue an interrupted run in OUT after its last\n"
 "                           complete shard (same model, options and inputs)\n"
-"      --force              start over in an OUT that holds a run\n"
-"      --part I/N           process only part I of N: by file when there are at\n"
-"                           least N files, else by document; the N parts hold\n"
-"                           every document exactly once\n"
+"      --force              start over in an OUT that holds a run\n";
+/* Split in two: ISO C limits a string literal's length. */
+static const char usage_text2[] =
+"      --part I/N           process only part I of N, a contiguous range of the\n"
+"                           input: whole files (about 1/N of the bytes each) when\n"
+"                           there are at least N files, else 1/N of the documents\n"
+"                           (counted first, so not standard input).  The N parts\n"
+"                           hold every document exactly once and may share one\n"
+"                           OUT (a shared filesystem): part I writes only\n"
+"                           OUT/part-IIIII-NNNNN.jsonl.zst, its manifest\n"
+"                           OUT/manifest-part-IIIII-of-NNNNN.json and its lock,\n"
+"                           no _SUCCESS; --resume and --force act on part I alone\n"
+"      --merge OUT          after all N parts: check that each is complete, ran\n"
+"                           with the same model, options and inputs, and that\n"
+"                           they cover every document once (reading every\n"
+"                           shard), then write OUT/manifest.json (counts summed,\n"
+"                           evaluation combined, every shard in order) and\n"
+"                           OUT/_SUCCESS; the parts' files stay.  Names each\n"
+"                           missing or failed part with the command that re-runs\n"
+"                           it and exits 1.  Merging again gives the same result\n"
 "      --zstd-level L       shard compression level, 1..19  [3]\n"
 "      --batch-docs N       documents read per batch  [4096]\n"
 "  -j, --threads N          threads  [all cores]\n"
@@ -124,15 +143,17 @@ static const char usage_more[] =
 "places, confusion matrices when the inputs carried labels, and with\n"
 "--keep-text the most confident and most uncertain documents per class.\n"
 "\n"
-"Run folders: OUT must be new, empty, or hold a classify run (its manifest.json);\n"
-"nothing else in it is ever deleted or replaced, and --force removes only the\n"
-"shards its manifest lists, its report.html and classify's temporary files.\n"
+"Run folders: OUT must be new, empty, or hold a classify run (its manifest.json)\n"
+"or parts of one (--part I/N); nothing else in it is ever deleted or replaced,\n"
+"and --force removes only the shards its manifest lists, its report.html and\n"
+"classify's temporary files (a part's: its own only).\n"
 "\n"
 "Exit codes: 0 every document classified; 3 done, but some documents are error\n"
 "records (also for --resume of such a finished run); 1 runtime error;\n"
 "2 usage error; 4 stopped because standard output was closed by its reader\n"
 "(-o - piped into head, say); 130 or 143 stopped by SIGINT or SIGTERM (complete\n"
-"shards kept; continue with --resume).\n";
+"shards kept; continue with --resume).  --merge: 0 merged, 3 merged but some\n"
+"documents are error records, 1 a part missing, unfinished or inconsistent.\n";
 
 /*
  * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
@@ -141,7 +162,7 @@ static const char usage_more[] =
 static int parse_options(struct classify_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
-	       OPT_BATCH, OPT_KEEP, OPT_REPORT, OPT_TOP, OPT_MINSCORE, OPT_EXPLAIN, OPT_NOPROB };
+	       OPT_BATCH, OPT_KEEP, OPT_REPORT, OPT_TOP, OPT_MINSCORE, OPT_EXPLAIN, OPT_NOPROB, OPT_MERGE };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -160,6 +181,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "part", required_argument, NULL, OPT_PART },
+		{ "merge", required_argument, NULL, OPT_MERGE },
 		{ "zstd-level", required_argument, NULL, OPT_ZSTD },
 		{ "batch-docs", required_argument, NULL, OPT_BATCH },
 		{ "threads", required_argument, NULL, 'j' },
@@ -226,6 +248,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 			if (tn_parse_part(optarg, &r->part_i, &r->part_n))
 				return tn_err_set(err, TN_EINVAL, "--part takes I/N with 1 <= I <= N, not '%s'", optarg);
 			break;
+		case OPT_MERGE: o->merge = optarg; break;
 		case OPT_ZSTD:
 			if (tn_parse_long(optarg, 1, 19, &v))
 				return tn_err_set(err, TN_EINVAL, "--zstd-level takes 1..19, not '%s'", optarg);
@@ -241,11 +264,13 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); fputs(usage_more, stdout); exit(0);
+		case 'h': fputs(usage_text, stdout); fputs(usage_text2, stdout); fputs(usage_more, stdout); exit(0);
 		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
 		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
 		}
 	}
+	r->argv = (const char *const *)argv;
+	r->argc = argc;
 	r->inputs = (const char *const *)(argv + optind);
 	r->ninputs = (size_t)(argc - optind);
 	return 0;
@@ -266,6 +291,13 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 	if (o->report_dir) {
 		if (r->model_dir || r->out_dir || r->ninputs)
 			return tn_err_set(err, TN_EINVAL, "--report OUT takes no model, output or input: it reads the run in OUT");
+		return 0;
+	}
+	if (o->merge && (r->model_dir || r->out_dir || r->ninputs || r->resume || r->force || r->part_n > 1))
+		return tn_err_set(err, TN_EINVAL, "--merge OUT takes no model, output, inputs, --part, --resume or "
+				  "--force: the parts' manifests in OUT say them");
+	if (o->merge) {
+		o->progress = 0;
 		return 0;
 	}
 	if (!r->model_dir)
@@ -361,7 +393,8 @@ static int run(struct classify_options *o)
 	o->run.progress = show_progress;
 	o->run.on_error = show_error;
 	o->run.ctx = o;
-	o->run.report = 1;
+	/* Parts share OUT: the merge writes the run's report, not each part. */
+	o->run.report = o->run.part_n <= 1;
 	rc = tn_run(&o->run, &st, &err);
 	if (st.already_complete) {
 		fprintf(stderr, "classify: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
@@ -409,6 +442,40 @@ static int run(struct classify_options *o)
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
 
+/* classify --merge OUT: 0 (3 with error records) when merged, 1 with every problem part named. */
+static int run_merge(const struct classify_options *o)
+{
+	struct tn_merge_stats st;
+	struct tn_err err;
+	int rc = tn_merge(o->merge, &st, &err);
+
+	if (rc) {
+		const char *line = st.problems;
+
+		while (line && *line) {
+			const char *nl = strchr(line, '\n');
+			int len = nl ? (int)(nl - line) : (int)strlen(line);
+
+			fprintf(stderr, "classify: %.*s\n", len, line);
+			line += len + (nl ? 1 : 0);
+		}
+		fprintf(stderr, "classify: %s\n", err.msg);
+		tn_merge_stats_release(&st);
+		return TN_EXIT_ERROR;
+	}
+	if (st.summary && !o->quiet)
+		fputs(st.summary, stderr);
+	fprintf(stderr, "classify: merged %ld parts in '%s': %llu documents (%llu ok, %llu error%s) in %u shard%s; "
+		"wrote manifest.json and _SUCCESS\n", st.parts, o->merge, (unsigned long long)st.docs,
+		(unsigned long long)st.ok, (unsigned long long)st.errors, st.errors == 1 ? "" : "s", st.shards,
+		st.shards == 1 ? "" : "s");
+	rc = st.errors ? EXIT_DOC_ERRORS : 0;
+	tn_merge_stats_release(&st);
+	if (write_report(o->merge))
+		rc = TN_EXIT_ERROR;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct classify_options o;
@@ -420,5 +487,5 @@ int main(int argc, char **argv)
 	}
 	if (o.report_dir)
 		return write_report(o.report_dir) ? TN_EXIT_ERROR : 0;
-	return run(&o);
+	return o.merge ? run_merge(&o) : run(&o);
 }

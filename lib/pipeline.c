@@ -169,9 +169,15 @@ static int fill_batch(struct tn_run_state *r, struct tn_batch *bt, int *eof)
 			break;
 		}
 		g = r->enumerated++;
-		/* --part by document (source.h). */
-		if (!tn_part_by_file(o->part_n, tn_source_nfiles(r->src)) && !tn_part_has(o->part_i, o->part_n, g))
-			continue;
+		/* --part by document (source.h): the part's range of the sequence. */
+		if (o->part_n > 1 && !r->part.by_file) {
+			if (g >= r->part.hi) {
+				*eof = 1;
+				break;
+			}
+			if (g < r->part.lo)
+				continue;
+		}
 		d = &bt->d[bt->n++];
 		d->kind = raw.kind;
 		d->data_off = bt->arena.len;
@@ -249,7 +255,8 @@ static int write_batch(struct tn_run_state *r, struct tn_batch *bt, struct tn_er
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		} else {
 			if (!r->shard) {
-				rc = tn_shard_open(&r->shard, o->out_dir, r->next_shard, o->zstd_level, err);
+				rc = tn_shard_open_part(&r->shard, o->out_dir, o->part_i, o->part_n, r->next_shard,
+							o->zstd_level, err);
 				if (rc)
 					return rc;
 			}
@@ -437,7 +444,8 @@ static int finish(struct tn_run_state *r, struct tn_err *err)
 	tn_runfolder_utc_now(r->finished_at);
 	if (!rc)
 		rc = tn_runfolder_write_manifest(r, 1, err);
-	if (!rc) {
+	/* A part's completion is its manifest's; the run's _SUCCESS is the merge's. */
+	if (!rc && r->o->part_n <= 1) {
 		if (tn_buf_addf(&p, "%s/_SUCCESS", r->o->out_dir))
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		else
@@ -592,8 +600,9 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	rc = tn_source_create(&r.src, o->inputs, o->ninputs, o->input_format, o->max_doc_bytes, err);
 	if (rc)
 		goto out;
-	if (tn_part_by_file(o->part_n, tn_source_nfiles(r.src)))
-		tn_source_select_files(r.src, o->part_i, o->part_n);
+	rc = tn_source_part(r.src, o->part_i, o->part_n, &r.part, err);
+	if (rc)
+		goto out;
 	r.shards = json_array();
 	r.conf = calloc(r.nheads, sizeof(*r.conf));
 	if (!r.shards || !r.conf || tn_tally_init(&r.tally, r.b->heads, r.nheads) ||

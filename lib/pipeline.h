@@ -27,6 +27,13 @@
  * of an interrupted run, and its shards are byte-identical to those of an
  * uninterrupted one; the output never depends on the number of threads.
  *
+ * Part I of N (part_n > 1) shares out_dir with the other parts: its files
+ * carry its number (runnames.h: part-IIIII-NNNNN.jsonl.zst,
+ * manifest-part-IIIII-of-NNNNN.json, .lock-part-IIIII), it takes only its own
+ * lock, resumes or restarts only its own files and writes no _SUCCESS; the
+ * other parts' files are never touched.  classify --merge (merge.h) checks the
+ * N parts and writes the run's manifest.json and _SUCCESS.
+ *
  * Not reentrant with respect to one out_dir (the lock refuses a second run).
  */
 #ifndef TN_PIPELINE_H
@@ -70,7 +77,9 @@ struct tn_run_opts {
 	int explain;                     /* > 0: HEAD_explain, the `explain` strongest n-grams (explain.h) */
 	int resume;
 	int force;                       /* replace a finished or interrupted run */
-	long part_i, part_n;             /* 1/1: everything */
+	long part_i, part_n;             /* 1/1: everything; else a part's names in out_dir */
+	const char *const *argv;         /* the command line, kept in a part's manifest for re-runs */
+	int argc;
 	volatile sig_atomic_t *stop;     /* set by a signal handler: stop cleanly */
 	/* Called from the calling thread (outside any parallel region), after each batch and at the end. */
 	void (*progress)(void *ctx, const struct tn_run_progress *p);

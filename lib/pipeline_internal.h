@@ -68,6 +68,7 @@ struct tn_run_state {
 	struct tn_predictor *p;
 	struct tn_explainer *ex;        /* --explain only */
 	struct tn_source *src;
+	struct tn_part part;            /* --part: which files or documents this run holds */
 	size_t nheads;
 	char **class_json;              /* per head: nclass JSON strings, back to back */
 	size_t **class_off;

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "predict.h"
 #include "atomic_file.h"
+#include "runnames.h"
 #include "shard.h"
 #include "version.h"
 
@@ -106,7 +107,7 @@ int tn_runfolder_model_digest(struct tn_run_state *r, struct tn_err *err)
 	return rc;
 }
 
-static json_t *build_manifest_base(const struct tn_run_state *r, int complete)
+static json_t *build_manifest_core(const struct tn_run_state *r, int complete)
 {
 	const struct tn_run_opts *o = r->o;
 	double secs = tn_now() - r->t0;
@@ -154,9 +155,9 @@ static json_t *build_manifest_base(const struct tn_run_state *r, int complete)
 }
 
 /* The manifest with the options that shape the scores (resume checks them with the rest). */
-static json_t *build_manifest(const struct tn_run_state *r, int complete)
+static json_t *build_manifest_scored(const struct tn_run_state *r, int complete)
 {
-	json_t *m = build_manifest_base(r, complete);
+	json_t *m = build_manifest_core(r, complete);
 	json_t *scoring = json_pack("{s:b, s:i, s:f, s:i}", "probability", !r->o->no_probability, "top", r->o->top,
 				    "min_score", r->o->min_score, "explain", r->o->explain);
 
@@ -168,10 +169,65 @@ static json_t *build_manifest(const struct tn_run_state *r, int complete)
 	return m;
 }
 
+/*
+ * A part's manifest also says which items it holds (merge checks that the
+ * parts tile the input) and the command that ran it, with its working folder
+ * (merge names it for a re-run).  NULL on allocation failure.
+ */
+static json_t *part_json(const struct tn_run_state *r)
+{
+	const struct tn_run_opts *o = r->o;
+	json_t *cmd = json_array();
+	int k;
+
+	for (k = 0; cmd && o->argv && k < o->argc; k++) {
+		/* An argument need not be UTF-8; shown with '?' for bad bytes, as input paths are. */
+		struct tn_buf b = TN_BUF_INIT;
+
+		if (tn_record_add_json_text(&b, o->argv[k], strlen(o->argv[k])) ||
+		    json_array_append_new(cmd, json_loadb(b.ptr, b.len, JSON_DECODE_ANY, NULL))) {
+			json_decref(cmd);
+			cmd = NULL;
+		}
+		tn_buf_release(&b);
+	}
+	if (!cmd)
+		return NULL;
+	{
+		char *wd = getcwd(NULL, 0);
+		struct tn_buf b = TN_BUF_INIT;
+		json_t *cwd = NULL;
+
+		if (wd && !tn_record_add_json_text(&b, wd, strlen(wd)))
+			cwd = json_loadb(b.ptr, b.len, JSON_DECODE_ANY, NULL);
+		free(wd);
+		tn_buf_release(&b);
+		return json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:o, s:o}", "index", (json_int_t)o->part_i,
+				 "of", (json_int_t)o->part_n, "by", r->part.by_file ? "file" : "document",
+				 "first", (json_int_t)r->part.lo, "end", (json_int_t)r->part.hi,
+				 "total", (json_int_t)r->part.total, "command", cmd, "cwd", cwd ? cwd : json_null());
+	}
+}
+
+static json_t *build_manifest(const struct tn_run_state *r, int complete)
+{
+	json_t *m = build_manifest_scored(r, complete), *part;
+
+	if (!m || r->o->part_n <= 1)
+		return m;
+	part = part_json(r);
+	if (!part || json_object_set_new(m, "part", part)) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
 int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_err *err)
 {
 	json_t *m = build_manifest(r, complete);
 	struct tn_buf path = TN_BUF_INIT;
+	char name[TN_NAME_MAX];
 	char *s;
 	int rc;
 
@@ -185,7 +241,8 @@ int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_
 	json_object_set_new(json_object_get(m, "timings"), "predict", json_real(r->t_predict));
 	s = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
 	json_decref(m);
-	if (!s || tn_buf_addf(&path, "%s/manifest.json", r->o->out_dir)) {
+	tn_name_manifest(r->o->part_i, r->o->part_n, name, sizeof(name));
+	if (!s || tn_buf_addf(&path, "%s/%s", r->o->out_dir, name)) {
 		free(s);
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
@@ -200,8 +257,10 @@ int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_
 static int take_lock(struct tn_run_state *r, struct tn_err *err)
 {
 	struct tn_buf p = TN_BUF_INIT;
+	char name[TN_NAME_MAX];
 
-	if (tn_buf_addf(&p, "%s/.lock", r->o->out_dir))
+	tn_name_lock(r->o->part_i, r->o->part_n, name, sizeof(name));
+	if (tn_buf_addf(&p, "%s/%s", r->o->out_dir, name))
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	r->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (r->lock_fd >= 0)
@@ -211,8 +270,12 @@ static int take_lock(struct tn_run_state *r, struct tn_err *err)
 	tn_buf_release(&p);
 	if (r->lock_fd < 0)
 		return tn_err_set(err, TN_EIO, "cannot create a lock in '%s': %s", r->o->out_dir, strerror(errno));
-	if (flock(r->lock_fd, LOCK_EX | LOCK_NB))
+	if (flock(r->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (r->o->part_n > 1)
+			return tn_err_set(err, TN_ESTATE, "part %ld/%ld in '%s' is in use by another classify run "
+					  "(or a merge)", r->o->part_i, r->o->part_n, r->o->out_dir);
 		return tn_err_set(err, TN_ESTATE, "'%s' is in use by another classify run", r->o->out_dir);
+	}
 	return 0;
 }
 
@@ -220,108 +283,171 @@ static int take_lock(struct tn_run_state *r, struct tn_err *err)
 static void drop_lock(struct tn_run_state *r)
 {
 	struct tn_buf p = TN_BUF_INIT;
+	char name[TN_NAME_MAX];
 
-	if (r->lock_created && !tn_buf_addf(&p, "%s/.lock", r->o->out_dir))
+	tn_name_lock(r->o->part_i, r->o->part_n, name, sizeof(name));
+	if (r->lock_created && !tn_buf_addf(&p, "%s/%s", r->o->out_dir, name))
 		unlink(p.ptr);
 	tn_buf_release(&p);
 	r->lock_created = 0;
 }
 
 /*
- * The names classify writes in a run folder, by kind.  Anything else there
+ * The names in a run folder, by kind, for this run (runnames.h).  E_PEER:
+ * another part's file of the same N, never touched; E_MERGED: in a part's
+ * folder, the merge's manifest.json, _SUCCESS, .lock and their temporary
+ * files; E_CLASH: what no run of this kind may share a folder with (a single
+ * run's shards beside parts, parts of another N).  Anything else (E_OTHER)
  * belongs to someone else and is never deleted or replaced.
  */
-enum entry { E_OTHER, E_LOCK, E_MANIFEST, E_TEMP, E_SHARD, E_REPORT };
+enum entry { E_OTHER, E_LOCK, E_MANIFEST, E_TEMP, E_SHARD, E_REPORT, E_PEER, E_MERGED, E_CLASH };
 
-static enum entry classify_entry(const char *name, unsigned *idx)
+static enum entry classify_entry(const struct tn_run_opts *o, const char *name, unsigned *idx)
 {
-	char want[64];
+	enum tn_name_kind k;
+	long i;
 
-	if (!strcmp(name, ".lock"))
-		return E_LOCK;
-	if (!strcmp(name, "manifest.json"))
-		return E_MANIFEST;
-	if (!strcmp(name, "manifest.json.tmp") || !strcmp(name, "_SUCCESS.tmp") || !strcmp(name, "_SUCCESS") ||
-	    !strcmp(name, "report.html.tmp"))
+	/* The report of a run or of a merge (report.h): classify's only beside a run's manifest (survey_folder). */
+	if (!strcmp(name, "report.html.tmp"))
 		return E_TEMP;
-	/* Only beside a run's manifest is it classify's (survey_folder). */
 	if (!strcmp(name, "report.html"))
 		return E_REPORT;
-	/* Exactly the names tn_shard_name and tn_shard_tmp_name make. */
-	if (sscanf(name, ".part-%5u", idx) == 1) {
-		tn_shard_tmp_name(*idx, want, sizeof(want));
-		if (!strcmp(name, want))
-			return E_TEMP;
+	k = tn_name_parse(name, o->part_n, &i, idx);
+	if (o->part_n <= 1) {
+		/* Names of parts that a merged run leaves are checked by the manifest (tn_runfolder_prepare). */
+		switch (k) {
+		case TN_NAME_LOCK: return E_LOCK;
+		case TN_NAME_MANIFEST: return E_MANIFEST;
+		case TN_NAME_SUCCESS: case TN_NAME_TEMP: return E_TEMP;
+		case TN_NAME_SHARD: return E_SHARD;
+		default: return E_OTHER;
+		}
 	}
-	if (sscanf(name, "part-%5u", idx) == 1) {
-		tn_shard_name(*idx, want, sizeof(want));
-		if (!strcmp(name, want))
-			return E_SHARD;
+	if (k != TN_NAME_OTHER && i != o->part_i)
+		return E_PEER;
+	switch (k) {
+	case TN_NAME_LOCK: return E_LOCK;
+	case TN_NAME_MANIFEST: return E_MANIFEST;
+	case TN_NAME_TEMP: return E_TEMP;
+	case TN_NAME_SHARD: return E_SHARD;
+	default: break;
 	}
-	return E_OTHER;
+	k = tn_name_parse(name, 1, &i, idx);
+	if (k == TN_NAME_SHARD || tn_name_manifest_parts(name))
+		return E_CLASH;
+	return k == TN_NAME_OTHER ? E_OTHER : E_MERGED;
+}
+
+/* 1 with err filled when a part's folder holds the manifest of a part of another N. */
+static int other_parts(const struct tn_run_opts *o, struct tn_err *err)
+{
+	DIR *d = opendir(o->out_dir);
+	struct dirent *e;
+	long k = 0;
+
+	while (o->part_n > 1 && d && !k && (e = readdir(d)))
+		if ((k = tn_name_manifest_parts(e->d_name)) == o->part_n)
+			k = 0;
+		else if (k)
+			tn_err_set(err, TN_ESTATE, "'%s' holds '%s', a part of a run of %ld parts, not %ld: not touching "
+				   "it; name a new or empty folder", o->out_dir, e->d_name, k, o->part_n);
+	if (d)
+		closedir(d);
+	return k != 0;
 }
 
 /*
  * Looks over the run folder before anything is removed.  With a manifest
- * listing nlisted shards, shards from nlisted on are in the way except
- * part-<nlisted>, which a crash between its rename and the manifest's
+ * listing nlisted shards, shards from nlisted on are in the way except the
+ * one numbered nlisted, which a crash between its rename and the manifest's
  * rewrite leaves; without one (nlisted < 0), anything that is not the lock
- * or a temporary name means the folder is not Tenor's.  0 or TN_ESTATE.
+ * or a temporary name means the folder is not Tenor's - for a part, unless
+ * the folder holds other parts of its run (a peer's manifest), where other
+ * files are left alone as in any run folder.  0 or TN_ESTATE.
  */
-static int survey_folder(const char *dir, long nlisted, struct tn_err *err)
+static int survey_folder(const struct tn_run_opts *o, long nlisted, struct tn_err *err)
 {
+	const char *dir = o->out_dir;
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	int rc = 0;
+	char other[256] = "";
+	int rc = 0, peers = 0;
 
 	if (!d)
 		return tn_err_set(err, TN_EIO, "cannot list '%s': %s", dir, strerror(errno));
 	while (!rc && (e = readdir(d))) {
 		unsigned idx = 0;
+		long pi;
 		enum entry k;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		k = classify_entry(e->d_name, &idx);
-		if (nlisted < 0 && k != E_LOCK && k != E_TEMP)
+		k = classify_entry(o, e->d_name, &idx);
+		if (k == E_PEER && tn_name_parse(e->d_name, o->part_n, &pi, &idx) == TN_NAME_MANIFEST)
+			peers = 1;
+		if ((k == E_OTHER || k == E_REPORT) && !other[0])
+			snprintf(other, sizeof(other), "%s", e->d_name);
+		if (k == E_CLASH && tn_name_manifest_parts(e->d_name))
+			continue;  /* named by other_parts, whatever order the folder lists in */
+		if (k == E_CLASH)
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s', a shard of a run without --part: not touching "
+					"it; name a new or empty folder", dir, e->d_name);
+		else if (o->part_n <= 1 && nlisted < 0 && k != E_LOCK && k != E_TEMP)
 			rc = tn_err_set(err, TN_ESTATE, "'%s' is not empty and holds no classify run (no manifest.json): "
 					"not touching it; name a new or empty folder", dir);
-		else if (nlisted < 0 && !strcmp(e->d_name, "_SUCCESS"))
+		else if (o->part_n <= 1 && nlisted < 0 && !strcmp(e->d_name, "_SUCCESS"))
 			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a '_SUCCESS' but no manifest.json: not touching it; "
 					"name a new or empty folder", dir);
 		else if (nlisted >= 0 && k == E_SHARD && (long)idx > nlisted)
 			rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s', which its manifest does not list: "
 					"not touching it; move it away first", dir, e->d_name);
+		else if (nlisted < 0 && k == E_SHARD)
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s' but no manifest of part %ld/%ld: not touching it; "
+					"move it away first", dir, e->d_name, o->part_i, o->part_n);
 	}
 	closedir(d);
+	if (!rc || rc == TN_ESTATE)
+		rc = other_parts(o, err) ? TN_ESTATE : rc;
+	if (!rc && o->part_n > 1 && nlisted < 0 && !peers && other[0])
+		rc = tn_err_set(err, TN_ESTATE, "'%s' holds '%s' and no classify run: not touching it; name a new or "
+				"empty folder", dir, other);
 	return rc;
 }
 
 /*
- * Removes temporary files and the shards numbered from `from` on: only
- * names classify writes, after survey_folder accepted the folder.
+ * Removes this run's temporary files and its shards numbered from `from` on
+ * (and, for a part about to write, the merge's manifest.json and _SUCCESS,
+ * which its new shards would make untrue): only names classify writes,
+ * after survey_folder accepted the folder.
  */
-static void clean_folder(const char *dir, unsigned from)
+static void clean_folder(const struct tn_run_opts *o, unsigned from)
 {
-	DIR *d = opendir(dir);
+	const char *dir = o->out_dir;
+	DIR *d;
 	struct dirent *e;
+	int pass;
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		unsigned idx = 0;
-		enum entry k = classify_entry(e->d_name, &idx);
+	/* _SUCCESS before the manifest it vouches for. */
+	for (pass = 0; pass < 2; pass++) {
+		if (!(d = opendir(dir)))
+			return;
+		while ((e = readdir(d))) {
+			unsigned idx = 0;
+			enum entry k = classify_entry(o, e->d_name, &idx);
+			int merged = k == E_MERGED && (!strcmp(e->d_name, "_SUCCESS") ? pass == 0 :
+						       !strcmp(e->d_name, "manifest.json") && pass == 1);
 
-		/* A report describes the run as it was: stale once the run starts over or goes on. */
-		if (k == E_TEMP || k == E_REPORT || (k == E_SHARD && idx >= from)) {
-			struct tn_buf p = TN_BUF_INIT;
+			/* A report describes the run as it was: stale once the run starts over or goes on. */
+			if ((pass == 1 && (k == E_TEMP || k == E_REPORT || (k == E_SHARD && idx >= from))) || merged) {
+				struct tn_buf p = TN_BUF_INIT;
 
-			if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
-				unlink(p.ptr);
-			tn_buf_release(&p);
+				if (!tn_buf_addf(&p, "%s/%s", dir, e->d_name))
+					unlink(p.ptr);
+				tn_buf_release(&p);
+			}
 		}
+		closedir(d);
 	}
-	closedir(d);
 }
 
 static int check_same(json_t *old, const char *key, json_t *now_v, const char *what, const char *dir,
@@ -467,7 +593,8 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 	json_t *shards = json_object_get(man, "shards"), *counts = json_object_get(man, "counts");
 	json_int_t prev_input = 0, prev_ord = 0, prev_enum = 0, docs = 0, c_docs, c_ok, c_err, c_text;
 	uint64_t nfiles = tn_source_nfiles(r->src);
-	int by_file = tn_part_by_file(o->part_n, nfiles), by_doc = o->part_n > 1 && !by_file;
+	const struct tn_part *part = &r->part;
+	int by_file = o->part_n > 1 && part->by_file, by_doc = o->part_n > 1 && !part->by_file;
 	size_t i, n;
 	int rc;
 
@@ -484,10 +611,10 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 		json_int_t sd = get_count(s, "documents"), bytes = get_count(s, "bytes");
 		json_int_t in = get_count(end, "input"), ord = get_count(end, "ordinal");
 		json_int_t en = get_count(end, "enumerated"), ed = get_count(end, "documents");
-		char want[64];
+		char want[TN_NAME_MAX];
 		int full;
 
-		tn_shard_name((unsigned)i, want, sizeof(want));
+		tn_name_shard(o->part_i, o->part_n, (unsigned)i, want, sizeof(want));
 		if (!name || strcmp(name, want) || !hex || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16)
 			return BAD("shard %zu is not '%s' with an XXH64); start over with --force", dir, i, want);
 		/* Every shard holds shard_docs records but a finished run's last. */
@@ -504,8 +631,9 @@ static int load_shards(struct tn_run_state *r, json_t *man, int complete, struct
 		if (in < prev_input || (uint64_t)in >= nfiles || ord < 1 || en < prev_enum || ed != docs ||
 		    (in == prev_input && ord - prev_ord != en - prev_enum) ||
 		    (in != prev_input && ord > en - prev_enum) ||
-		    (by_file && !tn_part_has(o->part_i, o->part_n, (uint64_t)in)) ||
-		    (by_doc ? (json_int_t)tn_part_count(o->part_i, o->part_n, (uint64_t)en) != ed : en != ed))
+		    (by_file && ((uint64_t)in < part->lo || (uint64_t)in >= part->hi)) ||
+		    (by_doc ? (uint64_t)en > part->hi || (uint64_t)en < part->lo || en - (json_int_t)part->lo != ed :
+			      en != ed))
 			return BAD("the end of '%s' is not a position this run could reach); start over with --force",
 				   dir, name);
 		prev_input = in;
@@ -566,6 +694,11 @@ static int resume_from(struct tn_run_state *r, json_t *man, struct tn_err *err)
 		rc = check_same(json_object_get(man, "inputs"), "digest",
 				json_object_get(json_object_get(cur, "inputs"), "digest"),
 				"the inputs (names, sizes or times)", dir, err);
+	/* Which items the part holds: the count of documents, and the rule of an older Tenor. */
+	if (!rc && r->o->part_n > 1 &&
+	    !json_equal(json_object_get(json_object_get(man, "part"), "first"), json_object_get(json_object_get(cur, "part"), "first")))
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': the documents of part %ld/%ld differ from the "
+				"interrupted run's; start over with --force", dir, r->o->part_i, r->o->part_n);
 	json_decref(cur);
 	if (!rc)
 		rc = load_shards(r, man, 0, err);
@@ -597,13 +730,49 @@ static int resume_from(struct tn_run_state *r, json_t *man, struct tn_err *err)
 		if (m && (tn_confusion_from_json(&r->conf[h], m) || r->conf[h].total > r->ok))
 			return tn_err_set(err, TN_ESTATE, "cannot resume '%s': bad evaluation in the manifest", dir);
 	}
-	rc = survey_folder(dir, (long)r->next_shard, err);
+	rc = survey_folder(r->o, (long)r->next_shard, err);
 	if (rc)
 		return rc;
 	if (r->next_shard)
 		tn_source_seek(r->src, r->pos_input, r->pos_ordinal);
-	clean_folder(dir, r->next_shard);
+	clean_folder(r->o, r->next_shard);
 	return 0;
+}
+
+/*
+ * OUT/manifest.json: a single run's, or the merge of N parts.  A part may
+ * share its folder only with a merge of its own N; a single run never with a
+ * merge (its parts' files are not its own).  0 or TN_ESTATE.
+ */
+static int check_merged(const struct tn_run_opts *o, struct tn_err *err)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	json_t *man, *merged;
+	struct stat st;
+	json_int_t parts;
+	int rc = 0;
+
+	if (tn_buf_addf(&p, "%s/manifest.json", o->out_dir))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (lstat(p.ptr, &st)) {
+		tn_buf_release(&p);
+		return 0;
+	}
+	man = json_load_file(p.ptr, 0, NULL);
+	tn_buf_release(&p);
+	merged = json_object_get(man, "merged");
+	parts = json_integer_value(json_object_get(merged, "parts"));
+	if (o->part_n > 1 && (!man || !is_run_manifest(man) || !merged))
+		rc = tn_err_set(err, TN_ESTATE, "'%s' holds a manifest.json that is not a merge of parts: not touching "
+				"it; name a new or empty folder", o->out_dir);
+	else if (o->part_n > 1 && parts != o->part_n)
+		rc = tn_err_set(err, TN_ESTATE, "'%s' holds the merge of a run of %lld parts, not %ld: not touching it; "
+				"name a new or empty folder", o->out_dir, (long long)parts, o->part_n);
+	else if (o->part_n <= 1 && merged)
+		rc = tn_err_set(err, TN_ESTATE, "'%s' holds the merge of a run of %lld parts: re-run a part with "
+				"--part I/%lld, or name a new folder", o->out_dir, (long long)parts, (long long)parts);
+	json_decref(man);
+	return rc;
 }
 
 int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *err)
@@ -613,6 +782,7 @@ int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *e
 	json_error_t je;
 	json_t *man = NULL;
 	struct stat st;
+	char name[TN_NAME_MAX];
 	int rc = 0, fresh = 1;
 
 	*complete = 0;
@@ -623,22 +793,29 @@ int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *e
 	rc = take_lock(r, err);
 	if (rc)
 		return rc;
-	if (tn_buf_addf(&p, "%s/manifest.json", o->out_dir))
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if (lstat(p.ptr, &st) == 0) {
+	rc = check_merged(o, err);
+	tn_name_manifest(o->part_i, o->part_n, name, sizeof(name));
+	if (!rc && tn_buf_addf(&p, "%s/%s", o->out_dir, name))
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	if (rc) {
+		/* Nothing written yet. */
+	} else if (lstat(p.ptr, &st) == 0) {
 		man = json_load_file(p.ptr, 0, &je);
 		if (!man || !is_run_manifest(man)) {
-			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a manifest.json that is not a classify run's%s%s%s: "
-					"not touching it; name a new or empty folder", o->out_dir,
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a %s that is not a classify run's%s%s%s: "
+					"not touching it; name a new or empty folder", o->out_dir, name,
 					man ? "" : " (", man ? "" : je.text, man ? "" : ")");
 		} else if (o->force) {
 			/* Only what the run's manifest lists, and Tenor's own temporary names. */
 			long n = json_is_array(json_object_get(man, "shards")) ?
 				 (long)json_array_size(json_object_get(man, "shards")) : 0;
 
-			rc = survey_folder(o->out_dir, n, err);
+			rc = survey_folder(o, n, err);
 			if (!rc)
-				clean_folder(o->out_dir, 0);
+				clean_folder(o, 0);
+		} else if (!o->resume && o->part_n > 1) {
+			rc = tn_err_set(err, TN_ESTATE, "'%s' holds part %ld/%ld already: continue it with --resume, or "
+					"start over with --force", o->out_dir, o->part_i, o->part_n);
 		} else if (!o->resume) {
 			rc = tn_err_set(err, TN_ESTATE, "'%s' holds a classify run already: continue it with --resume, or start over with --force",
 					o->out_dir);
@@ -651,9 +828,9 @@ int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *e
 			fresh = 0;
 		}
 	} else {
-		rc = survey_folder(o->out_dir, -1, err);
+		rc = survey_folder(o, -1, err);
 		if (!rc)
-			clean_folder(o->out_dir, 0);
+			clean_folder(o, 0);
 	}
 	if (rc)
 		drop_lock(r);

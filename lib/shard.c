@@ -4,6 +4,7 @@
 #include "shard.h"
 #include "atomic_file.h"
 #include "buf.h"
+#include "runnames.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@ struct tn_shard {
 	int fd;
 	char *dir;
 	unsigned index;
+	long part, nparts;
 	char tmp[4096], final[4096];
 	unsigned char *out;
 	size_t out_cap;
@@ -28,12 +30,12 @@ struct tn_shard {
 
 void tn_shard_name(unsigned index, char *buf, size_t n)
 {
-	snprintf(buf, n, "part-%05u.jsonl.zst", index);
+	tn_name_shard(1, 1, index, buf, n);
 }
 
 void tn_shard_tmp_name(unsigned index, char *buf, size_t n)
 {
-	snprintf(buf, n, ".part-%05u.jsonl.zst.tmp", index);
+	tn_name_shard_tmp(1, 1, index, buf, n);
 }
 
 static void shard_free(struct tn_shard *s)
@@ -51,14 +53,22 @@ static void shard_free(struct tn_shard *s)
 
 int tn_shard_open(struct tn_shard **out, const char *dir, unsigned index, int level, struct tn_err *err)
 {
+	return tn_shard_open_part(out, dir, 1, 1, index, level, err);
+}
+
+int tn_shard_open_part(struct tn_shard **out, const char *dir, long part, long nparts, unsigned index, int level,
+		       struct tn_err *err)
+{
 	struct tn_shard *s = calloc(1, sizeof(*s));
-	char name[64];
+	char name[TN_NAME_MAX];
 
 	*out = NULL;
 	if (!s)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	s->fd = -1;
 	s->index = index;
+	s->part = part;
+	s->nparts = nparts;
 	s->dir = strdup(dir);
 	s->cctx = ZSTD_createCCtx();
 	s->xs = XXH64_createState();
@@ -71,9 +81,9 @@ int tn_shard_open(struct tn_shard **out, const char *dir, unsigned index, int le
 	XXH64_reset(s->xs, 0);
 	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_checksumFlag, 1);
-	tn_shard_tmp_name(index, name, sizeof(name));
+	tn_name_shard_tmp(part, nparts, index, name, sizeof(name));
 	snprintf(s->tmp, sizeof(s->tmp), "%s/%s", dir, name);
-	tn_shard_name(index, name, sizeof(name));
+	tn_name_shard(part, nparts, index, name, sizeof(name));
 	snprintf(s->final, sizeof(s->final), "%s/%s", dir, name);
 	s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (s->fd < 0) {
@@ -151,7 +161,7 @@ int tn_shard_close(struct tn_shard *s, struct tn_shard_info *info, struct tn_err
 		return rc;
 	}
 	tn_fsync_dir(s->dir);
-	tn_shard_name(s->index, info->name, sizeof(info->name));
+	tn_name_shard(s->part, s->nparts, s->index, info->name, sizeof(info->name));
 	info->docs = s->docs;
 	info->bytes = s->bytes;
 	info->raw_bytes = s->raw;

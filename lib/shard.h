@@ -21,19 +21,22 @@
 struct tn_shard;
 
 struct tn_shard_info {
-	char name[64];           /* "part-00000.jsonl.zst" */
+	char name[96];           /* "part-00000.jsonl.zst", or a part's (runnames.h) */
 	uint64_t docs;
 	uint64_t bytes;          /* compressed size */
 	uint64_t raw_bytes;      /* uncompressed size */
 	char xxh64[17];          /* hex XXH64 of the compressed file */
 };
 
-/* The final and temporary names of shard `index`. */
+/* The final and temporary names of shard `index` of a single run (a part's: runnames.h). */
 void tn_shard_name(unsigned index, char *buf, size_t n);
 void tn_shard_tmp_name(unsigned index, char *buf, size_t n);
 
 /* Opens shard `index` in dir at zstd level (1..19).  0, TN_EIO or TN_ENOMEM. */
 int tn_shard_open(struct tn_shard **out, const char *dir, unsigned index, int level, struct tn_err *err);
+/* The same for shard `index` of part `part` of `nparts` (1 of 1: a single run's names). */
+int tn_shard_open_part(struct tn_shard **out, const char *dir, long part, long nparts, unsigned index, int level,
+		       struct tn_err *err);
 
 /* Appends one record (a whole line, newline included). */
 int tn_shard_write(struct tn_shard *s, const char *data, size_t len, struct tn_err *err);

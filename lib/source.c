@@ -31,7 +31,8 @@ struct tn_source {
 	enum state st;
 	int started;
 	char *member;            /* current archive member's name, when reading lines */
-	long part_i, part_n;     /* read only the files of part part_i of part_n (tn_part_has); 0/0: all */
+	int select;              /* read only the files [sel_lo, sel_hi) */
+	uint64_t sel_lo, sel_hi;
 	struct tn_buf id, text, msg;
 };
 
@@ -314,20 +315,113 @@ int tn_part_by_file(long n, size_t nfiles)
 	return n > 1 && nfiles >= (size_t)n;
 }
 
-int tn_part_has(long i, long n, uint64_t k)
+/* floor(a * i / n) without overflow for i <= n. */
+static uint64_t share(uint64_t a, long i, long n)
 {
-	return n <= 1 || (long)(k % (uint64_t)n) == i - 1;
+	return a / (uint64_t)n * (uint64_t)i + a % (uint64_t)n * (uint64_t)i / (uint64_t)n;
 }
 
-uint64_t tn_part_count(long i, long n, uint64_t k)
+/*
+ * The boundary b_i (0 <= i <= n) of a split by weight: the first item
+ * boundary at or after i/n of the total, moved so that every part keeps at
+ * least one item (after b_{i-1}, leaving one for each later part).
+ */
+static uint64_t weight_bound(const uint64_t *w, uint64_t nitems, uint64_t total, long i, long n)
 {
-	return k > (uint64_t)(i - 1) ? (k - (uint64_t)(i - 1) + (uint64_t)n - 1) / (uint64_t)n : 0;
+	uint64_t b = 0, cum = 0, k = 0;
+	long j;
+
+	if (i >= n)
+		return nitems;
+	for (j = 1; j <= i; j++) {
+		uint64_t target = share(total, j, n);
+
+		while (k < nitems && cum < target)
+			cum += w[k++] + 1;
+		b = k < b + 1 ? b + 1 : k;
+		if (b > nitems - (uint64_t)(n - j))
+			b = nitems - (uint64_t)(n - j);
+	}
+	return b;
 }
 
-void tn_source_select_files(struct tn_source *s, long i, long n)
+void tn_part_range(const uint64_t *weights, uint64_t nitems, long i, long n, uint64_t *lo, uint64_t *hi)
 {
-	s->part_i = i;
-	s->part_n = n;
+	uint64_t total = 0, k;
+
+	if (n <= 1) {
+		*lo = 0;
+		*hi = nitems;
+		return;
+	}
+	if (!weights || nitems < (uint64_t)n) {
+		*lo = share(nitems, i - 1, n);
+		*hi = share(nitems, i, n);
+		return;
+	}
+	for (k = 0; k < nitems; k++)
+		total += weights[k] + 1;
+	*lo = weight_bound(weights, nitems, total, i - 1, n);
+	*hi = weight_bound(weights, nitems, total, i, n);
+}
+
+void tn_source_select_files(struct tn_source *s, uint64_t lo, uint64_t hi)
+{
+	s->select = 1;
+	s->sel_lo = lo;
+	s->sel_hi = hi;
+}
+
+/* Back to the first document, as if just created (not for standard input). */
+static void rewind_source(struct tn_source *s)
+{
+	close_current(s);
+	s->cur = 0;
+	s->ordinal = 0;
+	s->skip = 0;
+	s->raw_done = 0;
+	s->st = ST_NEXT_FILE;
+	s->started = 0;
+}
+
+int tn_source_part(struct tn_source *s, long i, long n, struct tn_part *p, struct tn_err *err)
+{
+	struct tn_raw_doc doc;
+	uint64_t *w;
+	size_t k;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->i = i;
+	p->n = n;
+	if (n <= 1) {
+		p->hi = UINT64_MAX;
+		return 0;
+	}
+	if (tn_part_by_file(n, s->nfiles)) {
+		if (!(w = malloc(s->nfiles * sizeof(*w))))
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
+		for (k = 0; k < s->nfiles; k++)
+			w[k] = s->files[k].size;
+		p->by_file = 1;
+		p->total = s->nfiles;
+		tn_part_range(w, s->nfiles, i, n, &p->lo, &p->hi);
+		free(w);
+		tn_source_select_files(s, p->lo, p->hi);
+		return 0;
+	}
+	for (k = 0; k < s->nfiles; k++)
+		if (!strcmp(s->files[k].path, "-"))
+			return tn_err_set(err, TN_EINVAL, "--part %ld/%ld of %zu input%s splits by document, which counts "
+					  "the documents first: standard input cannot be read twice; save it to a file",
+					  i, n, s->nfiles, s->nfiles == 1 ? "" : "s");
+	while ((r = tn_source_next(s, &doc)) == 1)
+		p->total++;
+	rewind_source(s);
+	if (r < 0)
+		return tn_err_set(err, r, "out of memory counting the documents for --part");
+	tn_part_range(NULL, p->total, i, n, &p->lo, &p->hi);
+	return 0;
 }
 
 /* Strips a compression suffix, then tells whether the name is JSONL. */
@@ -464,7 +558,7 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			s->st = ST_DONE;
 			return 0;
 		}
-		if (!tn_part_has(s->part_i, s->part_n, s->cur)) {
+		if (s->select && (s->cur < s->sel_lo || s->cur >= s->sel_hi)) {
 			s->raw_done += s->files[s->cur].size;
 			s->cur++;
 			s->skip = 0;

@@ -82,23 +82,49 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal);
 int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc);
 
 /*
- * --part i/n, the one place of its rule.  With n > 1 and at least n files, the
- * run splits by file: part i reads the files k (from 0, in list order) with
- * k % n == i - 1.  With fewer files than parts, it splits by document: part i
- * keeps the documents g (from 0, over all files) with g % n == i - 1.  The n
- * parts together hold every document exactly once.
+ * --part i/n, the one place of its rule.  The n parts are contiguous ranges
+ * that follow each other in input order, so that part 1's records, then part
+ * 2's, and so on, are the records of the whole run, in order:
+ *  - with n > 1 and at least n files, by file: part i reads a run of whole
+ *    files, the boundaries placed at the first file boundary at or after i/n
+ *    of the bytes (each file weighing its size plus one, so that empty files
+ *    count), every part at least one file;
+ *  - with fewer files than parts, by document: the inputs are read once to
+ *    count their D documents, and part i keeps documents [(i-1)D/n, iD/n)
+ *    (rounded down) of the whole run's sequence.
+ * The n parts together hold every document exactly once.
  */
+struct tn_part {
+	long i, n;               /* 1/1: a single run, everything */
+	int by_file;             /* [lo, hi) are files, else documents */
+	uint64_t lo, hi;         /* the part's items, from 0 */
+	uint64_t total;          /* files, or documents counted (0 for 1/1) */
+};
+
 /* 1 if --part i/n of nfiles files splits by file, 0 if by document (or n is 1). */
 int tn_part_by_file(long n, size_t nfiles);
-/* 1 if item k (a file or a document, from 0) belongs to part i of n (every item when n <= 1). */
-int tn_part_has(long i, long n, uint64_t k);
-/* How many of the items 0..k-1 belong to part i of n. */
-uint64_t tn_part_count(long i, long n, uint64_t k);
 
 /*
- * Reads only the files of part i of n (tn_part_has); the others are passed
- * over without being opened and yield no documents.
+ * Items [*lo, *hi) of part i of n over nitems items: by weight when weights
+ * is given (by file: each item weighing weights[k] + 1, every part at least one
+ * item, which needs nitems >= n), else by count ([(i-1)nitems/n, i*nitems/n)).
  */
-void tn_source_select_files(struct tn_source *s, long i, long n);
+void tn_part_range(const uint64_t *weights, uint64_t nitems, long i, long n, uint64_t *lo, uint64_t *hi);
+
+/*
+ * Fills p for part i of n of this source and makes the source read only that
+ * part's files (by file), so that tn_source_next yields exactly them; by
+ * document it counts the documents first (reading every input once, then
+ * starting over) and the caller keeps documents [p->lo, p->hi) of the
+ * sequence.  Call before the first tn_source_next.  0, TN_ENOMEM, or TN_EINVAL
+ * when a split by document would have to read standard input twice.
+ */
+int tn_source_part(struct tn_source *s, long i, long n, struct tn_part *p, struct tn_err *err);
+
+/*
+ * Reads only the files [lo, hi); the others are passed over without being
+ * opened and yield no documents.
+ */
+void tn_source_select_files(struct tn_source *s, uint64_t lo, uint64_t hi);
 
 #endif

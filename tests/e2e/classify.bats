@@ -118,7 +118,10 @@ def records(d):
         raw = subprocess.run(["zstd", "-dcq", f], check=True, stdout=subprocess.PIPE).stdout
         out += [json.loads(l) for l in raw.decode().splitlines()]
     return out
-def manifest(d): return json.load(open(d + "/manifest.json"))
+def manifest(d):
+    # A single run's, or the one part's in a folder of one part (--part).
+    parts = glob.glob(d + "/manifest-part-*.json")
+    return json.load(open(d + "/manifest.json" if not parts else parts[0]))
 def lines(p): return [json.loads(l) for l in open(p) if l.strip()]
 def check(cond, *msg):
     if not cond:
@@ -752,8 +755,9 @@ check(m["counts"]["documents"] == docs_in and m["counts"]["errors"] == 4, m["cou
 		"$C" -q -m "$MODEL" -o p$i --part $i/3 "$NEWS_TEST" 2>/dev/null
 		consistent_folder p$i
 	done
-	decode whole | sort >whole.txt
-	cat <(decode p1) <(decode p2) <(decode p3) | sort >parts.txt
+	# Contiguous ranges: the parts in order are the whole, in order.
+	decode whole >whole.txt
+	cat <(decode p1) <(decode p2) <(decode p3) >parts.txt
 	[ "$(wc -l <whole.txt)" -eq 348 ]
 	cmp whole.txt parts.txt
 	py '
@@ -761,8 +765,10 @@ ids = [d["id"] for d in lines(sys.argv[1])]
 for i in (1, 2, 3):
     m = manifest("p%d" % i)
     check(m["options"]["part"] == "%d/3" % i, m["options"])
-    # By document: every third document, in order.
-    check([r["id"] for r in records("p%d" % i)] == ids[i - 1::3], i)
+    # By document: documents [(i-1)*348/3, i*348/3) of the whole, in order.
+    check(m["part"]["by"] == "document" and m["part"]["total"] == 348, m["part"])
+    check(m["part"]["first"] == (i - 1) * 116 and m["part"]["end"] == i * 116, m["part"])
+    check([r["id"] for r in records("p%d" % i)] == ids[(i - 1) * 116:i * 116], i)
 ' "$NEWS_TEST"
 }
 
@@ -779,16 +785,21 @@ EOF
 		"$C" -q -m "$MODEL" -o p$i --part $i/3 in 2>/dev/null
 		consistent_folder p$i
 	done
-	decode whole | sort >whole.txt
-	cat <(decode p1) <(decode p2) <(decode p3) | sort >parts.txt
+	decode whole >whole.txt
+	cat <(decode p1) <(decode p2) <(decode p3) >parts.txt
 	[ "$(wc -l <whole.txt)" -eq 348 ]
 	cmp whole.txt parts.txt
 	py '
+end = 0
 for i in (1, 2, 3):
-    # By file: part i holds the whole files k with k % 3 == i - 1, in order.
-    want = [d["id"] for k in range(i - 1, 7, 3) for d in lines("in/chunk-%d.jsonl" % k)]
+    # By file: part i holds a run of whole files, right after part i - 1s.
+    p = manifest("p%d" % i)["part"]
+    check(p["by"] == "file" and p["total"] == 7 and p["first"] == end and p["end"] > p["first"], p)
+    end = p["end"]
+    want = [d["id"] for k in range(p["first"], p["end"]) for d in lines("in/chunk-%d.jsonl" % k)]
     check([r["id"] for r in records("p%d" % i)] == want, i)
     check(manifest("p%d" % i)["inputs"]["files"] == 7, "every file is listed")
+check(end == 7, "the parts end at the last file")
 '
 }
 

@@ -241,8 +241,10 @@ resume_real_interruption() {
 	"$C" -q -m "$MODEL" -o clean "$@" 2>/dev/null
 	cp -r clean out
 	python3 - <<'EOF'
-import json, os
-m = json.load(open("out/manifest.json"))
+import glob, json, os
+# A single run's manifest, or a part's (which has no _SUCCESS of its own).
+path = (glob.glob("out/manifest-part-*.json") or ["out/manifest.json"])[0]
+m = json.load(open(path))
 k = len(m["shards"]) // 2
 for s in m["shards"][k + 1:]:
     os.remove("out/" + s["name"])
@@ -250,8 +252,9 @@ m["complete"] = False
 m["shards"] = m["shards"][:k]
 n = m["shards"][-1]["end"]["documents"]
 m["counts"] = {"documents": n, "ok": n, "errors": 0, "text_bytes": 0}
-json.dump(m, open("out/manifest.json", "w"))
-os.remove("out/_SUCCESS")
+json.dump(m, open(path, "w"))
+if os.path.exists("out/_SUCCESS"):
+    os.remove("out/_SUCCESS")
 EOF
 	cl -q -m "$MODEL" -o out --resume "$@"
 	[ "$status" -eq 0 ] || { echo "$*: $stderr"; return 1; }

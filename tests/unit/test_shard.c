@@ -22,6 +22,7 @@
 #include <zstd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/runnames.h"
 #include "../../lib/shard.h"
 #include "testutil.h"
 
@@ -65,6 +66,47 @@ static void test_names(void **state)
 	tn_shard_name(3, b, 8);
 	assert_string_equal(b, "part-00");
 	assert_int_equal(b[8], 'x');
+}
+
+/* A part's names carry its number, padded so that a listing sorts parts in order; the parser takes exactly them. */
+static void test_part_names(void **state)
+{
+	char b[TN_NAME_MAX];
+	unsigned idx;
+	long i;
+
+	(void)state;
+	tn_name_shard(2, 3, 7, b, sizeof(b));
+	assert_string_equal(b, "part-00002-00007.jsonl.zst");
+	tn_name_shard_tmp(2, 3, 7, b, sizeof(b));
+	assert_string_equal(b, ".part-00002-00007.jsonl.zst.tmp");
+	tn_name_manifest(2, 3, b, sizeof(b));
+	assert_string_equal(b, "manifest-part-00002-of-00003.json");
+	tn_name_lock(2, 3, b, sizeof(b));
+	assert_string_equal(b, ".lock-part-00002");
+	tn_name_manifest(1, 1, b, sizeof(b));
+	assert_string_equal(b, "manifest.json");
+	/* More parts than five digits hold: wider, the same width for every part. */
+	tn_name_shard(7, 1000000, 0, b, sizeof(b));
+	assert_string_equal(b, "part-0000007-00000.jsonl.zst");
+	assert_int_equal(tn_name_parse("part-00002-00007.jsonl.zst", 3, &i, &idx), TN_NAME_SHARD);
+	assert_true(i == 2 && idx == 7);
+	assert_int_equal(tn_name_parse("manifest-part-00003-of-00003.json", 3, &i, &idx), TN_NAME_MANIFEST);
+	assert_int_equal(i, 3);
+	assert_int_equal(tn_name_parse("manifest-part-00003-of-00003.json.tmp", 3, &i, &idx), TN_NAME_TEMP);
+	assert_int_equal(tn_name_parse(".lock-part-00001", 3, &i, &idx), TN_NAME_LOCK);
+	/* Part 4 of 3, another N, a single run's names, near misses: not this run's. */
+	assert_int_equal(tn_name_parse("part-00004-00000.jsonl.zst", 3, &i, &idx), TN_NAME_OTHER);
+	assert_int_equal(tn_name_parse("manifest-part-00001-of-00004.json", 3, &i, &idx), TN_NAME_OTHER);
+	assert_int_equal(tn_name_parse("part-00000.jsonl.zst", 3, &i, &idx), TN_NAME_OTHER);
+	assert_int_equal(tn_name_parse("part-2-00007.jsonl.zst", 3, &i, &idx), TN_NAME_OTHER);
+	assert_int_equal(tn_name_parse("part-00002-00007.jsonl.zst.bak", 3, &i, &idx), TN_NAME_OTHER);
+	assert_int_equal(tn_name_parse("part-00002-00007.jsonl.zst", 1, &i, &idx), TN_NAME_OTHER);
+	assert_int_equal(tn_name_parse("part-00007.jsonl.zst", 1, &i, &idx), TN_NAME_SHARD);
+	assert_int_equal(tn_name_parse("_SUCCESS", 1, &i, &idx), TN_NAME_SUCCESS);
+	assert_int_equal(tn_name_manifest_parts("manifest-part-00001-of-00004.json"), 4);
+	assert_int_equal(tn_name_manifest_parts("manifest-part-00005-of-00004.json"), 0);
+	assert_int_equal(tn_name_manifest_parts("manifest-part-1-of-4.json"), 0);
 }
 
 /* ---- the lifecycle of one shard ---- */
@@ -311,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_part_names),
 		cmocka_unit_test_setup_teardown(test_write_close, tu_tmp_setup, tu_tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_large_shard, tu_tmp_setup, tu_tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_shard, tu_tmp_setup, tu_tmp_teardown),

@@ -3,7 +3,7 @@
  * inputs (folders walked in bytewise name order, missing paths), iterating
  * JSONL files, text files, compressed files and archives built at test time
  * with libarchive's write API, the errors that become documents, resume
- * (tn_source_seek) and --part by file (tn_source_select_files).
+ * (tn_source_seek) and --part (tn_source_part, tn_part_range: contiguous ranges).
  *
  * Every test gets a fresh temp folder; nothing depends on fixtures.
  */
@@ -736,14 +736,18 @@ static void test_seek_past_truncated_member(void **state)
 	free(after);
 }
 
+/* --part by file: part p of 3 over files of 1..7 documents reads exactly its range. */
 static void test_select_files(void **state)
 {
 	struct fx *f = *state;
 	char *p[7];
 	const char *paths[7];
 	struct docs ds;
+	struct tn_part pt;
+	struct tn_err err;
 	long part;
 	size_t i, total = 0;
+	uint64_t next = 0;
 
 	for (i = 0; i < 7; i++) {
 		char name[32], body[64];
@@ -761,15 +765,19 @@ static void test_select_files(void **state)
 		size_t want = 0;
 
 		open_src(f, paths, 7, TN_INPUT_AUTO, 1000);
-		tn_source_select_files(f->src, part, 3);
+		assert_int_equal(tn_source_part(f->src, part, 3, &pt, &err), 0);
+		assert_true(pt.by_file);
+		assert_int_equal(pt.total, 7);
+		/* Contiguous: each part starts where the previous one ended. */
+		assert_int_equal(pt.lo, next);
+		assert_true(pt.hi > pt.lo);
+		next = pt.hi;
 		drain(f, &ds);
-		for (i = 0; i < 7; i++)
-			if ((long)(i % 3) == part - 1)
-				want += i + 1;
+		for (i = pt.lo; i < pt.hi; i++)
+			want += i + 1;
 		assert_int_equal(ds.n, want);
 		for (i = 0; i < ds.n; i++) {
-			/* Only files k with k % 3 == part - 1, with their own indexes. */
-			assert_int_equal((long)(ds.d[i].input % 3), part - 1);
+			assert_true(ds.d[i].input >= pt.lo && ds.d[i].input < pt.hi);
 			assert_true(contains(ds.d[i].id, p[ds.d[i].input]));
 		}
 		/* Files passed over still count as consumed, for progress. */
@@ -777,53 +785,105 @@ static void test_select_files(void **state)
 		total += ds.n;
 		docs_free(&ds);
 	}
+	assert_int_equal(next, 7);
 	assert_int_equal(total, 1 + 2 + 3 + 4 + 5 + 6 + 7);
 
 	/* 1/1 selects everything; so does resuming inside a selected file. */
 	open_src(f, paths, 7, TN_INPUT_AUTO, 1000);
-	tn_source_select_files(f->src, 1, 1);
+	assert_int_equal(tn_source_part(f->src, 1, 1, &pt, &err), 0);
 	drain(f, &ds);
 	assert_int_equal(ds.n, 28);
 	docs_free(&ds);
 	open_src(f, paths, 7, TN_INPUT_AUTO, 1000);
-	tn_source_select_files(f->src, 2, 3);
+	tn_source_select_files(f->src, 4, 6);
 	tn_source_seek(f->src, 4, 3);
 	drain(f, &ds);
-	/* f4 from its 4th document (2 of its 5 left); f5 and f6 are not in part 2. */
-	assert_int_equal(ds.n, 2);
+	/* f4 from its 4th document (2 of its 5 left), then f5's 6; f6 is not selected. */
+	assert_int_equal(ds.n, 2 + 6);
 	assert_int_equal(ds.d[0].input, 4);
 	assert_int_equal(ds.d[0].ordinal, 3);
+	assert_int_equal(ds.d[ds.n - 1].input, 5);
+	docs_free(&ds);
+
+	/* By document (more parts than files): counted first, then read from the start again. */
+	open_src(f, paths, 2, TN_INPUT_AUTO, 1000);
+	assert_int_equal(tn_source_part(f->src, 2, 3, &pt, &err), 0);
+	assert_false(pt.by_file);
+	assert_int_equal(pt.total, 3);
+	assert_int_equal(pt.lo, 1);
+	assert_int_equal(pt.hi, 2);
+	drain(f, &ds);
+	assert_int_equal(ds.n, 3);
+	assert_int_equal(ds.d[0].input, 0);
 	docs_free(&ds);
 	for (i = 0; i < 7; i++)
 		free(p[i]);
 }
 
-/* The --part rule: each item in exactly one part, counts as a brute force gives them. */
+/* By document, standard input cannot be counted and then read again: refused. */
+static void test_part_stdin(void **state)
+{
+	struct fx *f = *state;
+	const char *paths[1] = { "-" };
+	struct tn_part pt;
+	struct tn_err err;
+
+	open_src(f, paths, 1, TN_INPUT_AUTO, 1000);
+	assert_int_equal(tn_source_part(f->src, 1, 2, &pt, &err), TN_EINVAL);
+	assert_non_null(strstr(err.msg, "standard input cannot be read twice"));
+}
+
+/*
+ * The --part rule: the n ranges tile [0, nitems) in order; by count they are
+ * floor(i * nitems / n); by weight every part has an item, and a heavy item
+ * gets a part of its own.
+ */
 static void test_part_rule(void **state)
 {
+	uint64_t w[12], lo, hi, prev;
 	long n, i;
-	uint64_t k;
+	uint64_t k, m;
 
 	(void)state;
 	assert_false(tn_part_by_file(1, 10));
 	assert_false(tn_part_by_file(3, 2));
 	assert_true(tn_part_by_file(3, 3));
-	for (n = 1; n <= 5; n++) {
-		for (k = 0; k < 40; k++) {
-			int parts = 0;
-
-			for (i = 1; i <= n; i++)
-				parts += tn_part_has(i, n, k);
-			assert_int_equal(parts, 1);
-		}
-		for (i = 1; i <= n; i++) {
-			uint64_t have = 0;
-
-			for (k = 0; k <= 40; k++) {
-				assert_true(tn_part_count(i, n, k) == have);
-				have += tn_part_has(i, n, k);
+	for (n = 1; n <= 6; n++) {
+		for (m = 0; m <= 40; m++) {
+			prev = 0;
+			for (i = 1; i <= n; i++) {
+				tn_part_range(NULL, m, i, n, &lo, &hi);
+				assert_true(lo == prev && hi >= lo);
+				assert_true(hi == m * (uint64_t)i / (uint64_t)n);
+				prev = hi;
 			}
+			assert_true(prev == m);
 		}
+	}
+	for (k = 0; k < 12; k++)
+		w[k] = (k * 37) % 11 * 100;
+	for (n = 2; n <= 12; n++) {
+		prev = 0;
+		for (i = 1; i <= n; i++) {
+			tn_part_range(w, 12, i, n, &lo, &hi);
+			assert_true(lo == prev && hi > lo);
+			prev = hi;
+		}
+		assert_true(prev == 12);
+	}
+	/* One big file among small ones: it is a part of its own, the rest share. */
+	for (k = 0; k < 12; k++)
+		w[k] = k == 2 ? 1000000 : 10;
+	tn_part_range(w, 12, 1, 2, &lo, &hi);
+	assert_true(lo == 0 && hi == 3);
+	tn_part_range(w, 12, 2, 2, &lo, &hi);
+	assert_true(lo == 3 && hi == 12);
+	/* Equal sizes split evenly. */
+	for (k = 0; k < 12; k++)
+		w[k] = 500;
+	for (i = 1; i <= 4; i++) {
+		tn_part_range(w, 12, i, 4, &lo, &hi);
+		assert_true(lo == (uint64_t)(i - 1) * 3 && hi == (uint64_t)i * 3);
 	}
 }
 
@@ -831,6 +891,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_part_rule),
+		cmocka_unit_test_setup_teardown(test_part_stdin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folder_walk_sorted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_twice, setup, teardown),
