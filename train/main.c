@@ -8,6 +8,7 @@
  * tn_train_main is the entry of `tenor train` and of the bin/train alias
  * (classify/tenor.c); every message starts with the name it was called by.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -433,6 +434,11 @@ static int run(struct train_options *o)
 	rc = tn_bundle_check_target(o->output, &err);
 	if (rc)
 		goto fail;
+	/* ... and a --test file that cannot be read stops it before training. */
+	if (o->test && strcmp(o->test, "-") && access(o->test, R_OK)) {
+		rc = tn_err_set(&err, TN_EIO, "cannot read --test file '%s': %s", o->test, strerror(errno));
+		goto fail;
+	}
 	rc = tn_corpus_load(&c, (const char *const *)o->inputs, o->ninputs, &o->corpus, &err);
 	if (rc)
 		goto fail;
