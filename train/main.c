@@ -58,6 +58,8 @@ static const char usage_text[] =
 "or fastText, plain or compressed (gzip, zstd, xz, bzip2: found by magic bytes);\n"
 "'-' reads standard input.  Several files form one corpus.\n"
 "\n"
+"Options:\n"
+"\n"
 "Input:\n"
 "  -o, --output DIR       bundle folder to write: new, empty, or a bundle to\n"
 "                         replace (atomically); any other folder is refused\n"
