@@ -156,3 +156,20 @@ listing() {
 	[ "$status" -ne 0 ]
 	grep -q "no record of an install" <<<"$output"
 }
+
+@test "plain make and make build install no package; make deps does" {
+	local goal
+	for goal in "" build all; do
+		run make -n "${MAKE_ARGS[@]}" BUILD="$T/b2" BIN="$T/b2bin" $goal
+		[ "$status" -eq 0 ]
+		grep -q -- '-c lib/cli.c' <<<"$output"   # it would build
+		! grep -qE 'apt-get|dpkg-query' <<<"$output"
+	done
+	run make -n "${MAKE_ARGS[@]}" deps
+	grep -q 'apt-get install' <<<"$output"
+	# run, test, asan, fuzz and bench start with deps.
+	for goal in run test asan fuzz bench; do
+		run make -n "${MAKE_ARGS[@]}" "$goal"
+		grep -q 'apt-get install' <<<"$output" || { echo "make $goal does not call deps"; false; }
+	done
+}
