@@ -4,7 +4,9 @@
  * Option parsing fills struct classify_options, check_options validates it,
  * and run() hands the job to the library's pipeline (lib/pipeline.h), printing
  * progress, the first error records and the summary.  Signals only set a flag
- * that the pipeline polls between batches.
+ * that the pipeline polls between batches.  tn_classify_main is the entry of
+ * `tenor classify` and of the bin/classify alias (classify/tenor.c); every
+ * message starts with the name it was called by.
  */
 #include <getopt.h>
 #include <omp.h>
@@ -14,6 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "main.h"
+
+#include "../lib/about.h"
+#include "../lib/buf.h"
 #include "../lib/cli.h"
 #include "../lib/limits.h"
 #include "../lib/merge.h"
@@ -30,6 +36,7 @@
 struct classify_options {
 	struct tn_run_opts run;
 	const char *report_dir;          /* --report OUT: only (re)write OUT/report.html */
+	char *model_path;        /* -m resolved (tn_cli_find_model), owned */
 	long threads;
 	int quiet;
 	int progress;
@@ -38,11 +45,11 @@ struct classify_options {
 };
 
 static volatile sig_atomic_t stop_signal;
+/* The name messages start with: "classify" or "tenor classify". */
+static const char *prog = "classify";
 
+/* After the line "Usage: PROG -m MODEL -o OUT [options] INPUT...". */
 static const char usage_text[] =
-"usage: classify -m MODEL -o OUT [options] INPUT...\n"
-"       classify --report OUT\n"
-"       classify --merge OUT\n"
 "\n"
 "Tags every document of the inputs with every head of a model bundle, on all\n"
 "cores, and writes one JSON record per document, in input order, to zstd\n"
@@ -58,14 +65,16 @@ static const char usage_text[] =
 "  Any of these may be gzip-, zstd-, xz- or bzip2-compressed (found by magic bytes).\n"
 "\n"
 "Options:\n"
-"  -m, --model DIR          model bundle made by train  [required]\n"
+"  -m, --model MODEL        model bundle made by train: a folder, or the name of\n"
+"                           an installed model (news; see Models)  [required]\n"
 "  -o, --output OUT         run folder, or - for plain JSONL on stdout  [required]\n"
 "  -f, --input-format F     auto, jsonl or text: how to read non-archive files\n"
 "                           [auto: .jsonl/.ndjson/.json names are JSONL]\n"
 "  -t, --text-field NAME    JSONL field holding the text  [text]\n"
 "      --id-field NAME      JSONL field holding the id  [id]\n"
 "      --shard-docs N       records per shard  [1000000]\n"
-"      --max-doc-bytes SIZE longest document or line; longer ones become error\n"
+"      --max-doc-bytes SIZE\n"
+"                           longest document or line; longer ones become error\n"
 "                           records (K, M, G suffixes)  [16M]\n"
 "      --all-scores         add HEAD_scores: every class's score\n"
 "      --keep-text SIZE     add \"text\": the document's first SIZE bytes (cut\n"
@@ -118,6 +127,7 @@ static const char usage_text2[] =
 static const char usage_more[] =
 "Records (one JSON object a line):\n"
 "  {\"id\": ID, \"topic\": \"diplomacy\", \"topic_score\": 0.9100, \"tone\": ...}\n"
+"\n"
 "  {\"id\": ID, \"error\": \"invalid JSON at byte 12\"}\n"
 "  With --explain K: \"topic_explain\": [{\"ngram\": \"disarm first\", \"weight\": 0.41}, ...]\n"
 "\n"
@@ -143,6 +153,10 @@ static const char usage_more[] =
 "places, confusion matrices when the inputs carried labels, and with\n"
 "--keep-text the most confident and most uncertain documents per class.\n"
 "\n"
+"Models: -m MODEL is the folder MODEL when it exists; a name without '/' is\n"
+"else looked up in each folder of $TENOR_MODELS (colon-separated), then among\n"
+"the models installed with Tenor (PREFIX/share/tenor/models).\n"
+"\n"
 "Run folders: OUT must be new, empty, or hold a classify run (its manifest.json)\n"
 "or parts of one (--part I/N); nothing else in it is ever deleted or replaced,\n"
 "and --force removes only the shards its manifest lists, its report.html and\n"
@@ -154,6 +168,16 @@ static const char usage_more[] =
 "(-o - piped into head, say); 130 or 143 stopped by SIGINT or SIGTERM (complete\n"
 "shards kept; continue with --resume).  --merge: 0 merged, 3 merged but some\n"
 "documents are error records, 1 a part missing, unfinished or inconsistent.\n";
+
+static void print_version(void)
+{
+	struct tn_buf b = TN_BUF_INIT;
+
+	printf("%s (Tenor) %s\n", prog, TN_VERSION);
+	if (tn_about_versions(&b) == 0)
+		fputs(b.ptr, stdout);
+	tn_buf_release(&b);
+}
 
 /*
  * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
@@ -198,7 +222,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 
 	memset(o, 0, sizeof(*o));
 	tn_run_opts_default(r);
-	while ((c = getopt_long(argc, argv, "m:o:f:t:j:qhV", longopts, NULL)) != -1) {
+	opterr = 0;   /* tn_cli_getopt_error words the refusal */
+	while ((c = getopt_long(argc, argv, ":m:o:f:t:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': r->model_dir = optarg; break;
 		case 'o': r->out_dir = optarg; break;
@@ -264,9 +289,15 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); fputs(usage_text2, stdout); fputs(usage_more, stdout); exit(0);
-		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
-		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
+		case 'h':
+			printf("Usage: %s -m MODEL -o OUT [options] INPUT...\n"
+			       "       %s --report OUT\n"
+			       "       %s --merge OUT\n%s", prog, prog, prog, usage_text);
+			fputs(usage_text2, stdout);
+			fputs(usage_more, stdout);
+			exit(0);
+		case 'V': print_version(); exit(0);
+		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}
 	r->argv = (const char *const *)argv;
@@ -341,8 +372,8 @@ static void show_progress(void *ctx, const struct tn_run_progress *p)
 
 		snprintf(eta, sizeof(eta), ", ETA %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
 	}
-	fprintf(stderr, "\rclassify: %llu docs, %.1f MB, %.0f docs/s, %.1f MB/s%s\033[K",
-		(unsigned long long)p->docs, (double)p->text_bytes / 1e6, rate, mbs, eta);
+	fprintf(stderr, "\r%s: %llu docs, %.1f MB, %.0f docs/s, %.1f MB/s%s\033[K",
+		prog, (unsigned long long)p->docs, (double)p->text_bytes / 1e6, rate, mbs, eta);
 	if (p->final)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -355,7 +386,7 @@ static void show_error(void *ctx, const char *where, const char *why)
 	if (o->errors_shown++ < SHOW_ERRORS) {
 		if (o->progress)
 			fputs("\r\033[K", stderr);
-		fprintf(stderr, "classify: %s: %s\n", where, why);
+		fprintf(stderr, "%s: %s: %s\n", prog, where, why);
 	}
 }
 
@@ -365,10 +396,10 @@ static int write_report(const char *out_dir)
 	struct tn_err err;
 
 	if (tn_report_write(out_dir, NULL, &err)) {
-		fprintf(stderr, "classify: cannot write the report: %s\n", err.msg);
+		fprintf(stderr, "%s: cannot write the report: %s\n", prog, err.msg);
 		return 1;
 	}
-	fprintf(stderr, "classify: report in '%s/report.html'\n", out_dir);
+	fprintf(stderr, "%s: report in '%s/report.html'\n", prog, out_dir);
 	return 0;
 }
 
@@ -379,6 +410,12 @@ static int run(struct classify_options *o)
 	struct sigaction sa;
 	int rc;
 
+	/* -m news: the folder, else $TENOR_MODELS/news, else the installed one. */
+	if (tn_cli_find_model(o->run.model_dir, getenv("TENOR_MODELS"), tn_about_models_dir(), &o->model_path, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return TN_EXIT_ERROR;
+	}
+	o->run.model_dir = o->model_path;
 	if (o->threads)
 		omp_set_num_threads((int)o->threads);
 	memset(&sa, 0, sizeof(sa));
@@ -397,31 +434,31 @@ static int run(struct classify_options *o)
 	o->run.report = o->run.part_n <= 1;
 	rc = tn_run(&o->run, &st, &err);
 	if (st.already_complete) {
-		fprintf(stderr, "classify: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
-			o->run.out_dir, (unsigned long long)st.docs, (unsigned long long)st.errors,
+		fprintf(stderr, "%s: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
+			prog, o->run.out_dir, (unsigned long long)st.docs, (unsigned long long)st.errors,
 			st.errors == 1 ? "" : "s");
 		tn_run_stats_release(&st);
 		return st.errors ? EXIT_DOC_ERRORS : 0;
 	}
 	if (rc == TN_ECLOSED) {
-		fprintf(stderr, "classify: stopped: %s\n", err.msg);
+		fprintf(stderr, "%s: stopped: %s\n", prog, err.msg);
 		tn_run_stats_release(&st);
 		return EXIT_OUTPUT_CLOSED;
 	}
 	if (rc && rc != TN_EINTR) {
-		fprintf(stderr, "classify: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		tn_run_stats_release(&st);
 		return TN_EXIT_ERROR;
 	}
 	if (st.errors > SHOW_ERRORS)
-		fprintf(stderr, "classify: ... %llu more error records\n",
+		fprintf(stderr, "%s: ... %llu more error records\n", prog,
 			(unsigned long long)(st.errors - SHOW_ERRORS));
 	if (st.counts)
 		fputs(st.counts, stderr);
 	if (st.summary)
 		fputs(st.summary, stderr);
-	fprintf(stderr, "classify: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
-		(unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
+	fprintf(stderr, "%s: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
+		prog, (unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
 		st.errors == 1 ? "" : "s", st.seconds, st.seconds > 0 ? (double)st.docs / st.seconds : 0.0,
 		st.seconds > 0 ? (double)st.text_bytes / 1e6 / st.seconds : 0.0);
 	if (strcmp(o->run.out_dir, "-"))
@@ -429,15 +466,15 @@ static int run(struct classify_options *o)
 	fputc('\n', stderr);
 	tn_run_stats_release(&st);
 	if (rc == TN_EINTR) {
-		fprintf(stderr, "classify: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 128 + (int)stop_signal;
 	}
 	if (strcmp(o->run.out_dir, "-")) {
 		if (st.report_rc) {
-			fprintf(stderr, "classify: cannot write the report: %s\n", st.report_err.msg);
+			fprintf(stderr, "%s: cannot write the report: %s\n", prog, st.report_err.msg);
 			return TN_EXIT_ERROR;
 		}
-		fprintf(stderr, "classify: report in '%s/report.html'\n", o->run.out_dir);
+		fprintf(stderr, "%s: report in '%s/report.html'\n", prog, o->run.out_dir);
 	}
 	return st.errors ? EXIT_DOC_ERRORS : 0;
 }
@@ -456,17 +493,17 @@ static int run_merge(const struct classify_options *o)
 			const char *nl = strchr(line, '\n');
 			int len = nl ? (int)(nl - line) : (int)strlen(line);
 
-			fprintf(stderr, "classify: %.*s\n", len, line);
+			fprintf(stderr, "%s: %.*s\n", prog, len, line);
 			line += len + (nl ? 1 : 0);
 		}
-		fprintf(stderr, "classify: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		tn_merge_stats_release(&st);
 		return TN_EXIT_ERROR;
 	}
 	if (st.summary && !o->quiet)
 		fputs(st.summary, stderr);
-	fprintf(stderr, "classify: merged %ld parts in '%s': %llu documents (%llu ok, %llu error%s) in %u shard%s; "
-		"wrote manifest.json and _SUCCESS\n", st.parts, o->merge, (unsigned long long)st.docs,
+	fprintf(stderr, "%s: merged %ld parts in '%s': %llu documents (%llu ok, %llu error%s) in %u shard%s; "
+		"wrote manifest.json and _SUCCESS\n", prog, st.parts, o->merge, (unsigned long long)st.docs,
 		(unsigned long long)st.ok, (unsigned long long)st.errors, st.errors == 1 ? "" : "s", st.shards,
 		st.shards == 1 ? "" : "s");
 	rc = st.errors ? EXIT_DOC_ERRORS : 0;
@@ -476,16 +513,22 @@ static int run_merge(const struct classify_options *o)
 	return rc;
 }
 
-int main(int argc, char **argv)
+int tn_classify_main(int argc, char **argv)
 {
 	struct classify_options o;
 	struct tn_err err;
+	int rc;
 
+	if (argc > 0 && argv[0] && argv[0][0])
+		prog = argv[0];
 	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err)) {
-		fprintf(stderr, "classify: %s\ntry 'classify --help'\n", err.msg);
+		fprintf(stderr, "%s: %s\ntry '%s --help'\n", prog, err.msg, prog);
 		return TN_EXIT_USAGE;
 	}
 	if (o.report_dir)
-		return write_report(o.report_dir) ? TN_EXIT_ERROR : 0;
-	return o.merge ? run_merge(&o) : run(&o);
+		rc = write_report(o.report_dir) ? TN_EXIT_ERROR : 0;
+	else
+		rc = o.merge ? run_merge(&o) : run(&o);
+	free(o.model_path);
+	return rc;
 }

@@ -1122,7 +1122,7 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 		struct stat st;
 
 		if (stat(dir, &st))
-			rc = tn_err_set(err, TN_EIO, "no model bundle at '%s'", dir);
+			rc = tn_err_set(err, TN_EIO, "no model bundle at '%s': %s", dir, strerror(errno));
 		else
 			tn_err_prefix(err, rc == TN_ENOMEM ? rc : TN_EIO, "'%s' is not a model bundle: ", dir);
 		goto out;

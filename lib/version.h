@@ -3,5 +3,7 @@
 #define TN_VERSION_H
 
 #define TN_VERSION "0.1.0"
+/* The license of Tenor (LICENSE; README, "License"). */
+#define TN_LICENSE "BSD-3-Clause"
 
 #endif

@@ -5,7 +5,10 @@
  * run() drives the library: load the corpus, train every head (with
  * cross-validation if asked), save the bundle, evaluate a held-out file.
  * Figures go to stdout; progress, warnings and errors to stderr.
+ * tn_train_main is the entry of `tenor train` and of the bin/train alias
+ * (classify/tenor.c); every message starts with the name it was called by.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -13,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "main.h"
+
+#include "../lib/about.h"
 #include "../lib/buf.h"
 #include "../lib/bundle.h"
 #include "../lib/cli.h"
@@ -45,14 +51,18 @@ struct train_options {
 	const char *inspect;     /* --inspect DIR: only print those of an existing bundle */
 };
 
+/* The name messages start with: "train" or "tenor train". */
+static const char *prog = "train";
+
+/* After the line "Usage: PROG -o DIR [options] CORPUS...". */
 static const char usage_text[] =
-"usage: train -o DIR [options] CORPUS...\n"
-"       train --inspect DIR [--top-features K]\n"
 "\n"
 "Trains one libsvm model per label field (\"head\") of a labeled corpus and\n"
 "writes a model bundle to DIR (e.g. models/news).  CORPUS files are JSONL, TSV\n"
 "or fastText, plain or compressed (gzip, zstd, xz, bzip2: found by magic bytes);\n"
 "'-' reads standard input.  Several files form one corpus.\n"
+"\n"
+"Options:\n"
 "\n"
 "Input:\n"
 "  -o, --output DIR       bundle folder to write: new, empty, or a bundle to\n"
@@ -165,6 +175,16 @@ static int split_labels(struct train_options *o, const char *arg, struct tn_err 
 	return 0;
 }
 
+static void print_version(void)
+{
+	struct tn_buf b = TN_BUF_INIT;
+
+	printf("%s (Tenor) %s\n", prog, TN_VERSION);
+	if (tn_about_versions(&b) == 0)
+		fputs(b.ptr, stdout);
+	tn_buf_release(&b);
+}
+
 /*
  * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
  * --help and --version print and exit here.
@@ -232,7 +252,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	o->feat.word_min = 1;
 	o->feat.word_max = 1;
 	o->train.balanced = 1;
-	while ((c = getopt_long(argc, argv, "o:f:t:l:n:b:s:k:C:g:j:qhV", longopts, NULL)) != -1) {
+	opterr = 0;   /* tn_cli_getopt_error words the refusal */
+	while ((c = getopt_long(argc, argv, ":o:f:t:l:n:b:s:k:C:g:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'f':
@@ -343,9 +364,13 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); fputs(usage_more, stdout); exit(0);
-		case 'V': printf("train (Tenor) %s\n", TN_VERSION); exit(0);
-		default: fprintf(stderr, "try 'train --help'\n"); exit(TN_EXIT_USAGE);
+		case 'h':
+			printf("Usage: %s -o DIR [options] CORPUS...\n       %s --inspect DIR [--top-features K]\n%s", prog, prog,
+			       usage_text);
+			fputs(usage_more, stdout);
+			exit(0);
+		case 'V': print_version(); exit(0);
+		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}
 	o->inputs = argv + optind;
@@ -383,7 +408,7 @@ static void show_progress(void *ctx, const char *stage, size_t done, size_t tota
 
 	if (!o->progress)
 		return;
-	fprintf(stderr, "\rtrain: %s %zu/%zu%s", stage, done, total, done == total ? "\n" : "");
+	fprintf(stderr, "\r%s: %s %zu/%zu%s", prog, stage, done, total, done == total ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -417,7 +442,7 @@ static int evaluate_test(const struct train_options *o, const struct tn_corpus *
 		return rc;
 	}
 	if (test.nskipped)
-		fprintf(stderr, "train: skipped %zu malformed record%s of '%s'\n", test.nskipped,
+		fprintf(stderr, "%s: skipped %zu malformed record%s of '%s'\n", prog, test.nskipped,
 			test.nskipped == 1 ? "" : "s", o->test);
 	rc = tn_bundle_load(&b, o->output, err);
 	conf = calloc(train->nheads, sizeof(*conf));
@@ -470,14 +495,14 @@ static int inspect(const struct train_options *o)
 	if (!rc)
 		rc = print_top_features(b, (size_t)o->top_features, &err);
 	if (rc)
-		fprintf(stderr, "train: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	tn_bundle_free(b);
 	return rc ? TN_EXIT_ERROR : TN_EXIT_OK;
 }
 
 static int run(struct train_options *o)
 {
-	struct tn_progress prog = { show_progress, o };
+	struct tn_progress progress = { show_progress, o };
 	struct tn_corpus c;
 	struct tn_bundle *b = NULL;
 	struct tn_confusion *cv = NULL;
@@ -493,19 +518,24 @@ static int run(struct train_options *o)
 	rc = tn_bundle_check_target(o->output, &err);
 	if (rc)
 		goto fail;
+	/* ... and a --test file that cannot be read stops it before training. */
+	if (o->test && strcmp(o->test, "-") && access(o->test, R_OK)) {
+		rc = tn_err_set(&err, TN_EIO, "cannot read --test file '%s': %s", o->test, strerror(errno));
+		goto fail;
+	}
 	rc = tn_corpus_load(&c, (const char *const *)o->inputs, o->ninputs, &o->corpus, &err);
 	if (rc)
 		goto fail;
 	for (i = 0; i < c.nerrors; i++)
-		fprintf(stderr, "train: skipped: %s\n", c.errors[i]);
+		fprintf(stderr, "%s: skipped: %s\n", prog, c.errors[i]);
 	if (c.nskipped)
-		fprintf(stderr, "train: skipped %zu malformed record%s\n", c.nskipped, c.nskipped == 1 ? "" : "s");
+		fprintf(stderr, "%s: skipped %zu malformed record%s\n", prog, c.nskipped, c.nskipped == 1 ? "" : "s");
 	if (!o->quiet)
-		fprintf(stderr, "train: read %zu documents (%.1f MB), %zu head%s\n", c.ndocs, (double)c.bytes / 1e6,
+		fprintf(stderr, "%s: read %zu documents (%.1f MB), %zu head%s\n", prog, c.ndocs, (double)c.bytes / 1e6,
 			c.nheads, c.nheads == 1 ? "" : "s");
 	if (c.ndocs > 20000 && !o->quiet && o->train.solver == TN_SOLVER_LIBSVM)
-		fprintf(stderr, "train: %zu documents: libsvm's training time grows about quadratically "
-			"with them; the default --solver linear trains in linear time\n", c.ndocs);
+		fprintf(stderr, "%s: %zu documents: libsvm's training time grows about quadratically "
+			"with them; the default --solver linear trains in linear time\n", prog, c.ndocs);
 	cv = calloc(c.nheads ? c.nheads : 1, sizeof(*cv));
 	if (!cv) {
 		rc = tn_err_set(&err, TN_ENOMEM, "out of memory");
@@ -517,13 +547,13 @@ static int run(struct train_options *o)
 		tn_grid_opts_default(&g);
 		if (o->train.cv)
 			g.folds = o->train.cv;
-		rc = tn_train_grid(&b, &c, &o->feat, &o->train, &g, &prog, o->train.cv ? cv : NULL, &err);
+		rc = tn_train_grid(&b, &c, &o->feat, &o->train, &g, &progress, o->train.cv ? cv : NULL, &err);
 		for (size_t k = 0; !rc && !o->quiet && k < b->nheads; k++)
-			fprintf(stderr, "train: grid chose for head '%s': C %g, class weights %s, word n-grams 1-%d\n",
-				b->heads[k].name, tn_head_cost(&b->heads[k]), tn_head_class_weight(&b->heads[k]),
+			fprintf(stderr, "%s: grid chose for head '%s': C %g, class weights %s, word n-grams 1-%d\n",
+				prog, b->heads[k].name, tn_head_cost(&b->heads[k]), tn_head_class_weight(&b->heads[k]),
 				o->feat.word_max);
 	} else {
-		rc = tn_train(&b, &c, &o->feat, &o->train, &prog, o->train.cv ? cv : NULL, &err);
+		rc = tn_train(&b, &c, &o->feat, &o->train, &progress, o->train.cv ? cv : NULL, &err);
 	}
 	if (rc)
 		goto fail;
@@ -541,7 +571,7 @@ static int run(struct train_options *o)
 	if (rc)
 		goto fail;
 	if (err.msg[0])
-		fprintf(stderr, "train: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	if (o->test) {
 		rc = evaluate_test(o, &c, &err);
 		if (rc)
@@ -550,11 +580,11 @@ static int run(struct train_options *o)
 	if (o->top_features && (rc = print_top_features(b, (size_t)o->top_features, &err)))
 		goto fail;
 	if (!o->quiet)
-		fprintf(stderr, "train: wrote '%s' (%zu head%s) in %.1f s\n", o->output, b->nheads,
+		fprintf(stderr, "%s: wrote '%s' (%zu head%s) in %.1f s\n", prog, o->output, b->nheads,
 			b->nheads == 1 ? "" : "s", tn_now() - t0);
 fail:
 	if (rc)
-		fprintf(stderr, "train: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	for (h = 0; cv && h < c.nheads; h++)
 		tn_confusion_release(&cv[h]);
 	free(cv);
@@ -563,14 +593,16 @@ fail:
 	return rc ? TN_EXIT_ERROR : TN_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int tn_train_main(int argc, char **argv)
 {
 	struct train_options o;
 	struct tn_err err;
 	int rc;
 
+	if (argc > 0 && argv[0] && argv[0][0])
+		prog = argv[0];
 	if (parse_options(&o, argc, argv, &err) || check_options(&o, &err)) {
-		fprintf(stderr, "train: %s\ntry 'train --help'\n", err.msg);
+		fprintf(stderr, "%s: %s\ntry '%s --help'\n", prog, err.msg, prog);
 		rc = TN_EXIT_USAGE;
 	} else {
 		rc = o.inspect ? inspect(&o) : run(&o);

@@ -234,7 +234,7 @@ check(m["counts"]["ok"] + m["counts"]["errors"] == total, "ok + errors")
 	[ "$output" = "$help" ]
 	run "$C" --version
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^classify\ \(Tenor\)\ [0-9] ]]
+	[[ "${lines[0]}" =~ ^classify\ \(Tenor\)\ [0-9] ]]
 }
 
 # Runs classify expecting a usage error: exit 2, nothing on stdout, the --help
@@ -314,7 +314,7 @@ usage_error() {
 
 @test "an unknown option is a usage error" {
 	usage_error -m "$MODEL" -o out --no-such-option "$NEWS_TEST"
-	grep -q 'unrecognized option' <<<"$stderr"
+	grep -q "classify: unknown option '--no-such-option'" <<<"$stderr"
 }
 
 @test "runtime errors exit 1 and name the path" {
