@@ -48,7 +48,8 @@ setup() {
 		run "$BIN/$cmd" --help
 		[ "$status" -eq 0 ]
 		[[ "${lines[0]}" == "Usage: $cmd "* ]]
-		[ "${output/Usage: $cmd /Usage: tenor $cmd }" = "$help" ]
+		# The synopsis lines (Usage: and the indented forms under it) name the program as called.
+		[ "$(sed -E "s/^(Usage: |       )$cmd /\\1tenor $cmd /" <<<"$output")" = "$help" ]
 	done
 	run --separate-stderr "$BIN/tenor" help clasify
 	[ "$status" -eq 2 ]
