@@ -39,6 +39,13 @@
 #include <xxhash.h>
 
 #define BATCH_BYTES ((size_t)32 << 20)
+/*
+ * A filter (-o -) reading a stream closes a batch once it holds a document
+ * and no more input is ready, waiting for more at most this long after the
+ * batch's first document: each record comes out within about this time and
+ * the processing of its line.
+ */
+#define STREAM_WAIT_S 0.010
 
 void tn_run_opts_default(struct tn_run_opts *o)
 {
@@ -148,14 +155,24 @@ static int fill_batch(struct tn_run_state *r, struct tn_batch *bt, int *eof)
 {
 	const struct tn_run_opts *o = r->o;
 	struct tn_raw_doc raw;
+	double deadline = 0;
 
 	bt->n = 0;
 	tn_buf_reset(&bt->arena);
 	while (bt->n < bt->cap && bt->arena.len < BATCH_BYTES) {
 		struct tn_batch_doc *d;
-		int rc = tn_source_next(r->src, &raw);
+		int rc;
 		uint64_t g;
 
+		if (r->to_stdout && bt->n && !tn_source_ready(r->src, 0)) {
+			double now = tn_now();
+
+			if (!deadline)
+				deadline = now + STREAM_WAIT_S;
+			if (now >= deadline || !tn_source_ready(r->src, (int)((deadline - now) * 1000) + 1))
+				break;
+		}
+		rc = tn_source_next(r->src, &raw);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -330,7 +347,10 @@ static void report_errors(struct tn_run_state *r)
 /*
  * Two batches in flight: while the threads process batch k, one task writes
  * batch k-1 and then reads batch k+1 into the same buffer, so reading,
- * decompressing and writing overlap with the parallel work.
+ * decompressing and writing overlap with the parallel work.  A filter whose
+ * input has nothing more ready does not read ahead: it writes batch k as soon
+ * as it is processed, then waits for input, so that a writer that waits for
+ * each answer before sending the next line gets it.
  */
 static int loop(struct tn_run_state *r, struct tn_err *err)
 {
@@ -350,13 +370,13 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 		rc = tn_err_set(err, rc, "out of memory reading input");
 	while (!rc && bt[cur].n > 0) {
 		struct tn_batch *c = &bt[cur], *o = &bt[1 - cur];
-		int io_rc = 0, next_eof = eof, wrote = have_prev;
+		int io_rc = 0, next_eof = eof, wrote = have_prev, deferred = 0;
 
 		if (stopped(r)) {
 			rc = TN_EINTR;
 			break;
 		}
-#pragma omp parallel default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err)
+#pragma omp parallel default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err, deferred)
 		{
 			/* One thread writes and reads while the others start on the batch. */
 #pragma omp single nowait
@@ -368,7 +388,9 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 				t1 = tn_now();
 				r->t_write += t1 - t0;
 				o->n = 0;
-				if (!io_rc && !eof && !stopped(r)) {
+				if (!io_rc && !eof && !stopped(r) && r->to_stdout && !tn_source_ready(r->src, 0))
+					deferred = 1;
+				else if (!io_rc && !eof && !stopped(r)) {
 					io_rc = fill_batch(r, o, &next_eof);
 					if (io_rc)
 						io_rc = tn_err_set(err, io_rc, "out of memory reading input");
@@ -388,6 +410,26 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 		}
 		if (wrote)
 			report(r, 0);
+		if (deferred) {
+			/* Batch k out now; then wait for the input with nothing held back. */
+			t = tn_now();
+			rc = write_batch(r, c, err);
+			r->t_write += tn_now() - t;
+			if (r->pending.len)
+				report_errors(r);
+			report(r, 0);
+			have_prev = 0;
+			if (!rc && stopped(r))
+				rc = TN_EINTR;
+			if (rc)
+				break;
+			t = tn_now();
+			rc = fill_batch(r, c, &eof);
+			r->t_read += tn_now() - t;
+			if (rc)
+				rc = tn_err_set(err, rc, "out of memory reading input");
+			continue;
+		}
 		eof = next_eof;
 		have_prev = 1;
 		cur = 1 - cur;

@@ -55,6 +55,7 @@ static int add_entry(struct tn_source *s, const char *path, const struct stat *s
 		free(error);
 		return TN_ENOMEM;
 	}
+	s->files[s->nfiles].stream = !st || !S_ISREG(st->st_mode);
 	s->files[s->nfiles].size = st ? (uint64_t)st->st_size : 0;
 	s->files[s->nfiles].mtime = st ? (int64_t)st->st_mtime : 0;
 	s->nfiles++;
@@ -307,6 +308,25 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal)
 	s->cur = input;
 	s->skip = ordinal;
 	s->started = 1;
+}
+
+int tn_source_ready(struct tn_source *s, int timeout_ms)
+{
+	const struct tn_source_file *f;
+
+	switch (s->st) {
+	case ST_LINES:
+		return tn_lines_ready(&s->lines, timeout_ms);
+	case ST_NEXT_MEMBER:
+		return tn_input_ready(s->in, timeout_ms);
+	case ST_NEXT_FILE:
+		if (!s->started || s->cur >= s->nfiles)
+			return 1;
+		f = &s->files[s->cur];
+		return f->error || !f->stream || !tn_part_has(s->part_i, s->part_n, s->cur);
+	default:
+		return 1;
+	}
 }
 
 int tn_part_by_file(long n, size_t nfiles)

@@ -45,6 +45,7 @@ struct tn_source_file {
 	uint64_t size;           /* 0 for stdin */
 	int64_t mtime;
 	char *error;             /* a folder entry that cannot be read: its one error record */
+	int stream;              /* standard input, a FIFO, socket or device: reads may wait */
 };
 
 struct tn_source;
@@ -80,6 +81,15 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal);
  * documents, not errors.
  */
 int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc);
+
+/*
+ * For filters: 1 if tn_source_next can return its next document (or the end)
+ * without waiting for input still to arrive, waiting at most timeout_ms for
+ * it (input.h, tn_input_ready); 0 if it would wait, or would open a stream
+ * (standard input, a FIFO) whose writer may not be there yet.  Always 1 while
+ * reading regular files.
+ */
+int tn_source_ready(struct tn_source *s, int timeout_ms);
 
 /*
  * --part i/n, the one place of its rule.  With n > 1 and at least n files, the
