@@ -18,6 +18,7 @@
 #include "../lib/limits.h"
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
+#include "../lib/progress.h"
 #include "../lib/text.h"
 #include "../lib/version.h"
 
@@ -29,7 +30,9 @@ struct classify_options {
 	struct tn_run_opts run;
 	long threads;
 	int quiet;
-	int progress;
+	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
+	double progress_interval;
+	struct tn_progress_clock clock;
 	uint64_t errors_shown;
 };
 
@@ -71,6 +74,10 @@ static const char usage_text[] =
 "      --batch-docs N       documents read per batch  [4096]\n"
 "  -j, --threads N          threads  [all cores]\n"
 "  -q, --quiet              no progress line (the summary is still printed)\n"
+"      --progress           show progress even when stderr is not a terminal\n"
+"      --no-progress        show no progress (as -q)\n"
+"      --progress-interval S  seconds between progress lines when stderr is not\n"
+"                           a terminal (also TENOR_PROGRESS_INTERVAL)  [30]\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
 "\n"
@@ -87,6 +94,11 @@ static const char usage_text[] =
 "nothing else in it is ever deleted or replaced, and --force removes only the\n"
 "shards its manifest lists and classify's temporary files.\n"
 "\n"
+"Progress: on a terminal, one line kept up to date; otherwise (a file, a pipe,\n"
+"a batch system's log) a plain line every interval: documents, errors, MB,\n"
+"elapsed time, rates and, when the inputs' size is known, the ETA.  After\n"
+"--resume, rates count only the work of this run.\n"
+"\n"
 "Exit codes: 0 every document classified; 3 done, but some documents are error\n"
 "records (also for --resume of such a finished run); 1 runtime error;\n"
 "2 usage error; 4 stopped because standard output was closed by its reader\n"
@@ -100,7 +112,7 @@ static const char usage_text[] =
 static int parse_options(struct classify_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
-	       OPT_BATCH };
+	       OPT_BATCH, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -117,6 +129,9 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		{ "batch-docs", required_argument, NULL, OPT_BATCH },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "progress-interval", required_argument, NULL, OPT_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -124,11 +139,17 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 	static const char *const formats[] = { "auto", "jsonl", "text", NULL };
 	struct tn_run_opts *r = &o->run;
 	uint64_t size;
+	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
 	long v;
 	int c, e;
 
 	memset(o, 0, sizeof(*o));
 	tn_run_opts_default(r);
+	o->progress_forced = -1;
+	o->progress_interval = TN_PROGRESS_INTERVAL_DEFAULT;
+	if (env && *env && tn_progress_parse_interval(env, &o->progress_interval))
+		return tn_err_set(err, TN_EINVAL, "%s takes seconds (> 0, at most 86400), not '%s'",
+				  TN_PROGRESS_INTERVAL_ENV, env);
 	while ((c = getopt_long(argc, argv, "m:o:f:t:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': r->model_dir = optarg; break;
@@ -172,6 +193,13 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
+		case OPT_PROGRESS: o->progress_forced = 1; break;
+		case OPT_NO_PROGRESS: o->progress_forced = 0; break;
+		case OPT_INTERVAL:
+			if (tn_progress_parse_interval(optarg, &o->progress_interval))
+				return tn_err_set(err, TN_EINVAL, "--progress-interval takes seconds (> 0, at most 86400), not '%s'",
+						  optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
 		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
@@ -211,7 +239,8 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "--text-field '%s' is not valid UTF-8", r->text_field);
 	if (!utf8(r->id_field))
 		return tn_err_set(err, TN_EINVAL, "--id-field '%s' is not valid UTF-8", r->id_field);
-	o->progress = !o->quiet && isatty(2);
+	tn_progress_clock_init(&o->clock, tn_progress_mode_pick(o->progress_forced, o->quiet, isatty(2)),
+			       o->progress_interval, tn_now());
 	return 0;
 }
 
@@ -220,25 +249,43 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* Clears a progress line kept in place on the terminal, so that what follows has a line of its own. */
+static void clear_progress(struct classify_options *o)
+{
+	if (o->clock.on_screen) {
+		fputs("\r\033[K", stderr);
+		o->clock.on_screen = 0;
+	}
+}
+
 static void show_progress(void *ctx, const struct tn_run_progress *p)
 {
-	const struct classify_options *o = ctx;
-	double rate = p->seconds > 0 ? (double)p->docs / p->seconds : 0;
-	double mbs = p->seconds > 0 ? (double)p->text_bytes / 1e6 / p->seconds : 0;
-	char eta[32] = "";
+	struct classify_options *o = ctx;
+	uint64_t docs = p->docs - (p->docs_before < p->docs ? p->docs_before : p->docs);
+	uint64_t text = p->text_bytes - (p->text_bytes_before < p->text_bytes ? p->text_bytes_before : p->text_bytes);
+	double rate = p->seconds > 0 ? (double)docs / p->seconds : 0;
+	double mbs = p->seconds > 0 ? (double)text / 1e6 / p->seconds : 0;
+	char eta[48] = "", hms[32], size[64] = "";
 
-	if (!o->progress)
+	if (p->final) {
+		clear_progress(o);
 		return;
-	if (p->total_bytes && p->raw_bytes && p->raw_bytes < p->total_bytes && !p->final) {
-		double left = p->seconds * (double)(p->total_bytes - p->raw_bytes) / (double)p->raw_bytes;
-		long s = (long)left;
-
-		snprintf(eta, sizeof(eta), ", ETA %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
 	}
-	fprintf(stderr, "\rclassify: %llu docs, %.1f MB, %.0f docs/s, %.1f MB/s%s\033[K",
-		(unsigned long long)p->docs, (double)p->text_bytes / 1e6, rate, mbs, eta);
-	if (p->final)
-		fputc('\n', stderr);
+	if (!tn_progress_due(&o->clock, tn_now()))
+		return;
+	if (p->total_bytes && p->raw_bytes <= p->total_bytes) {
+		snprintf(size, sizeof(size), ", %.0f%% of %.1f MB", 100.0 * (double)p->raw_bytes / (double)p->total_bytes,
+			 (double)p->total_bytes / 1e6);
+		if (p->raw_bytes > p->raw_bytes_before)
+			tn_progress_eta(eta, sizeof(eta), p->seconds, (double)(p->raw_bytes - p->raw_bytes_before),
+					(double)(p->total_bytes - p->raw_bytes_before));
+	}
+	tn_progress_hms(hms, sizeof(hms), p->seconds);
+	fprintf(stderr, "%sclassify: %llu documents (%llu error%s), %.1f MB in %s, %.0f docs/s, %.1f MB/s%s%s%s",
+		o->clock.mode == TN_PROGRESS_TERMINAL ? "\r" : "", (unsigned long long)p->docs,
+		(unsigned long long)p->errors, p->errors == 1 ? "" : "s", (double)p->text_bytes / 1e6, hms, rate, mbs,
+		size, eta, o->clock.mode == TN_PROGRESS_TERMINAL ? "\033[K" : "\n");
+	o->clock.on_screen = o->clock.mode == TN_PROGRESS_TERMINAL;
 	fflush(stderr);
 }
 
@@ -247,8 +294,7 @@ static void show_error(void *ctx, const char *where, const char *why)
 	struct classify_options *o = ctx;
 
 	if (o->errors_shown++ < SHOW_ERRORS) {
-		if (o->progress)
-			fputs("\r\033[K", stderr);
+		clear_progress(o);
 		fprintf(stderr, "classify: %s: %s\n", where, why);
 	}
 }
@@ -275,6 +321,7 @@ static int run(struct classify_options *o)
 	o->run.on_error = show_error;
 	o->run.ctx = o;
 	rc = tn_run(&o->run, &st, &err);
+	clear_progress(o);
 	if (st.already_complete) {
 		fprintf(stderr, "classify: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
 			o->run.out_dir, (unsigned long long)st.docs, (unsigned long long)st.errors,
@@ -297,10 +344,18 @@ static int run(struct classify_options *o)
 			(unsigned long long)(st.errors - SHOW_ERRORS));
 	if (st.summary)
 		fputs(st.summary, stderr);
-	fprintf(stderr, "classify: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
-		(unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
-		st.errors == 1 ? "" : "s", st.seconds, st.seconds > 0 ? (double)st.docs / st.seconds : 0.0,
-		st.seconds > 0 ? (double)st.text_bytes / 1e6 / st.seconds : 0.0);
+	{
+		/* Rates count this run's work only: a resumed run's earlier documents are not in them. */
+		uint64_t docs = st.docs - (st.docs_before < st.docs ? st.docs_before : st.docs);
+		uint64_t text = st.text_bytes - (st.text_bytes_before < st.text_bytes ? st.text_bytes_before : st.text_bytes);
+
+		fprintf(stderr, "classify: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
+			(unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
+			st.errors == 1 ? "" : "s", st.seconds, st.seconds > 0 ? (double)docs / st.seconds : 0.0,
+			st.seconds > 0 ? (double)text / 1e6 / st.seconds : 0.0);
+		if (st.docs_before)
+			fprintf(stderr, " (%llu new after --resume)", (unsigned long long)docs);
+	}
 	if (strcmp(o->run.out_dir, "-"))
 		fprintf(stderr, "; %u shard%s in '%s'", st.shards, st.shards == 1 ? "" : "s", o->run.out_dir);
 	fputc('\n', stderr);

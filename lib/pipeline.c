@@ -309,6 +309,9 @@ static void report(struct tn_run_state *r, int final)
 	p.text_bytes = r->text_bytes;
 	p.raw_bytes = tn_source_raw_bytes(r->src);
 	p.total_bytes = tn_source_total_bytes(r->src);
+	p.docs_before = r->docs_before;
+	p.text_bytes_before = r->text_bytes_before;
+	p.raw_bytes_before = r->raw_bytes_before;
 	p.seconds = tn_now() - r->t0;
 	p.final = final;
 	r->o->progress(r->o->ctx, &p);
@@ -518,6 +521,8 @@ static void fill_stats(const struct tn_run_state *r, struct tn_run_stats *s)
 	s->ok = r->ok;
 	s->errors = r->errors;
 	s->text_bytes = r->text_bytes;
+	s->docs_before = r->docs_before;
+	s->text_bytes_before = r->text_bytes_before;
 	s->raw_bytes = r->src ? tn_source_raw_bytes(r->src) : 0;
 	s->shards = r->next_shard;
 	s->seconds = tn_now() - r->t0;
@@ -602,6 +607,9 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 			goto out;
 		}
 	}
+	r.docs_before = r.docs;
+	r.text_bytes_before = r.text_bytes;
+	r.raw_bytes_before = tn_source_raw_bytes(r.src);
 	rc = loop(&r, err);
 	if (rc == TN_EINTR) {
 		tn_shard_abort(r.shard);

@@ -40,6 +40,8 @@ struct tn_run_progress {
 	uint64_t text_bytes;     /* uncompressed bytes of documents processed */
 	uint64_t raw_bytes;      /* bytes of the input files consumed */
 	uint64_t total_bytes;    /* size of all inputs, 0 if unknown (stdin) */
+	/* What a resumed run found done: rates and ETA count only the work since. */
+	uint64_t docs_before, text_bytes_before, raw_bytes_before;
 	double seconds;
 	int final;
 };
@@ -71,6 +73,7 @@ struct tn_run_opts {
 struct tn_run_stats {
 	uint64_t docs, ok, errors;
 	uint64_t text_bytes, raw_bytes;
+	uint64_t docs_before, text_bytes_before;   /* done before a --resume: not in the rates */
 	unsigned shards;
 	double seconds;
 	double t_read, t_features, t_predict, t_write;  /* thread-seconds per stage */

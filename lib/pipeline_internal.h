@@ -71,6 +71,7 @@ struct tn_run_state {
 	uint64_t docs, ok, errors, text_bytes, enumerated;
 	uint64_t kept_docs, kept_ok, kept_errors;   /* in complete shards */
 	uint64_t labeled;
+	uint64_t docs_before, text_bytes_before, raw_bytes_before;  /* where this run's work starts */
 	struct tn_confusion *conf;
 	size_t pos_input;
 	uint64_t pos_ordinal, pos_enumerated;
