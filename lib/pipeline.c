@@ -505,8 +505,7 @@ static void run_release(struct tn_run_state *r)
 	tn_source_free(r->src);
 	tn_predictor_free(r->p);
 	tn_bundle_free(r->b);
-	if (r->lock_fd >= 0)
-		close(r->lock_fd);
+	tn_runfolder_unlock(r);
 	tn_buf_release(&r->line);
 	tn_buf_release(&r->pending);
 }

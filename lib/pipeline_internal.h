@@ -64,6 +64,7 @@ struct tn_run_state {
 	char **head_key, **score_key, **scores_key;
 	int lock_fd;
 	int lock_created;               /* this run made OUT/.lock */
+	int lock_remove;                /* OUT/.lock is classify's: removed when the run ends */
 	int to_stdout;
 	struct tn_shard *shard;
 	unsigned next_shard;
@@ -109,6 +110,12 @@ void tn_record_process(const struct tn_run_state *r, struct tn_worker *w, struct
  * pipeline.h); *complete when resume found a finished run.  0 or TN_E*.
  */
 int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *err);
+/*
+ * Ends the run's hold on OUT/.lock: removes it when classify made it (this
+ * run, or the run whose manifest the folder holds), then closes it.  Safe to
+ * call when no lock was taken.
+ */
+void tn_runfolder_unlock(struct tn_run_state *r);
 /* Lists the inputs for the manifest and computes their digest.  0 or TN_ENOMEM. */
 int tn_runfolder_inputs_list(struct tn_run_state *r);
 /* Rewrites OUT/manifest.json atomically (complete: the run is finished).  0 or TN_E*. */
