@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wwrite-strings -Wundef -fno-common
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fopenmp -MMD -MP
-LDLIBS  := -lsvm -llinear -lzstd -larchive -lz -llzma -lbz2 -ljansson -lcjson -lxxhash -lutf8proc -lm
+LDLIBS  := -lsvm -llinear -lzstd -larchive -lz -llzma -lbz2 -ljansson -lcjson -lxxhash -lutf8proc -lcsv -lm
 LDFLAGS += -fopenmp
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
@@ -25,7 +25,7 @@ LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
 DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
-            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev
+            libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev libcsv-dev
 FUZZ_PKGS := clang libomp-dev
 BENCH_PKGS := fasttext liblinear-tools libsvm-tools python3-sklearn gnuplot-nox time
 

@@ -46,7 +46,10 @@ static const char usage_text[] =
 "shards OUT/part-00000.jsonl.zst, ... with OUT/manifest.json and OUT/_SUCCESS.\n"
 "\n"
 "Inputs (read in command-line order; folders walked recursively, sorted):\n"
-"  FILE.jsonl     one document a line; text in \"text\", id in \"id\" (else FILE:LINE)\n"
+"  FILE.jsonl     one document a line; text in \"text\", id in \"id\" (else FILE:LINE);\n"
+"                 also any file whose first line is a JSON object ('{' first)\n"
+"  FILE.csv       RFC 4180 with a header row: one document a row; text in the\n"
+"                 column \"text\", id in \"id\" (else FILE:LINE)\n"
 "  other files    one document each, id = the path\n"
 "  tar, zip, 7z   one document per regular member, id = ARCHIVE:MEMBER\n"
 "                 (a member named *.jsonl: one document a line)\n"
@@ -56,10 +59,12 @@ static const char usage_text[] =
 "Options:\n"
 "  -m, --model DIR          model bundle made by train  [required]\n"
 "  -o, --output OUT         run folder, or - for plain JSONL on stdout  [required]\n"
-"  -f, --input-format F     auto, jsonl or text: how to read non-archive files\n"
-"                           [auto: .jsonl/.ndjson/.json names are JSONL]\n"
-"  -t, --text-field NAME    JSONL field holding the text  [text]\n"
-"      --id-field NAME      JSONL field holding the id  [id]\n"
+"  -f, --input-format F     auto, jsonl, text or csv: how to read files and\n"
+"                           members  [auto: .jsonl/.ndjson/.json names and a\n"
+"                           first line that is a JSON object are JSONL, .csv\n"
+"                           names CSV; -f text reads every file as one text]\n"
+"  -t, --text-field NAME    JSONL field or CSV column holding the text  [text]\n"
+"      --id-field NAME      JSONL field or CSV column holding the id  [id]\n"
 "      --shard-docs N       records per shard  [1000000]\n"
 "      --max-doc-bytes SIZE longest document or line; longer ones become error\n"
 "                           records (K, M, G suffixes)  [16M]\n"
@@ -80,7 +85,10 @@ static const char usage_text[] =
 "                           a terminal (also TENOR_PROGRESS_INTERVAL)  [30]\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
-"\n"
+"\n";
+
+/* The rest of --help (one string would pass C's 4095-byte limit). */
+static const char usage_more[] =
 "Records (one JSON object a line):\n"
 "  {\"id\": ID, \"topic\": \"diplomacy\", \"topic_score\": 0.9100, \"tone\": ...}\n"
 "  {\"id\": ID, \"error\": \"invalid JSON at byte 12\"}\n"
@@ -136,7 +144,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const formats[] = { "auto", "jsonl", "text", NULL };
+	static const char *const formats[] = { "auto", "jsonl", "text", "csv", NULL };
+	static const enum tn_input_format format_of[] = { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT, TN_INPUT_CSV };
 	struct tn_run_opts *r = &o->run;
 	uint64_t size;
 	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
@@ -156,8 +165,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		case 'o': r->out_dir = optarg; break;
 		case 'f':
 			if (tn_parse_enum(optarg, formats, &e))
-				return tn_err_set(err, TN_EINVAL, "--input-format takes auto, jsonl or text, not '%s'", optarg);
-			r->input_format = e == 0 ? TN_INPUT_AUTO : e == 1 ? TN_INPUT_JSONL : TN_INPUT_TEXT;
+				return tn_err_set(err, TN_EINVAL, "--input-format takes auto, jsonl, text or csv, not '%s'", optarg);
+			r->input_format = format_of[e];
 			break;
 		case 't': r->text_field = optarg; break;
 		case OPT_ID: r->id_field = optarg; break;
@@ -200,7 +209,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return tn_err_set(err, TN_EINVAL, "--progress-interval takes seconds (> 0, at most 86400), not '%s'",
 						  optarg);
 			break;
-		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'h': fputs(usage_text, stdout); fputs(usage_more, stdout); exit(0);
 		case 'V': printf("classify (Tenor) %s\n", TN_VERSION); exit(0);
 		default: fprintf(stderr, "try 'classify --help'\n"); exit(TN_EXIT_USAGE);
 		}

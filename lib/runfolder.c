@@ -74,7 +74,8 @@ static json_t *build_manifest(const struct tn_run_state *r, int complete)
 			 "max_doc_bytes", (json_int_t)o->max_doc_bytes, "all_scores", o->all_scores,
 			 "part", part, "text_field", o->text_field, "id_field", o->id_field,
 			 "input_format", o->input_format == TN_INPUT_JSONL ? "jsonl" :
-					 o->input_format == TN_INPUT_TEXT ? "text" : "auto",
+					 o->input_format == TN_INPUT_TEXT ? "text" :
+					 o->input_format == TN_INPUT_CSV ? "csv" : "auto",
 			 "zstd_level", o->zstd_level,
 			 "inputs", "files", (json_int_t)tn_source_nfiles(r->src), "digest", r->inputs_digest,
 			 "list", r->inputs,

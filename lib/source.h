@@ -8,7 +8,13 @@
  *    member, id "ARCHIVE:MEMBER"; a member named *.jsonl holds one document a
  *    line instead, fallback id "ARCHIVE:MEMBER:LINE";
  *  - JSONL (name ends in .jsonl, .ndjson or .json, before any .gz/.zst/...
- *    suffix, or format forced): one document a line, fallback id "FILE:LINE";
+ *    suffix, or format forced, or - with the format left to auto - a first
+ *    non-blank byte '{' starting a first line that parses as a JSON object):
+ *    one document a line, fallback id "FILE:LINE";
+ *  - CSV (name ends in .csv, or format forced; csvrows.h): a header row, then
+ *    one document a row, handed out as the JSONL line of the equivalent
+ *    object, fallback id "FILE:LINE" (the line the row starts on); a
+ *    malformed row ends the file with one error document;
  *  - anything else: one plain-text document, id = the path.
  * Compression (gzip, zstd, xz, bzip2, lz4) is found by magic bytes.
  *
@@ -29,7 +35,7 @@
 #include "err.h"
 
 enum tn_doc_kind { TN_DOC_JSONL, TN_DOC_TEXT, TN_DOC_ERROR };
-enum tn_input_format { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT };
+enum tn_input_format { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT, TN_INPUT_CSV };
 
 struct tn_raw_doc {
 	enum tn_doc_kind kind;

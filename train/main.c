@@ -51,15 +51,16 @@ static const char usage_text[] =
 "usage: train -o DIR [options] CORPUS...\n"
 "\n"
 "Trains one libsvm model per label field (\"head\") of a labeled corpus and\n"
-"writes a model bundle to DIR (e.g. models/news).  CORPUS files are JSONL, TSV\n"
-"or fastText, plain or compressed (gzip, zstd, xz, bzip2: found by magic bytes);\n"
+"writes a model bundle to DIR (e.g. models/news).  CORPUS files are JSONL, TSV,\n"
+"CSV or fastText, plain or compressed (gzip, zstd, xz, bzip2: by magic bytes);\n"
 "'-' reads standard input.  Several files form one corpus.\n"
 "\n"
 "Input:\n"
 "  -o, --output DIR       bundle folder to write: new, empty, or a bundle to\n"
 "                         replace (atomically); any other folder is refused\n"
 "                         [required]\n"
-"  -f, --format FMT       auto, jsonl, tsv or fasttext  [auto: by file name, then\n"
+"  -f, --format FMT       auto, jsonl, tsv, csv or fasttext  [auto: by file\n"
+"                         name (.csv: CSV, RFC 4180 with a header row), then\n"
 "                         by the first line]\n"
 "  -t, --text-field NAME  field or column holding the text  [text]\n"
 "  -l, --labels A,B,...   label fields to train, one head each  [every string\n"
@@ -235,7 +236,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		case 'o': o->output = optarg; break;
 		case 'f':
 			if ((a = tn_format_parse(optarg)) < 0)
-				return tn_err_set(err, TN_EINVAL, "unknown format '%s' (auto, jsonl, tsv, fasttext)", optarg);
+				return tn_err_set(err, TN_EINVAL, "unknown format '%s' (auto, jsonl, tsv, csv, fasttext)", optarg);
 			o->corpus.format = (enum tn_format)a;
 			break;
 		case 't': o->corpus.text_field = optarg; break;
