@@ -8,7 +8,10 @@
  * previous batch's records in input order into zstd shards (shard.h) or to
  * standard output and reads the next batch.  Reading and writing are never
  * concurrent with each other.  Memory is bounded by the batch size, never by
- * the size of the input.
+ * the size of the input.  With out_dir "-" (a filter) a batch closes early
+ * when no more input is ready (source.h, tn_source_ready), and a processed
+ * batch is written before the filter waits for input, so that each record
+ * follows its line within milliseconds on a slow pipe or FIFO.
  *
  * Run folder (out_dir):
  *   part-NNNNN.jsonl.zst   complete shards, shard_docs records each (the last fewer)
@@ -16,7 +19,8 @@
  *                          identity, options, inputs, shards with the input
  *                          position each ends at, counts, evaluation, timings
  *   _SUCCESS               written last, when every document has its record
- *   .lock                  held (flock) while a run is going
+ *   .lock                  held (flock) while a run is going, removed when it
+ *                          ends if classify made it
  * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} or {"id": ID,
  * "error": WHY}.  With resume, a run continues after the last complete shard
  * of an interrupted run, and its shards are byte-identical to those of an
