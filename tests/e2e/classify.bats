@@ -295,8 +295,8 @@ usage_error() {
 }
 
 @test "an unknown --input-format is a usage error listing the choices" {
-	usage_error -m "$MODEL" -o out -f csv "$NEWS_TEST"
-	grep -q -- "auto, jsonl or text" <<<"$stderr"
+	usage_error -m "$MODEL" -o out -f xml "$NEWS_TEST"
+	grep -q -- "--input-format takes auto, jsonl, text or csv, not 'xml'" <<<"$stderr"
 }
 
 @test "--resume with --force is a usage error: they contradict" {
