@@ -533,6 +533,10 @@ static int run(struct train_options *o)
 		fprintf(stderr, "train: wrote '%s' (%zu head%s) in %.1f s\n", o->output, b->nheads,
 			b->nheads == 1 ? "" : "s", tn_now() - t0);
 fail:
+	/* A stage cut short leaves its terminal line open: the message gets a line of its own. */
+	if (o->clock.on_screen)
+		fputs("\r\033[K", stderr);
+	o->clock.on_screen = 0;
 	if (rc)
 		fprintf(stderr, "train: %s\n", err.msg);
 	for (h = 0; cv && h < c.nheads; h++)
