@@ -150,7 +150,30 @@ static int batch_init(struct tn_batch *bt, size_t cap, size_t nheads)
 	return bt->d && bt->truth && bt->pred ? 0 : TN_ENOMEM;
 }
 
-/* Reads up to a batch of selected documents; *eof when the source is exhausted. */
+static int stopped(const struct tn_run_state *r)
+{
+	return r->o->stop && *r->o->stop;
+}
+
+/*
+ * A filter waits for its input in poll() rather than in read(), so that a
+ * signal (Ctrl-C on an idle filter) stops it at once: 1 when input (or its
+ * end) is ready or cannot be waited on, 0 when stopped while waiting.
+ */
+static int wait_input(struct tn_run_state *r)
+{
+	while (!stopped(r)) {
+		if (tn_source_ready(r->src, 200) || !tn_source_pollable(r->src))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads up to a batch of selected documents; *eof when the source is
+ * exhausted.  A filter stopped while waiting for input returns an empty batch
+ * without *eof.
+ */
 static int fill_batch(struct tn_run_state *r, struct tn_batch *bt, int *eof)
 {
 	const struct tn_run_opts *o = r->o;
@@ -159,6 +182,8 @@ static int fill_batch(struct tn_run_state *r, struct tn_batch *bt, int *eof)
 
 	bt->n = 0;
 	tn_buf_reset(&bt->arena);
+	if (r->to_stdout && !wait_input(r))
+		return 0;
 	while (bt->n < bt->cap && bt->arena.len < BATCH_BYTES) {
 		struct tn_batch_doc *d;
 		int rc;
@@ -329,11 +354,6 @@ static void sum_timings(struct tn_run_state *r)
 	}
 }
 
-static int stopped(const struct tn_run_state *r)
-{
-	return r->o->stop && *r->o->stop;
-}
-
 static void report_errors(struct tn_run_state *r)
 {
 	const char *p = r->pending.ptr, *end = p + r->pending.len;
@@ -371,6 +391,8 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 	r->t_read += tn_now() - t;
 	if (rc)
 		rc = tn_err_set(err, rc, "out of memory reading input");
+	else if (!bt[0].n && !eof && stopped(r))
+		rc = TN_EINTR;
 	while (!rc && bt[cur].n > 0) {
 		struct tn_batch *c = &bt[cur], *o = &bt[1 - cur];
 		int io_rc = 0, next_eof = eof, wrote = have_prev, deferred = 0;
@@ -431,6 +453,8 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 			r->t_read += tn_now() - t;
 			if (rc)
 				rc = tn_err_set(err, rc, "out of memory reading input");
+			else if (!c->n && !eof && stopped(r))
+				rc = TN_EINTR;
 			continue;
 		}
 		eof = next_eof;

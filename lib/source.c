@@ -349,6 +349,11 @@ int tn_source_ready(struct tn_source *s, int timeout_ms)
 	}
 }
 
+int tn_source_pollable(const struct tn_source *s)
+{
+	return s->st == ST_LINES || s->st == ST_CSV || s->st == ST_NEXT_MEMBER;
+}
+
 int tn_part_by_file(long n, size_t nfiles)
 {
 	return n > 1 && nfiles >= (size_t)n;

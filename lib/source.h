@@ -96,6 +96,11 @@ int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc);
  * reading regular files.
  */
 int tn_source_ready(struct tn_source *s, int timeout_ms);
+/*
+ * 1 if tn_source_ready can wait on the input (a stream is open), 0 if the
+ * next step opens a file, which cannot be waited on before it is opened.
+ */
+int tn_source_pollable(const struct tn_source *s);
 
 /*
  * --part i/n, the one place of its rule.  With n > 1 and at least n files, the

@@ -119,3 +119,33 @@ for i in range(5):
 	cmp from-file.jsonl from-fifo.jsonl
 	[ "$(wc -l <from-file.jsonl)" -eq 5 ]
 }
+
+@test "SIGINT stops a filter idle on its input at once, after the records already written" {
+	mkfifo in.fifo
+	exec 7<>in.fifo
+	"$C" -m "$MODEL" -o - -j 2 - <in.fifo >out.jsonl 2>err &
+	pid=$!
+	echo '{"id": "a", "text": "the budget deficit"}' >&7
+	for i in $(seq 1 200); do
+		[ -s out.jsonl ] && break
+		sleep 0.01
+	done
+	kill -INT "$pid"
+	# Stopped within a second, though no more input came and none ended.
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid"
+		exec 7>&-
+		false
+	fi
+	rc=0
+	wait "$pid" || rc=$?
+	exec 7>&-
+	[ "$rc" -eq 130 ]
+	[ "$(wc -l <out.jsonl)" -eq 1 ]
+	grep -q '^{"id": "a", "topic": ' out.jsonl
+	grep -q "classify: stopped: 1 record written to standard output" err
+}
