@@ -248,7 +248,14 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "--text-field '%s' is not valid UTF-8", r->text_field);
 	if (!utf8(r->id_field))
 		return tn_err_set(err, TN_EINVAL, "--id-field '%s' is not valid UTF-8", r->id_field);
-	tn_progress_clock_init(&o->clock, tn_progress_mode_pick(o->progress_forced, o->quiet, isatty(2)),
+	/*
+	 * A filter whose records go to the same terminal shows no progress line
+	 * unless asked: the records would land in the middle of it.
+	 */
+	tn_progress_clock_init(&o->clock,
+			       tn_progress_mode_pick(o->progress_forced,
+						     o->quiet || (!strcmp(r->out_dir, "-") && isatty(1) && isatty(2)),
+						     isatty(2)),
 			       o->progress_interval, tn_now());
 	return 0;
 }

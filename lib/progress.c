@@ -38,9 +38,9 @@ void tn_progress_clock_init(struct tn_progress_clock *c, enum tn_progress_mode m
 
 int tn_progress_due(struct tn_progress_clock *c, double now)
 {
-	if (c->mode == TN_PROGRESS_TERMINAL)
-		return 1;
-	if (c->mode != TN_PROGRESS_LINES || now - c->last < c->interval)
+	double every = c->mode == TN_PROGRESS_TERMINAL ? TN_PROGRESS_TERMINAL_EVERY : c->interval;
+
+	if (c->mode == TN_PROGRESS_OFF || now - c->last < every)
 		return 0;
 	c->last = now;
 	return 1;

@@ -1,7 +1,7 @@
 /*
  * progress.h - when and how the programs show progress on stderr.
  *
- * On a terminal, one line rewritten in place ("\r") after every step; when
+ * On a terminal, one line rewritten in place ("\r"), at most ten times a second; when
  * stderr is a file, a pipe or a batch system's log, a plain line of its own
  * every interval (30 s unless told), which a log keeps readable.  --progress
  * and --no-progress force either way; -q is --no-progress.  A line in place
@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #define TN_PROGRESS_INTERVAL_DEFAULT 30.0
+#define TN_PROGRESS_TERMINAL_EVERY 0.1   /* a terminal line is redrawn at most this often */
 #define TN_PROGRESS_INTERVAL_ENV "TENOR_PROGRESS_INTERVAL"
 
 enum tn_progress_mode { TN_PROGRESS_OFF, TN_PROGRESS_TERMINAL, TN_PROGRESS_LINES };
@@ -45,9 +46,9 @@ int tn_progress_parse_interval(const char *s, double *seconds);
 void tn_progress_clock_init(struct tn_progress_clock *c, enum tn_progress_mode mode, double interval, double now);
 
 /*
- * 1 if a line is due at now: always on a terminal, once an interval has
- * passed since the last plain line otherwise (and the interval restarts),
- * never when off.
+ * 1 if a line is due at now: once TN_PROGRESS_TERMINAL_EVERY (on a
+ * terminal) or the interval (otherwise) has passed since the last line was
+ * due, and the wait restarts; never when off.
  */
 int tn_progress_due(struct tn_progress_clock *c, double now);
 

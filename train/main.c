@@ -388,7 +388,9 @@ static void show_progress(void *ctx, const char *stage, size_t done, size_t tota
 		o->stage = stage;
 		o->stage_shown = 0;
 	}
-	if (!tn_progress_due(&o->clock, now) && !(end && o->stage_shown))
+	/* A stage that showed a line ends with its last one (a terminal's line then ends). */
+	if (!tn_progress_due(&o->clock, now) &&
+	    !(end && (o->clock.mode == TN_PROGRESS_TERMINAL ? o->clock.on_screen : o->stage_shown)))
 		return;
 	tn_progress_hms(hms, sizeof(hms), now - o->stage_t0);
 	tn_progress_eta(eta, sizeof(eta), now - o->stage_t0, (double)done, (double)total);

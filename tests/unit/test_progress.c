@@ -55,9 +55,12 @@ static void test_due(void **state)
 	assert_false(tn_progress_due(&c, 131));
 	assert_false(tn_progress_due(&c, 159.5));
 	assert_true(tn_progress_due(&c, 160.5));
+	/* On a terminal: ten times a second at most, whatever the interval. */
 	tn_progress_clock_init(&c, TN_PROGRESS_TERMINAL, 30, 100);
-	assert_true(tn_progress_due(&c, 100));
-	assert_true(tn_progress_due(&c, 100.01));
+	assert_false(tn_progress_due(&c, 100.05));
+	assert_true(tn_progress_due(&c, 100.11));
+	assert_false(tn_progress_due(&c, 100.16));
+	assert_true(tn_progress_due(&c, 100.25));
 	tn_progress_clock_init(&c, TN_PROGRESS_OFF, 30, 100);
 	assert_false(tn_progress_due(&c, 1000));
 }
