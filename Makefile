@@ -20,7 +20,7 @@ WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wwrite-strings -Wundef -fno-common
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fopenmp -MMD -MP
-LDLIBS  := -lsvm -llinear -lzstd -larchive -lz -llzma -lbz2 -ljansson -lcjson -lxxhash -lutf8proc -lm
+LDLIBS  := -lsvm -llinear -lzstd -larchive -lz -llzma -lbz2 -ljansson -lcjson -lxxhash -lutf8proc -lcsv -lm
 LDFLAGS += -fopenmp
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
@@ -32,7 +32,7 @@ endif
 
 DEB_PKGS := gcc make libsvm-dev libsvm-tools liblinear-dev libzstd-dev libarchive-dev libjansson-dev libcjson-dev \
             libxxhash-dev libutf8proc-dev libcmocka-dev bats zstd python3 zlib1g-dev liblzma-dev libbz2-dev \
-            parallel slurm-wlm munge help2man man-db
+            libcsv-dev parallel slurm-wlm munge help2man man-db
 FUZZ_PKGS := clang libomp-dev
 # What make test needs beyond the build: headless Chromium renders OUT/report.html (counts.bats).
 TEST_PKGS := chromium

@@ -26,6 +26,7 @@
 #include "../lib/parse.h"
 #include "../lib/pipeline.h"
 #include "../lib/report.h"
+#include "../lib/progress.h"
 #include "../lib/text.h"
 #include "../lib/version.h"
 
@@ -39,7 +40,9 @@ struct classify_options {
 	char *model_path;        /* -m resolved (tn_cli_find_model), owned */
 	long threads;
 	int quiet;
-	int progress;
+	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
+	double progress_interval;
+	struct tn_progress_clock clock;
 	const char *merge;               /* --merge OUT: merge the parts in OUT instead of a run */
 	uint64_t errors_shown;
 };
@@ -57,7 +60,10 @@ static const char usage_text[] =
 "and at the end a report of the run to open in a browser, OUT/report.html.\n"
 "\n"
 "Inputs (read in command-line order; folders walked recursively, sorted):\n"
-"  FILE.jsonl     one document a line; text in \"text\", id in \"id\" (else FILE:LINE)\n"
+"  FILE.jsonl     one document a line; text in \"text\", id in \"id\" (else FILE:LINE);\n"
+"                 also any file whose first line is a JSON object ('{' first)\n"
+"  FILE.csv       RFC 4180 with a header row: one document a row; text in the\n"
+"                 column \"text\", id in \"id\" (else FILE:LINE)\n"
 "  other files    one document each, id = the path\n"
 "  tar, zip, 7z   one document per regular member, id = ARCHIVE:MEMBER\n"
 "                 (a member named *.jsonl: one document a line)\n"
@@ -68,10 +74,12 @@ static const char usage_text[] =
 "  -m, --model MODEL        model bundle made by train: a folder, or the name of\n"
 "                           an installed model (news; see Models)  [required]\n"
 "  -o, --output OUT         run folder, or - for plain JSONL on stdout  [required]\n"
-"  -f, --input-format F     auto, jsonl or text: how to read non-archive files\n"
-"                           [auto: .jsonl/.ndjson/.json names are JSONL]\n"
-"  -t, --text-field NAME    JSONL field holding the text  [text]\n"
-"      --id-field NAME      JSONL field holding the id  [id]\n"
+"  -f, --input-format F     auto, jsonl, text or csv: how to read files and\n"
+"                           members  [auto: .jsonl/.ndjson/.json names and a\n"
+"                           first line that is a JSON object are JSONL, .csv\n"
+"                           names CSV; -f text reads every file as one text]\n"
+"  -t, --text-field NAME    JSONL field or CSV column holding the text  [text]\n"
+"      --id-field NAME      JSONL field or CSV column holding the id  [id]\n"
 "      --shard-docs N       records per shard  [1000000]\n"
 "      --max-doc-bytes SIZE\n"
 "                           longest document or line; longer ones become error\n"
@@ -119,11 +127,15 @@ static const char usage_text2[] =
 "      --report OUT         only (re)write OUT/report.html from the manifest and\n"
 "                           shards of the run in OUT (finished or not)\n"
 "  -q, --quiet              no progress line (the summary is still printed)\n"
+"      --progress           show progress even when stderr is not a terminal\n"
+"      --no-progress        show no progress (as -q)\n"
+"      --progress-interval S  seconds between progress lines when stderr is not\n"
+"                           a terminal (also TENOR_PROGRESS_INTERVAL)  [30]\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
 "\n";
 
-/* In two parts: C11 compilers need only take strings of 4095 bytes. */
+/* The rest of --help (one string would pass C's 4095-byte limit). */
 static const char usage_more[] =
 "Records (one JSON object a line):\n"
 "  {\"id\": ID, \"topic\": \"diplomacy\", \"topic_score\": 0.9100, \"tone\": ...}\n"
@@ -162,6 +174,12 @@ static const char usage_more[] =
 "and --force removes only the shards its manifest lists, its report.html and\n"
 "classify's temporary files (a part's: its own only).\n"
 "\n"
+"Progress: on a terminal, one line kept up to date (none when -o - writes to the\n"
+"same terminal, unless --progress); otherwise (a file, a pipe,\n"
+"a batch system's log) a plain line every interval: documents, errors, MB,\n"
+"elapsed time, rates and, when the inputs' size is known, the ETA.  After\n"
+"--resume, rates count only the work of this run.\n"
+"\n"
 "Exit codes: 0 every document classified; 3 done, but some documents are error\n"
 "records (also for --resume of such a finished run); 1 runtime error;\n"
 "2 usage error; 4 stopped because standard output was closed by its reader\n"
@@ -186,7 +204,8 @@ static void print_version(void)
 static int parse_options(struct classify_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_ID = 256, OPT_SHARD, OPT_MAXDOC, OPT_ALL, OPT_RESUME, OPT_FORCE, OPT_PART, OPT_ZSTD,
-	       OPT_BATCH, OPT_KEEP, OPT_REPORT, OPT_TOP, OPT_MINSCORE, OPT_EXPLAIN, OPT_NOPROB, OPT_MERGE };
+	       OPT_BATCH, OPT_KEEP, OPT_REPORT, OPT_TOP, OPT_MINSCORE, OPT_EXPLAIN, OPT_NOPROB, OPT_MERGE,
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -210,18 +229,28 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		{ "batch-docs", required_argument, NULL, OPT_BATCH },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "progress-interval", required_argument, NULL, OPT_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const formats[] = { "auto", "jsonl", "text", NULL };
+	static const char *const formats[] = { "auto", "jsonl", "text", "csv", NULL };
+	static const enum tn_input_format format_of[] = { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT, TN_INPUT_CSV };
 	struct tn_run_opts *r = &o->run;
 	uint64_t size;
+	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
 	long v;
 	int c, e;
 
 	memset(o, 0, sizeof(*o));
 	tn_run_opts_default(r);
+	o->progress_forced = -1;
+	o->progress_interval = TN_PROGRESS_INTERVAL_DEFAULT;
+	if (env && *env && tn_progress_parse_interval(env, &o->progress_interval))
+		return tn_err_set(err, TN_EINVAL, "%s takes seconds (> 0, at most 86400), not '%s'",
+				  TN_PROGRESS_INTERVAL_ENV, env);
 	opterr = 0;   /* tn_cli_getopt_error words the refusal */
 	while ((c = getopt_long(argc, argv, ":m:o:f:t:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -229,8 +258,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		case 'o': r->out_dir = optarg; break;
 		case 'f':
 			if (tn_parse_enum(optarg, formats, &e))
-				return tn_err_set(err, TN_EINVAL, "--input-format takes auto, jsonl or text, not '%s'", optarg);
-			r->input_format = e == 0 ? TN_INPUT_AUTO : e == 1 ? TN_INPUT_JSONL : TN_INPUT_TEXT;
+				return tn_err_set(err, TN_EINVAL, "--input-format takes auto, jsonl, text or csv, not '%s'", optarg);
+			r->input_format = format_of[e];
 			break;
 		case 't': r->text_field = optarg; break;
 		case OPT_ID: r->id_field = optarg; break;
@@ -289,6 +318,13 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
+		case OPT_PROGRESS: o->progress_forced = 1; break;
+		case OPT_NO_PROGRESS: o->progress_forced = 0; break;
+		case OPT_INTERVAL:
+			if (tn_progress_parse_interval(optarg, &o->progress_interval))
+				return tn_err_set(err, TN_EINVAL, "--progress-interval takes seconds (> 0, at most 86400), not '%s'",
+						  optarg);
+			break;
 		case 'h':
 			printf("Usage: %s -m MODEL -o OUT [options] INPUT...\n"
 			       "       %s --report OUT\n"
@@ -327,10 +363,8 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 	if (o->merge && (r->model_dir || r->out_dir || r->ninputs || r->resume || r->force || r->part_n > 1))
 		return tn_err_set(err, TN_EINVAL, "--merge OUT takes no model, output, inputs, --part, --resume or "
 				  "--force: the parts' manifests in OUT say them");
-	if (o->merge) {
-		o->progress = 0;
+	if (o->merge)
 		return 0;
-	}
 	if (!r->model_dir)
 		return tn_err_set(err, TN_EINVAL, "no model: name a bundle with -m DIR (e.g. models/news)");
 	if (!r->out_dir)
@@ -348,7 +382,15 @@ static int check_options(struct classify_options *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "--text-field '%s' is not valid UTF-8", r->text_field);
 	if (!utf8(r->id_field))
 		return tn_err_set(err, TN_EINVAL, "--id-field '%s' is not valid UTF-8", r->id_field);
-	o->progress = !o->quiet && isatty(2);
+	/*
+	 * A filter whose records go to the same terminal shows no progress line
+	 * unless asked: the records would land in the middle of it.
+	 */
+	tn_progress_clock_init(&o->clock,
+			       tn_progress_mode_pick(o->progress_forced,
+						     o->quiet || (!strcmp(r->out_dir, "-") && isatty(1) && isatty(2)),
+						     isatty(2)),
+			       o->progress_interval, tn_now());
 	return 0;
 }
 
@@ -357,25 +399,43 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* Clears a progress line kept in place on the terminal, so that what follows has a line of its own. */
+static void clear_progress(struct classify_options *o)
+{
+	if (o->clock.on_screen) {
+		fputs("\r\033[K", stderr);
+		o->clock.on_screen = 0;
+	}
+}
+
 static void show_progress(void *ctx, const struct tn_run_progress *p)
 {
-	const struct classify_options *o = ctx;
-	double rate = p->seconds > 0 ? (double)p->docs / p->seconds : 0;
-	double mbs = p->seconds > 0 ? (double)p->text_bytes / 1e6 / p->seconds : 0;
-	char eta[32] = "";
+	struct classify_options *o = ctx;
+	uint64_t docs = p->docs - (p->docs_before < p->docs ? p->docs_before : p->docs);
+	uint64_t text = p->text_bytes - (p->text_bytes_before < p->text_bytes ? p->text_bytes_before : p->text_bytes);
+	double rate = p->seconds > 0 ? (double)docs / p->seconds : 0;
+	double mbs = p->seconds > 0 ? (double)text / 1e6 / p->seconds : 0;
+	char eta[48] = "", hms[32], size[64] = "";
 
-	if (!o->progress)
+	if (p->final) {
+		clear_progress(o);
 		return;
-	if (p->total_bytes && p->raw_bytes && p->raw_bytes < p->total_bytes && !p->final) {
-		double left = p->seconds * (double)(p->total_bytes - p->raw_bytes) / (double)p->raw_bytes;
-		long s = (long)left;
-
-		snprintf(eta, sizeof(eta), ", ETA %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
 	}
-	fprintf(stderr, "\r%s: %llu docs, %.1f MB, %.0f docs/s, %.1f MB/s%s\033[K",
-		prog, (unsigned long long)p->docs, (double)p->text_bytes / 1e6, rate, mbs, eta);
-	if (p->final)
-		fputc('\n', stderr);
+	if (!tn_progress_due(&o->clock, tn_now()))
+		return;
+	if (p->total_bytes && p->raw_bytes <= p->total_bytes) {
+		snprintf(size, sizeof(size), ", %.0f%% of %.1f MB", 100.0 * (double)p->raw_bytes / (double)p->total_bytes,
+			 (double)p->total_bytes / 1e6);
+		if (p->raw_bytes > p->raw_bytes_before)
+			tn_progress_eta(eta, sizeof(eta), p->seconds, (double)(p->raw_bytes - p->raw_bytes_before),
+					(double)(p->total_bytes - p->raw_bytes_before));
+	}
+	tn_progress_hms(hms, sizeof(hms), p->seconds);
+	fprintf(stderr, "%s%s: %llu documents (%llu error%s), %.1f MB in %s, %.0f docs/s, %.1f MB/s%s%s%s",
+		o->clock.mode == TN_PROGRESS_TERMINAL ? "\r" : "", prog, (unsigned long long)p->docs,
+		(unsigned long long)p->errors, p->errors == 1 ? "" : "s", (double)p->text_bytes / 1e6, hms, rate, mbs,
+		size, eta, o->clock.mode == TN_PROGRESS_TERMINAL ? "\033[K" : "\n");
+	o->clock.on_screen = o->clock.mode == TN_PROGRESS_TERMINAL;
 	fflush(stderr);
 }
 
@@ -384,8 +444,7 @@ static void show_error(void *ctx, const char *where, const char *why)
 	struct classify_options *o = ctx;
 
 	if (o->errors_shown++ < SHOW_ERRORS) {
-		if (o->progress)
-			fputs("\r\033[K", stderr);
+		clear_progress(o);
 		fprintf(stderr, "%s: %s: %s\n", prog, where, why);
 	}
 }
@@ -433,6 +492,7 @@ static int run(struct classify_options *o)
 	/* Parts share OUT: the merge writes the run's report, not each part. */
 	o->run.report = o->run.part_n <= 1;
 	rc = tn_run(&o->run, &st, &err);
+	clear_progress(o);
 	if (st.already_complete) {
 		fprintf(stderr, "%s: '%s' is complete already; nothing to resume (%llu documents, %llu error%s)\n",
 			prog, o->run.out_dir, (unsigned long long)st.docs, (unsigned long long)st.errors,
@@ -457,10 +517,18 @@ static int run(struct classify_options *o)
 		fputs(st.counts, stderr);
 	if (st.summary)
 		fputs(st.summary, stderr);
-	fprintf(stderr, "%s: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
-		prog, (unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
-		st.errors == 1 ? "" : "s", st.seconds, st.seconds > 0 ? (double)st.docs / st.seconds : 0.0,
-		st.seconds > 0 ? (double)st.text_bytes / 1e6 / st.seconds : 0.0);
+	{
+		/* Rates count this run's work only: a resumed run's earlier documents are not in them. */
+		uint64_t docs = st.docs - (st.docs_before < st.docs ? st.docs_before : st.docs);
+		uint64_t text = st.text_bytes - (st.text_bytes_before < st.text_bytes ? st.text_bytes_before : st.text_bytes);
+
+		fprintf(stderr, "%s: %llu documents (%llu ok, %llu error%s) in %.2f s, %.0f docs/s, %.1f MB/s",
+			prog, (unsigned long long)st.docs, (unsigned long long)st.ok, (unsigned long long)st.errors,
+			st.errors == 1 ? "" : "s", st.seconds, st.seconds > 0 ? (double)docs / st.seconds : 0.0,
+			st.seconds > 0 ? (double)text / 1e6 / st.seconds : 0.0);
+		if (st.docs_before)
+			fprintf(stderr, " (%llu new after --resume)", (unsigned long long)docs);
+	}
 	if (strcmp(o->run.out_dir, "-"))
 		fprintf(stderr, "; %u shard%s in '%s'", st.shards, st.shards == 1 ? "" : "s", o->run.out_dir);
 	fputc('\n', stderr);

@@ -7,6 +7,7 @@
  * class ids do not depend on record order.
  */
 #include "corpus.h"
+#include "csvrows.h"
 #include "corpus_internal.h"
 #include "buf.h"
 #include "input.h"
@@ -73,6 +74,8 @@ enum tn_format tn_format_from_name(const char *path)
 		return TN_FORMAT_JSONL;
 	if (ends_with(path, n, ".tsv") || ends_with(path, n, ".tab"))
 		return TN_FORMAT_TSV;
+	if (ends_with(path, n, ".csv"))
+		return TN_FORMAT_CSV;
 	if (ends_with(path, n, ".ft") || ends_with(path, n, ".fasttext") || ends_with(path, n, ".txt"))
 		return TN_FORMAT_FASTTEXT;
 	return TN_FORMAT_AUTO;
@@ -84,6 +87,7 @@ const char *tn_format_name(enum tn_format f)
 	case TN_FORMAT_JSONL: return "jsonl";
 	case TN_FORMAT_TSV: return "tsv";
 	case TN_FORMAT_FASTTEXT: return "fasttext";
+	case TN_FORMAT_CSV: return "csv";
 	default: return "auto";
 	}
 }
@@ -94,6 +98,7 @@ int tn_format_parse(const char *s)
 	if (!strcmp(s, "jsonl")) return TN_FORMAT_JSONL;
 	if (!strcmp(s, "tsv")) return TN_FORMAT_TSV;
 	if (!strcmp(s, "fasttext")) return TN_FORMAT_FASTTEXT;
+	if (!strcmp(s, "csv")) return TN_FORMAT_CSV;
 	return -1;
 }
 
@@ -275,6 +280,96 @@ static int keep_error(struct tn_corpus *c, const struct tn_err *e)
 	return 0;
 }
 
+/*
+ * The rows of a CSV file after its header, each read as the JSONL record of
+ * the same fields (csvrows.h).  A row that cannot be read is skipped with
+ * --on-error skip; malformed CSV stops the file (nothing after it can be
+ * split into rows with any confidence).
+ */
+static int load_csv(struct tn_loader *L, struct tn_lines *lines, struct tn_err *err)
+{
+	const struct tn_corpus_opts *o = L->o;
+	struct tn_buf json = TN_BUF_INIT;
+	struct tn_csv *csv = NULL;
+	struct tn_csv_row row;
+	struct tn_err e;
+	const char *line;
+	size_t len;
+	int r, cut, rc = 0, header = 0, end = 0;
+
+	if (tn_csv_create(&csv))
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	while (!rc) {
+		r = tn_csv_next_row(csv, &row);
+		if (r < 0) {
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			break;
+		}
+		if (r == 1) {
+			L->lineno = row.line;
+			if (!header) {
+				rc = tn_csv_set_header(csv, &row, &e);
+				if (rc) {
+					rc = rc == TN_ENOMEM ? tn_err_set(err, rc, "out of memory")
+							     : tn_err_set(err, rc, "read '%s': %s", L->path, e.msg);
+					break;
+				}
+				if (tn_csv_column(csv, o->text_field) < 0) {
+					struct tn_buf names = TN_BUF_INIT;
+
+					tn_csv_header_names(csv, &names);
+					rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column (it has %s)",
+							L->path, (unsigned long long)row.line, o->text_field, names.ptr);
+					tn_buf_release(&names);
+					break;
+				}
+				header = 1;
+				continue;
+			}
+			rc = tn_csv_row_json(csv, &row, &json, &e);
+			if (rc == TN_EFORMAT)
+				rc = tn_err_set(err, rc, "read '%s' line %llu: %s", L->path, (unsigned long long)row.line, e.msg);
+			else if (rc)
+				rc = tn_err_set(err, rc, "out of memory");
+			else
+				rc = tn_loader_parse_jsonl(L, json.ptr, json.len, err);
+			if (rc == TN_EFORMAT && o->skip_errors)
+				rc = keep_error(L->c, (const struct tn_err *)err);
+			continue;
+		}
+		if (end)
+			break;
+		r = tn_lines_next(lines, &line, &len, &cut, err);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		if (r == 0) {
+			end = 1;
+			rc = tn_csv_finish(csv, &e);
+			if (rc)
+				rc = rc == TN_ENOMEM ? tn_err_set(err, rc, "out of memory")
+						     : tn_err_set(err, rc, "read '%s': %s", L->path, e.msg);
+			continue;
+		}
+		L->lineno = lines->lineno;
+		if (cut) {
+			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: line longer than %zu bytes",
+					L->path, (unsigned long long)L->lineno, o->max_line);
+			break;
+		}
+		rc = tn_csv_feed_line(csv, line, len, lines->lineno, &e);
+		if (rc)
+			rc = rc == TN_ENOMEM ? tn_err_set(err, rc, "out of memory")
+					     : tn_err_set(err, rc, "read '%s': %s", L->path, e.msg);
+	}
+	if (!rc && !header)
+		rc = tn_err_set(err, TN_EFORMAT, "read '%s': no header row (a CSV corpus starts with its column names)", L->path);
+	tn_buf_release(&json);
+	tn_csv_free(csv);
+	return rc;
+}
+
 static int load_one(struct tn_loader *L, const char *path, struct tn_err *err)
 {
 	const struct tn_corpus_opts *o = L->o;
@@ -301,7 +396,11 @@ static int load_one(struct tn_loader *L, const char *path, struct tn_err *err)
 		return r;
 	}
 	tn_lines_init(&lines, in, o->max_line);
-	while ((r = tn_lines_next(&lines, &line, &len, &cut, err)) == 1) {
+	if (fmt == TN_FORMAT_CSV) {
+		rc = load_csv(L, &lines, err);
+		r = 0;
+	}
+	while (fmt != TN_FORMAT_CSV && (r = tn_lines_next(&lines, &line, &len, &cut, err)) == 1) {
 		L->lineno = lines.lineno;
 		if (len == 0 || (len == strspn(line, " \t") && fmt != TN_FORMAT_TSV))
 			continue;

@@ -25,7 +25,7 @@
 
 #define TN_CORPUS_KEEP_ERRORS 5
 
-enum tn_format { TN_FORMAT_AUTO, TN_FORMAT_JSONL, TN_FORMAT_TSV, TN_FORMAT_FASTTEXT };
+enum tn_format { TN_FORMAT_AUTO, TN_FORMAT_JSONL, TN_FORMAT_TSV, TN_FORMAT_FASTTEXT, TN_FORMAT_CSV };
 
 struct tn_corpus_head {
 	char *name;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lzma.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #define TN_INPUT_BLOCK (1 << 20)    /* buffer sizes for large inputs */
 #define TN_INPUT_SMALL (64 << 10)   /* and for files smaller than that */
 #define TN_SNIFF 512             /* decoded bytes looked at to tell an archive */
+#define TN_SNIFF_WAIT_MS 10      /* a pipe quiet this long after a line is not an archive */
 #define TN_XZ_MEMLIMIT ((uint64_t)1 << 30)
 
 enum codec { C_NONE, C_GZIP, C_ZSTD, C_XZ, C_BZIP2, C_LIBARCHIVE };
@@ -47,6 +49,7 @@ struct tn_input {
 	char *path;
 	int fd, own_fd;
 	int seekable;            /* a regular file read without a decoder */
+	int regular;             /* a regular file: reading never waits for a writer */
 	enum codec codec;
 
 	size_t bufsize;          /* of ibuf and obuf */
@@ -66,6 +69,7 @@ struct tn_input {
 	struct archive *ra;      /* C_LIBARCHIVE: the raw reader */
 
 	int dec_end;             /* the decoder reached the clean end */
+	int dec_full;            /* the last decode filled its buffer: more may be ready */
 	int dec_fail;            /* a decoding error is pending (dec_msg) */
 	char dec_msg[256];
 
@@ -396,7 +400,31 @@ static ssize_t dec_read(struct tn_input *in, unsigned char *out, size_t cap)
 	}
 	if (n == 0)
 		in->dec_end = 1;
+	in->dec_full = n > 0 && (size_t)n == cap;
 	return n;
+}
+
+/*
+ * 1 if decoding more needs no byte that is still to arrive, or if bytes are
+ * ready on the descriptor within timeout_ms; 0 if a read would wait.  Bytes
+ * still inside a decoder without output pending count as not ready: closing
+ * a batch early only costs a little throughput, waiting costs latency.
+ */
+static int more_ready(struct tn_input *in, int timeout_ms)
+{
+	struct pollfd p;
+	int r;
+
+	if (in->regular || in->ieof || in->dec_fail || in->dec_end || in->done || avail(in) || in->dec_full)
+		return 1;
+	p.fd = in->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	/* Readable, hung up, or an error the next read reports. */
+	return r != 0;
 }
 
 static int start_decoder(struct tn_input *in)
@@ -613,10 +641,20 @@ int tn_input_open(struct tn_input **out, const char *path, int allow_archives, s
 		tn_input_close(in);
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
-	in->seekable = in->codec == C_NONE && S_ISREG(st.st_mode);
-	/* The first decoded bytes tell an archive; they are served again after. */
-	while (in->head_len < TN_SNIFF && (n = dec_read(in, in->obuf + in->head_len, in->bufsize - in->head_len)) > 0)
+	in->regular = S_ISREG(st.st_mode);
+	in->seekable = in->codec == C_NONE && in->regular;
+	/*
+	 * The first decoded bytes tell an archive; they are served again after.
+	 * A pipe that has delivered a whole line and then stays quiet is a
+	 * stream of lines (a filter's input), not an archive, whose writer sends
+	 * its 512-byte header at once: waiting for 512 bytes would hold the
+	 * first line's answer back.
+	 */
+	while (in->head_len < TN_SNIFF && (n = dec_read(in, in->obuf + in->head_len, in->bufsize - in->head_len)) > 0) {
 		in->head_len += (size_t)n;
+		if (!in->regular && memchr(in->obuf, '\n', in->head_len) && !more_ready(in, TN_SNIFF_WAIT_MS))
+			break;
+	}
 	if (allow_archives && looks_like_archive(in)) {
 		in->archive = 1;
 		in->a = archive_read_new();
@@ -847,6 +885,13 @@ int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn
 	}
 }
 
+int tn_input_ready(struct tn_input *in, int timeout_ms)
+{
+	if (!in->archive && (!in->stream_given || in->head_pos < in->head_len))
+		return 1;
+	return more_ready(in, timeout_ms);
+}
+
 uint64_t tn_input_raw_bytes(const struct tn_input *in)
 {
 	return in->raw_bytes;
@@ -863,6 +908,15 @@ void tn_lines_init(struct tn_lines *l, struct tn_input *in, size_t max_line)
 void tn_lines_release(struct tn_lines *l)
 {
 	tn_buf_release(&l->line);
+}
+
+int tn_lines_ready(struct tn_lines *l, int timeout_ms)
+{
+	if (l->eof || l->in->regular)
+		return 1;
+	if (l->bpos < l->blen && memchr(l->blk + l->bpos, '\n', l->blen - l->bpos))
+		return 1;
+	return tn_input_ready(l->in, timeout_ms);
 }
 
 static void strip_cr(const char **line, size_t *len)

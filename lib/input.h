@@ -62,6 +62,17 @@ uint64_t tn_input_error_offset(const struct tn_input *in);
  */
 int tn_input_read(struct tn_input *in, const void **data, size_t *len, struct tn_err *err);
 
+/*
+ * For filters that answer as lines arrive: 1 if the next tn_input_read or
+ * tn_input_next can go on without waiting for bytes still to be written
+ * (always for a regular file; for a pipe, FIFO, socket or terminal: decoded
+ * bytes are pending, or bytes arrive on the descriptor within timeout_ms,
+ * which poll() waits at most; 0 waits not at all), 0 if it would wait.  A
+ * false 1 (bytes that decode to less than a line) only delays the answer
+ * until they complete.
+ */
+int tn_input_ready(struct tn_input *in, int timeout_ms);
+
 /* Bytes of the file consumed so far (compressed size), for progress. */
 uint64_t tn_input_raw_bytes(const struct tn_input *in);
 
@@ -85,5 +96,8 @@ void tn_lines_release(struct tn_lines *l);
  * than max is cut to max bytes and *cut is set to 1 (the rest is skipped).
  */
 int tn_lines_next(struct tn_lines *l, const char **line, size_t *len, int *cut, struct tn_err *err);
+
+/* 1 if tn_lines_next can return without waiting for input (see tn_input_ready), else 0. */
+int tn_lines_ready(struct tn_lines *l, int timeout_ms);
 
 #endif

@@ -5,8 +5,10 @@
 #include "manifest_json.h"
 #include "err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 int tn_confusion_init(struct tn_confusion *c, size_t nclass)
 {
@@ -166,36 +168,85 @@ int tn_confusion_from_json(struct tn_confusion *c, const json_t *metrics)
 	return 0;
 }
 
+/* Columns a string takes on a terminal (UTF-8; an invalid byte counts one). */
+static size_t text_width(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t w = 0;
+
+	while (*p) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+
+		if (n <= 0) {
+			w++;
+			p++;
+			continue;
+		}
+		w += utf8proc_charwidth(cp) > 0 ? (size_t)utf8proc_charwidth(cp) : 0;
+		p += n;
+	}
+	return w;
+}
+
+/* Appends s padded with spaces to width columns, on the left (right-aligned) or the right. */
+static int add_padded(struct tn_buf *out, const char *s, size_t width, int right_align)
+{
+	size_t w = text_width(s), pad = width > w ? width - w : 0;
+	int bad = 0;
+
+	if (right_align)
+		while (pad--)
+			bad |= tn_buf_addch(out, ' ');
+	bad |= tn_buf_addstr(out, s);
+	if (!right_align)
+		while (pad--)
+			bad |= tn_buf_addch(out, ' ');
+	return bad;
+}
+
 int tn_confusion_report(const struct tn_confusion *c, const char *const *classes,
 			const char *indent, struct tn_buf *out)
 {
 	struct tn_class_scores *per = calloc(c->nclass ? c->nclass : 1, sizeof(*per));
 	double acc, mf1;
-	size_t k, j, w = 9;
+	size_t k, j, w = 9, cw = 8;
+	uint64_t most = 0;
+	char num[32];
 	int bad = 0;
 
 	if (!per)
 		return TN_ENOMEM;
 	tn_confusion_scores(c, &acc, &mf1, per);
-	for (k = 0; k < c->nclass; k++)
-		if (strlen(classes[k]) > w)
-			w = strlen(classes[k]) > 24 ? 24 : strlen(classes[k]);
+	/* Whole class names, never cut: the name column and every count column as wide as the longest. */
+	for (k = 0; k < c->nclass; k++) {
+		if (text_width(classes[k]) > w)
+			w = text_width(classes[k]);
+		for (j = 0; j < c->nclass; j++)
+			if (c->m[k * c->nclass + j] > most)
+				most = c->m[k * c->nclass + j];
+	}
+	cw = w > cw ? w : cw;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)most);
+	cw = strlen(num) > cw ? strlen(num) : cw;
 	bad |= tn_buf_addf(out, "%saccuracy %.4f  macro-F1 %.4f  (%llu documents)\n", indent, acc, mf1,
 			   (unsigned long long)c->total);
-	bad |= tn_buf_addf(out, "%s%-*s  precision  recall      F1  support\n", indent, (int)w, "class");
-	for (k = 0; k < c->nclass; k++)
-		bad |= tn_buf_addf(out, "%s%-*.*s  %9.4f  %6.4f  %6.4f  %7llu\n", indent, (int)w, (int)w,
-				   classes[k], per[k].precision, per[k].recall, per[k].f1,
+	bad |= tn_buf_addstr(out, indent) || add_padded(out, "class", w, 0);
+	bad |= tn_buf_addstr(out, "  precision  recall      F1  support\n");
+	for (k = 0; k < c->nclass; k++) {
+		bad |= tn_buf_addstr(out, indent) || add_padded(out, classes[k], w, 0);
+		bad |= tn_buf_addf(out, "  %9.4f  %6.4f  %6.4f  %7llu\n", per[k].precision, per[k].recall, per[k].f1,
 				   (unsigned long long)per[k].support);
-	bad |= tn_buf_addf(out, "%sconfusion (rows: true, columns: predicted)\n%s%-*s", indent, indent,
-			   (int)w, "");
+	}
+	bad |= tn_buf_addf(out, "%sconfusion (rows: true, columns: predicted)\n%s", indent, indent);
+	bad |= add_padded(out, "", w, 0);
 	for (j = 0; j < c->nclass; j++)
-		bad |= tn_buf_addf(out, " %8.8s", classes[j]);
+		bad |= tn_buf_addch(out, ' ') || add_padded(out, classes[j], cw, 1);
 	bad |= tn_buf_addch(out, '\n');
 	for (k = 0; k < c->nclass; k++) {
-		bad |= tn_buf_addf(out, "%s%-*.*s", indent, (int)w, (int)w, classes[k]);
+		bad |= tn_buf_addstr(out, indent) || add_padded(out, classes[k], w, 0);
 		for (j = 0; j < c->nclass; j++)
-			bad |= tn_buf_addf(out, " %8llu", (unsigned long long)c->m[k * c->nclass + j]);
+			bad |= tn_buf_addf(out, " %*llu", (int)cw, (unsigned long long)c->m[k * c->nclass + j]);
 		bad |= tn_buf_addch(out, '\n');
 	}
 	free(per);

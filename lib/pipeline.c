@@ -39,6 +39,13 @@
 #include <xxhash.h>
 
 #define BATCH_BYTES ((size_t)32 << 20)
+/*
+ * A filter (-o -) reading a stream closes a batch once it holds a document
+ * and no more input is ready, waiting for more at most this long after the
+ * batch's first document: each record comes out within about this time and
+ * the processing of its line.
+ */
+#define STREAM_WAIT_S 0.010
 
 void tn_run_opts_default(struct tn_run_opts *o)
 {
@@ -149,19 +156,54 @@ static int batch_init(struct tn_batch *bt, size_t cap, size_t nheads)
 	return bt->d && bt->truth && bt->pred && bt->score ? 0 : TN_ENOMEM;
 }
 
-/* Reads up to a batch of selected documents; *eof when the source is exhausted. */
+static int stopped(const struct tn_run_state *r)
+{
+	return r->o->stop && *r->o->stop;
+}
+
+/*
+ * A filter waits for its input in poll() rather than in read(), so that a
+ * signal (Ctrl-C on an idle filter) stops it at once: 1 when input (or its
+ * end) is ready or cannot be waited on, 0 when stopped while waiting.
+ */
+static int wait_input(struct tn_run_state *r)
+{
+	while (!stopped(r)) {
+		if (tn_source_ready(r->src, 200) || !tn_source_pollable(r->src))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads up to a batch of selected documents; *eof when the source is
+ * exhausted.  A filter stopped while waiting for input returns an empty batch
+ * without *eof.
+ */
 static int fill_batch(struct tn_run_state *r, struct tn_batch *bt, int *eof)
 {
 	const struct tn_run_opts *o = r->o;
 	struct tn_raw_doc raw;
+	double deadline = 0;
 
 	bt->n = 0;
 	tn_buf_reset(&bt->arena);
+	if (r->to_stdout && !wait_input(r))
+		return 0;
 	while (bt->n < bt->cap && bt->arena.len < BATCH_BYTES) {
 		struct tn_batch_doc *d;
-		int rc = tn_source_next(r->src, &raw);
+		int rc;
 		uint64_t g;
 
+		if (r->to_stdout && bt->n && !tn_source_ready(r->src, 0)) {
+			double now = tn_now();
+
+			if (!deadline)
+				deadline = now + STREAM_WAIT_S;
+			if (now >= deadline || !tn_source_ready(r->src, (int)((deadline - now) * 1000) + 1))
+				break;
+		}
+		rc = tn_source_next(r->src, &raw);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -313,6 +355,9 @@ static void report(struct tn_run_state *r, int final)
 	p.text_bytes = r->text_bytes;
 	p.raw_bytes = tn_source_raw_bytes(r->src);
 	p.total_bytes = tn_source_total_bytes(r->src);
+	p.docs_before = r->docs_before;
+	p.text_bytes_before = r->text_bytes_before;
+	p.raw_bytes_before = r->raw_bytes_before;
 	p.seconds = tn_now() - r->t0;
 	p.final = final;
 	r->o->progress(r->o->ctx, &p);
@@ -328,11 +373,6 @@ static void sum_timings(struct tn_run_state *r)
 		r->t_features += r->w[t].t_feat;
 		r->t_predict += r->w[t].t_pred;
 	}
-}
-
-static int stopped(const struct tn_run_state *r)
-{
-	return r->o->stop && *r->o->stop;
 }
 
 static void report_errors(struct tn_run_state *r)
@@ -351,7 +391,10 @@ static void report_errors(struct tn_run_state *r)
 /*
  * Two batches in flight: while the threads process batch k, one task writes
  * batch k-1 and then reads batch k+1 into the same buffer, so reading,
- * decompressing and writing overlap with the parallel work.
+ * decompressing and writing overlap with the parallel work.  A filter whose
+ * input has nothing more ready does not read ahead: it writes batch k as soon
+ * as it is processed, then waits for input, so that a writer that waits for
+ * each answer before sending the next line gets it.
  */
 static int loop(struct tn_run_state *r, struct tn_err *err)
 {
@@ -369,15 +412,17 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 	r->t_read += tn_now() - t;
 	if (rc)
 		rc = tn_err_set(err, rc, "out of memory reading input");
+	else if (!bt[0].n && !eof && stopped(r))
+		rc = TN_EINTR;
 	while (!rc && bt[cur].n > 0) {
 		struct tn_batch *c = &bt[cur], *o = &bt[1 - cur];
-		int io_rc = 0, next_eof = eof, wrote = have_prev;
+		int io_rc = 0, next_eof = eof, wrote = have_prev, deferred = 0;
 
 		if (stopped(r)) {
 			rc = TN_EINTR;
 			break;
 		}
-#pragma omp parallel default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err)
+#pragma omp parallel default(none) shared(r, c, o, have_prev, io_rc, next_eof, eof, err, deferred)
 		{
 			/* One thread writes and reads while the others start on the batch. */
 #pragma omp single nowait
@@ -389,7 +434,9 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 				t1 = tn_now();
 				r->t_write += t1 - t0;
 				o->n = 0;
-				if (!io_rc && !eof && !stopped(r)) {
+				if (!io_rc && !eof && !stopped(r) && r->to_stdout && !tn_source_ready(r->src, 0))
+					deferred = 1;
+				else if (!io_rc && !eof && !stopped(r)) {
 					io_rc = fill_batch(r, o, &next_eof);
 					if (io_rc)
 						io_rc = tn_err_set(err, io_rc, "out of memory reading input");
@@ -410,6 +457,27 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 		if (wrote) {
 			tn_series_add(&r->series, tn_now() - r->t0, r->docs, r->text_bytes, 0);
 			report(r, 0);
+		if (deferred) {
+			/* Batch k out now; then wait for the input with nothing held back. */
+			t = tn_now();
+			rc = write_batch(r, c, err);
+			r->t_write += tn_now() - t;
+			if (r->pending.len)
+				report_errors(r);
+			report(r, 0);
+			have_prev = 0;
+			if (!rc && stopped(r))
+				rc = TN_EINTR;
+			if (rc)
+				break;
+			t = tn_now();
+			rc = fill_batch(r, c, &eof);
+			r->t_read += tn_now() - t;
+			if (rc)
+				rc = tn_err_set(err, rc, "out of memory reading input");
+			else if (!c->n && !eof && stopped(r))
+				rc = TN_EINTR;
+			continue;
 		}
 		eof = next_eof;
 		have_prev = 1;
@@ -508,8 +576,7 @@ static void run_release(struct tn_run_state *r)
 	tn_predictor_free(r->p);
 	tn_explainer_free(r->ex);
 	tn_bundle_free(r->b);
-	if (r->lock_fd >= 0)
-		close(r->lock_fd);
+	tn_runfolder_unlock(r);
 	tn_buf_release(&r->line);
 	tn_buf_release(&r->pending);
 }
@@ -524,6 +591,8 @@ static void fill_stats(const struct tn_run_state *r, struct tn_run_stats *s)
 	s->ok = r->ok;
 	s->errors = r->errors;
 	s->text_bytes = r->text_bytes;
+	s->docs_before = r->docs_before;
+	s->text_bytes_before = r->text_bytes_before;
 	s->raw_bytes = r->src ? tn_source_raw_bytes(r->src) : 0;
 	s->shards = r->next_shard;
 	s->seconds = tn_now() - r->t0;
@@ -632,6 +701,9 @@ int tn_run(const struct tn_run_opts *o, struct tn_run_stats *stats, struct tn_er
 	}
 	/* Where this run (or a resume) starts: the first point of its throughput. */
 	tn_series_add(&r.series, tn_now() - r.t0, r.docs, r.text_bytes, 1);
+	r.docs_before = r.docs;
+	r.text_bytes_before = r.text_bytes;
+	r.raw_bytes_before = tn_source_raw_bytes(r.src);
 	rc = loop(&r, err);
 	if (rc == TN_EINTR) {
 		tn_shard_abort(r.shard);

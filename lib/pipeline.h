@@ -8,7 +8,10 @@
  * previous batch's records in input order into zstd shards (shard.h) or to
  * standard output and reads the next batch.  Reading and writing are never
  * concurrent with each other.  Memory is bounded by the batch size, never by
- * the size of the input.
+ * the size of the input.  With out_dir "-" (a filter) a batch closes early
+ * when no more input is ready (source.h, tn_source_ready), and a processed
+ * batch is written before the filter waits for input, so that each record
+ * follows its line within milliseconds on a slow pipe or FIFO.
  *
  * Run folder (out_dir):
  *   part-NNNNN.jsonl.zst   complete shards, shard_docs records each (the last fewer)
@@ -19,7 +22,8 @@
  *                          first two heads' cross-table, errors), evaluation,
  *                          timings, progress over time (series.h)
  *   _SUCCESS               written last, when every document has its record
- *   .lock                  held (flock) while a run is going
+ *   .lock                  held (flock) while a run is going, removed when it
+ *                          ends if classify made it
  * A record is {"id": ID, HEAD: CLASS, HEAD_score: S, ...} (with keep_text,
  * "text": the text's first keep_text bytes, cut on a UTF-8 boundary) or
  * {"id": ID, "error": WHY}; with min_score, HEAD is null when S < min_score
@@ -52,6 +56,8 @@ struct tn_run_progress {
 	uint64_t text_bytes;     /* uncompressed bytes of documents processed */
 	uint64_t raw_bytes;      /* bytes of the input files consumed */
 	uint64_t total_bytes;    /* size of all inputs, 0 if unknown (stdin) */
+	/* What a resumed run found done: rates and ETA count only the work since. */
+	uint64_t docs_before, text_bytes_before, raw_bytes_before;
 	double seconds;
 	int final;
 };
@@ -91,6 +97,7 @@ struct tn_run_opts {
 struct tn_run_stats {
 	uint64_t docs, ok, errors;
 	uint64_t text_bytes, raw_bytes;
+	uint64_t docs_before, text_bytes_before;   /* done before a --resume: not in the rates */
 	unsigned shards;
 	double seconds;
 	double t_read, t_features, t_predict, t_write;  /* thread-seconds per stage */

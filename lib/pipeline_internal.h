@@ -75,6 +75,7 @@ struct tn_run_state {
 	char **head_key, **score_key, **scores_key, **top_key, **explain_key;
 	int lock_fd;
 	int lock_created;               /* this run made OUT/.lock */
+	int lock_remove;                /* OUT/.lock is classify's: removed when the run ends */
 	int to_stdout;
 	struct tn_shard *shard;
 	unsigned next_shard;
@@ -89,6 +90,7 @@ struct tn_run_state {
 	uint64_t resumed_docs;          /* documents kept from an interrupted run */
 	char started_at[24], finished_at[24];  /* ISO 8601 UTC; finished_at "" until the end */
 	char model_digest[17];          /* XXH64 of the bundle's manifest.json */
+	uint64_t docs_before, text_bytes_before, raw_bytes_before;  /* where this run's work starts */
 	struct tn_confusion *conf;
 	size_t pos_input;
 	uint64_t pos_ordinal, pos_enumerated;
@@ -126,6 +128,12 @@ void tn_record_process(const struct tn_run_state *r, struct tn_worker *w, struct
  * pipeline.h); *complete when resume found a finished run.  0 or TN_E*.
  */
 int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *err);
+/*
+ * Ends the run's hold on OUT/.lock: removes it when classify made it (this
+ * run, or the run whose manifest the folder holds), then closes it.  Safe to
+ * call when no lock was taken.
+ */
+void tn_runfolder_unlock(struct tn_run_state *r);
 /* Lists the inputs for the manifest and computes their digest.  0 or TN_ENOMEM. */
 int tn_runfolder_inputs_list(struct tn_run_state *r);
 /* Hex XXH64 of MODEL/manifest.json into r->model_digest.  0 or TN_EIO / TN_ENOMEM. */

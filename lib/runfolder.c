@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "jsondiff.h"
 
 /* ---- manifest ---- */
 
@@ -132,7 +133,8 @@ static json_t *build_manifest_core(const struct tn_run_state *r, int complete)
 			 "keep_text", (json_int_t)o->keep_text,
 			 "part", part, "text_field", o->text_field, "id_field", o->id_field,
 			 "input_format", o->input_format == TN_INPUT_JSONL ? "jsonl" :
-					 o->input_format == TN_INPUT_TEXT ? "text" : "auto",
+					 o->input_format == TN_INPUT_TEXT ? "text" :
+					 o->input_format == TN_INPUT_CSV ? "csv" : "auto",
 			 "zstd_level", o->zstd_level,
 			 "inputs", "files", (json_int_t)tn_source_nfiles(r->src), "digest", r->inputs_digest,
 			 "list", r->inputs,
@@ -254,29 +256,68 @@ int tn_runfolder_write_manifest(struct tn_run_state *r, int complete, struct tn_
 
 /* ---- the run folder: lock, fresh start, resume ---- */
 
+/*
+ * Takes OUT/.lock: created if missing, then flock'ed.  A lock file is removed
+ * when its run ends, so the one opened may have been unlinked by a run ending
+ * just then: the lock holds only if the name still leads to the file locked.
+ */
 static int take_lock(struct tn_run_state *r, struct tn_err *err)
 {
 	struct tn_buf p = TN_BUF_INIT;
 	char name[TN_NAME_MAX];
+	int tries, rc = 0;
 
 	tn_name_lock(r->o->part_i, r->o->part_n, name, sizeof(name));
 	if (tn_buf_addf(&p, "%s/%s", r->o->out_dir, name))
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	r->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (r->lock_fd >= 0)
-		r->lock_created = 1;
-	else if (errno == EEXIST)
-		r->lock_fd = open(p.ptr, O_RDWR | O_CLOEXEC);
-	tn_buf_release(&p);
-	if (r->lock_fd < 0)
-		return tn_err_set(err, TN_EIO, "cannot create a lock in '%s': %s", r->o->out_dir, strerror(errno));
-	if (flock(r->lock_fd, LOCK_EX | LOCK_NB)) {
-		if (r->o->part_n > 1)
-			return tn_err_set(err, TN_ESTATE, "part %ld/%ld in '%s' is in use by another classify run "
-					  "(or a merge)", r->o->part_i, r->o->part_n, r->o->out_dir);
-		return tn_err_set(err, TN_ESTATE, "'%s' is in use by another classify run", r->o->out_dir);
+	for (tries = 0; tries < 100; tries++) {
+		struct stat a, b;
+
+		r->lock_created = 0;
+		r->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (r->lock_fd >= 0)
+			r->lock_created = 1;
+		else if (errno == EEXIST)
+			r->lock_fd = open(p.ptr, O_RDWR | O_CLOEXEC);
+		if (r->lock_fd < 0) {
+			if (errno == ENOENT)
+				continue;   /* removed between the two opens */
+			rc = tn_err_set(err, TN_EIO, "cannot create a lock in '%s': %s", r->o->out_dir, strerror(errno));
+			break;
+		}
+		if (flock(r->lock_fd, LOCK_EX | LOCK_NB)) {
+			if (r->o->part_n > 1)
+				rc = tn_err_set(err, TN_ESTATE, "part %ld/%ld in '%s' is in use by another classify run "
+						"(or a merge)", r->o->part_i, r->o->part_n, r->o->out_dir);
+			else
+				rc = tn_err_set(err, TN_ESTATE, "'%s' is in use by another classify run", r->o->out_dir);
+			break;
+		}
+		if (!fstat(r->lock_fd, &a) && !stat(p.ptr, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+		close(r->lock_fd);
+		r->lock_fd = -1;
 	}
-	return 0;
+	if (!rc && r->lock_fd < 0)
+		rc = tn_err_set(err, TN_EIO, "cannot take the lock in '%s': it keeps being replaced", r->o->out_dir);
+	r->lock_remove = !rc && r->lock_created;
+	tn_buf_release(&p);
+	return rc;
+}
+
+void tn_runfolder_unlock(struct tn_run_state *r)
+{
+	struct tn_buf p = TN_BUF_INIT;
+	char name[TN_NAME_MAX];
+
+	if (r->lock_fd < 0)
+		return;
+	/* Unlinked while still held: a run starting now cannot lock the old file and proceed. */
+	tn_name_lock(r->o->part_i, r->o->part_n, name, sizeof(name));
+	if (r->lock_remove && !tn_buf_addf(&p, "%s/%s", r->o->out_dir, name))
+		unlink(p.ptr);
+	tn_buf_release(&p);
+	close(r->lock_fd);
 }
 
 /* Removes the lock file when this run made it for nothing (a refused folder). */
@@ -290,6 +331,7 @@ static void drop_lock(struct tn_run_state *r)
 		unlink(p.ptr);
 	tn_buf_release(&p);
 	r->lock_created = 0;
+	r->lock_remove = 0;
 }
 
 /*
@@ -450,14 +492,57 @@ static void clean_folder(const struct tn_run_opts *o, unsigned from)
 	}
 }
 
+/*
+ * Refuses a resume when old[key] differs from now_v, saying where and how:
+ * "the options differ from the interrupted run's: zstd_level is 5, was 3".
+ * what names the thing ("the options").
+ */
 static int check_same(json_t *old, const char *key, json_t *now_v, const char *what, const char *dir,
 		      struct tn_err *err)
 {
+	struct tn_buf path = TN_BUF_INIT, a = TN_BUF_INIT, b = TN_BUF_INIT;
 	json_t *v = json_object_get(old, key);
+	int rc = tn_json_diff(v, now_v, &path, &a, &b);
 
-	if (!v || !json_equal(v, now_v))
-		return tn_err_set(err, TN_ESTATE, "cannot resume '%s': %s differ from the interrupted run's", dir, what);
-	return 0;
+	if (rc == 1)
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': %s differ from the interrupted run's: '%s' is %s, was %s",
+				dir, what, path.len ? path.ptr : key, b.ptr, a.ptr);
+	else if (rc)
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	tn_buf_release(&path);
+	tn_buf_release(&a);
+	tn_buf_release(&b);
+	return rc;
+}
+
+/*
+ * Refuses a resume whose listed inputs differ from the interrupted run's,
+ * naming the first one: "input 2 ('b.jsonl'): bytes is 120, was 96".
+ */
+static int check_input_list(json_t *was, json_t *now, const char *dir, struct tn_err *err)
+{
+	struct tn_buf path = TN_BUF_INIT, a = TN_BUF_INIT, b = TN_BUF_INIT;
+	int rc = tn_json_diff(was, now, &path, &a, &b);
+
+	if (rc == 1) {
+		char *end = NULL;
+		unsigned long i = path.ptr[0] == '[' ? strtoul(path.ptr + 1, &end, 10) : 0;
+		json_t *e = json_array_get(was, i);
+		const char *name = json_string_value(json_object_get(e ? e : json_array_get(now, i), "path"));
+
+		if (end && end[0] == ']' && end[1] == '.')
+			rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': the inputs differ from the interrupted run's: "
+					"input %lu ('%s'): %s is %s, was %s", dir, i + 1, name ? name : "?", end + 2, b.ptr, a.ptr);
+		else
+			rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': the inputs differ from the interrupted run's: "
+					"input %lu is %s, was %s", dir, i + 1, b.ptr, a.ptr);
+	} else if (rc) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
+	tn_buf_release(&path);
+	tn_buf_release(&a);
+	tn_buf_release(&b);
+	return rc;
 }
 
 /* A non-negative integer member of o, or -1. */
@@ -688,12 +773,29 @@ static int resume_from(struct tn_run_state *r, json_t *man, struct tn_err *err)
 	if (!cur)
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	if (!json_equal(json_object_get(json_object_get(man, "model"), "identity"),
-			json_object_get(json_object_get(cur, "model"), "identity")))
-		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': it was started with another model", dir);
-	else if (!(rc = check_same(man, "options", json_object_get(cur, "options"), "the options", dir, err)))
-		rc = check_same(json_object_get(man, "inputs"), "digest",
-				json_object_get(json_object_get(cur, "inputs"), "digest"),
-				"the inputs (names, sizes or times)", dir, err);
+			json_object_get(json_object_get(cur, "model"), "identity"))) {
+		const char *was = json_string_value(json_object_get(json_object_get(man, "model"), "path"));
+
+		rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': it was started with another model: '%s' (identity %s) "
+				"now, '%s' (identity %s) then", dir, r->o->model_dir, r->b->identity, was ? was : "?",
+				json_string_value(json_object_get(json_object_get(man, "model"), "identity")) ?
+				json_string_value(json_object_get(json_object_get(man, "model"), "identity")) : "?");
+	} else if (!(rc = check_same(man, "options", json_object_get(cur, "options"), "the options", dir, err)) &&
+		   !json_equal(json_object_get(json_object_get(man, "inputs"), "digest"),
+			       json_object_get(json_object_get(cur, "inputs"), "digest"))) {
+		/* Which input: the count, then the listed names and sizes; else a time or an unlisted one. */
+		json_t *was = json_object_get(man, "inputs"), *now = json_object_get(cur, "inputs");
+
+		if (!json_equal(json_object_get(was, "files"), json_object_get(now, "files")))
+			rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': the inputs differ from the interrupted run's: "
+					"%lld files now, %lld then", dir, (long long)json_integer_value(json_object_get(now, "files")),
+					(long long)json_integer_value(json_object_get(was, "files")));
+		else if (!(rc = check_input_list(json_object_get(was, "list"), json_object_get(now, "list"), dir, err)))
+			rc = tn_err_set(err, TN_ESTATE, "cannot resume '%s': the inputs differ from the interrupted run's: "
+					"same names and sizes, but a modification time differs%s", dir,
+					json_integer_value(json_object_get(now, "files")) > (json_int_t)json_array_size(json_object_get(now, "list"))
+					? " (or an input after the first listed)" : "");
+	}
 	/* Which items the part holds: the count of documents, and the rule of an older Tenor. */
 	if (!rc && r->o->part_n > 1 &&
 	    !json_equal(json_object_get(json_object_get(man, "part"), "first"), json_object_get(json_object_get(cur, "part"), "first")))
@@ -834,6 +936,8 @@ int tn_runfolder_prepare(struct tn_run_state *r, int *complete, struct tn_err *e
 	}
 	if (rc)
 		drop_lock(r);
+	else if (man)
+		r->lock_remove = 1;   /* a classify run's folder: its .lock is classify's */
 	/* A run folder has a manifest from the start: what has none is not Tenor's. */
 	if (!rc && fresh)
 		rc = tn_runfolder_write_manifest(r, 0, err);

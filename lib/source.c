@@ -3,17 +3,19 @@
  */
 #include "source.h"
 #include "corpus.h"
+#include "csvrows.h"
 #include "input.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-enum state { ST_NEXT_FILE, ST_NEXT_MEMBER, ST_LINES, ST_DONE };
+enum state { ST_NEXT_FILE, ST_NEXT_MEMBER, ST_LINES, ST_CSV, ST_DONE };
 
 struct tn_source {
 	struct tn_source_file *files;
@@ -31,10 +33,23 @@ struct tn_source {
 	enum state st;
 	int started;
 	char *member;            /* current archive member's name, when reading lines */
+	struct tn_csv *csv;      /* ST_CSV: the current stream's rows */
+	int csv_header, csv_end; /* its header was read; its input ended */
 	int select;              /* read only the files [sel_lo, sel_hi) */
 	uint64_t sel_lo, sel_hi;
 	struct tn_buf id, text, msg;
+	/*
+	 * The first bytes of the current stream or member, read to tell JSONL
+	 * from a text by its first line (peek), handed out again before the rest:
+	 * as the first block of its lines, or the start of its text.
+	 */
+	struct tn_buf pre;
+	int pre_error;           /* reading them failed: pre_msg holds why */
+	char pre_msg[TN_ERR_MSG_MAX];
 };
+
+/* The most read to find the end of the first line of a stream that may be JSONL. */
+#define PEEK_MAX ((size_t)1 << 20)
 
 static int add_entry(struct tn_source *s, const char *path, const struct stat *st, char *error)
 {
@@ -56,6 +71,7 @@ static int add_entry(struct tn_source *s, const char *path, const struct stat *s
 		free(error);
 		return TN_ENOMEM;
 	}
+	s->files[s->nfiles].stream = !st || !S_ISREG(st->st_mode);
 	s->files[s->nfiles].size = st ? (uint64_t)st->st_size : 0;
 	s->files[s->nfiles].mtime = st ? (int64_t)st->st_mtime : 0;
 	s->nfiles++;
@@ -210,6 +226,7 @@ int tn_source_create(struct tn_source **out, const char *const *paths, size_t np
 	tn_buf_init(&s->id);
 	tn_buf_init(&s->text);
 	tn_buf_init(&s->msg);
+	tn_buf_init(&s->pre);
 	for (i = 0; i < npaths && !rc; i++) {
 		struct stat st;
 
@@ -240,6 +257,8 @@ int tn_source_create(struct tn_source **out, const char *const *paths, size_t np
 
 static void close_current(struct tn_source *s)
 {
+	tn_csv_free(s->csv);
+	s->csv = NULL;
 	if (s->lines_open) {
 		tn_lines_release(&s->lines);
 		s->lines_open = 0;
@@ -268,6 +287,7 @@ void tn_source_free(struct tn_source *s)
 	tn_buf_release(&s->id);
 	tn_buf_release(&s->text);
 	tn_buf_release(&s->msg);
+	tn_buf_release(&s->pre);
 	free(s);
 }
 
@@ -308,6 +328,31 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal)
 	s->cur = input;
 	s->skip = ordinal;
 	s->started = 1;
+}
+
+int tn_source_ready(struct tn_source *s, int timeout_ms)
+{
+	const struct tn_source_file *f;
+
+	switch (s->st) {
+	case ST_LINES:
+	case ST_CSV:
+		return tn_lines_ready(&s->lines, timeout_ms);
+	case ST_NEXT_MEMBER:
+		return tn_input_ready(s->in, timeout_ms);
+	case ST_NEXT_FILE:
+		if (!s->started || s->cur >= s->nfiles)
+			return 1;
+		f = &s->files[s->cur];
+		return f->error || !f->stream || !tn_part_has(s->part_i, s->part_n, s->cur);
+	default:
+		return 1;
+	}
+}
+
+int tn_source_pollable(const struct tn_source *s)
+{
+	return s->st == ST_LINES || s->st == ST_CSV || s->st == ST_NEXT_MEMBER;
 }
 
 int tn_part_by_file(long n, size_t nfiles)
@@ -430,6 +475,11 @@ static int jsonl_name(const char *name)
 	return tn_format_from_name(name) == TN_FORMAT_JSONL;
 }
 
+static int csv_name(const char *name)
+{
+	return tn_format_from_name(name) == TN_FORMAT_CSV;
+}
+
 /* Fills doc with an error record of the current file, message formatted. */
 static int error_doc(struct tn_source *s, struct tn_raw_doc *doc, const char *id, const char *msg)
 {
@@ -453,6 +503,16 @@ static int read_whole(struct tn_source *s, struct tn_raw_doc *doc, const char *i
 	int r, over = 0;
 
 	tn_buf_reset(&s->text);
+	/* What peek_lines read first is the start of the text. */
+	if (s->pre.len > s->max_doc)
+		over = 1;
+	else if (tn_buf_add(&s->text, s->pre.ptr, s->pre.len))
+		return TN_ENOMEM;
+	tn_buf_reset(&s->pre);
+	if (s->pre_error) {
+		s->pre_error = 0;
+		return error_doc(s, doc, id, s->pre_msg);
+	}
 	while ((r = tn_input_read(s->in, &blk, &n, &e)) == 1) {
 		if (over)
 			continue;
@@ -522,6 +582,61 @@ static int holds_lines(const struct tn_source *s, const char *member)
 	return !strcmp(f->path, "-") || jsonl_name(f->path);
 }
 
+/*
+ * JSONL told by its content, for a stream or member whose name does not say:
+ * its first non-blank byte is '{' and its first line (within PEEK_MAX bytes)
+ * parses as a JSON object.  A text that merely starts with '{' (RTF, code, a
+ * template) stays one text document.  The bytes read stay in s->pre, to be
+ * read again.  1 for JSONL, 0 for a text, TN_ENOMEM.
+ */
+static int peek_lines(struct tn_source *s)
+{
+	size_t start = 0;
+	struct tn_err e;
+
+	tn_buf_reset(&s->pre);
+	s->pre_error = 0;
+	for (;;) {
+		const void *blk;
+		size_t n;
+		int r;
+
+		while (start < s->pre.len && strchr(" \t\r\n", s->pre.ptr[start]))
+			start++;
+		if (start < s->pre.len) {
+			const char *nl;
+
+			if (s->pre.ptr[start] != '{')
+				return 0;
+			nl = memchr(s->pre.ptr + start, '\n', s->pre.len - start);
+			if (nl || s->pre.len >= PEEK_MAX || s->pre.len > s->max_doc) {
+				json_t *j = nl ? json_loadb(s->pre.ptr + start, (size_t)(nl - s->pre.ptr - start), 0, NULL) : NULL;
+				int obj = json_is_object(j);
+
+				json_decref(j);
+				return obj;
+			}
+		}
+		r = tn_input_read(s->in, &blk, &n, &e);
+		if (r == 0) {
+			/* A one-line stream without its newline. */
+			json_t *j = start < s->pre.len ? json_loadb(s->pre.ptr + start, s->pre.len - start, 0, NULL) : NULL;
+			int obj = json_is_object(j);
+
+			json_decref(j);
+			return obj;
+		}
+		if (r < 0) {
+			/* Damage before the first line ends: one error document, as a text's. */
+			s->pre_error = 1;
+			snprintf(s->pre_msg, sizeof(s->pre_msg), "%s", e.msg);
+			return 0;
+		}
+		if (tn_buf_add(&s->pre, blk, n))
+			return TN_ENOMEM;
+	}
+}
+
 static int start_lines(struct tn_source *s, const char *member)
 {
 	free(s->member);
@@ -529,8 +644,133 @@ static int start_lines(struct tn_source *s, const char *member)
 	if (member && !(s->member = strdup(member)))
 		return TN_ENOMEM;
 	tn_lines_init(&s->lines, s->in, s->max_doc);
+	/* Bytes peek_lines read come first, as the first block. */
+	s->lines.blk = s->pre.ptr;
+	s->lines.blen = s->pre.len;
+	s->lines.bpos = 0;
 	s->lines_open = 1;
 	s->st = ST_LINES;
+	return 0;
+}
+
+static int start_csv(struct tn_source *s, const char *member)
+{
+	int rc = start_lines(s, member);
+
+	if (rc)
+		return rc;
+	tn_csv_free(s->csv);
+	s->csv = NULL;
+	if (tn_csv_create(&s->csv))
+		return TN_ENOMEM;
+	s->csv_header = 0;
+	s->csv_end = 0;
+	s->st = ST_CSV;
+	return 0;
+}
+
+/* The current CSV stream is over (its end, or damage): on to the next member or file. */
+static void csv_done(struct tn_source *s)
+{
+	tn_csv_free(s->csv);
+	s->csv = NULL;
+	tn_lines_release(&s->lines);
+	s->lines_open = 0;
+	if (tn_input_is_archive(s->in))
+		s->st = ST_NEXT_MEMBER;
+	else
+		file_done(s);
+}
+
+/* The fallback id of a CSV row or error at line ln: FILE:LINE or ARCHIVE:MEMBER:LINE, in s->id. */
+static int csv_id(struct tn_source *s, uint64_t ln)
+{
+	const struct tn_source_file *f = &s->files[s->cur];
+
+	tn_buf_reset(&s->id);
+	return s->member ? tn_buf_addf(&s->id, "%s:%s:%llu", display_name(f), s->member, (unsigned long long)ln)
+			 : tn_buf_addf(&s->id, "%s:%llu", display_name(f), (unsigned long long)ln);
+}
+
+/*
+ * An error document at line ln of the current CSV stream; with fatal, the
+ * stream ends after it (malformed CSV cannot be split into rows further).
+ */
+static int csv_error(struct tn_source *s, struct tn_raw_doc *doc, uint64_t ln, const char *why, int fatal)
+{
+	char *id;
+	int r;
+
+	if (csv_id(s, ln) || !(id = strdup(s->id.ptr)))
+		return TN_ENOMEM;
+	r = error_doc(s, doc, id, why);
+	free(id);
+	if (r == 1 && !emit(s, doc))
+		r = 0;
+	if (fatal)
+		csv_done(s);
+	return r;
+}
+
+/* One step of a CSV stream: 1 with a document, 0 to call again, <0 on error. */
+static int step_csv(struct tn_source *s, struct tn_raw_doc *doc)
+{
+	struct tn_csv_row row;
+	struct tn_err e;
+	const char *line;
+	size_t len;
+	int r, cut;
+
+	r = tn_csv_next_row(s->csv, &row);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		if (!s->csv_header) {
+			r = tn_csv_set_header(s->csv, &row, &e);
+			if (r)
+				return r == TN_ENOMEM ? r : csv_error(s, doc, row.line, e.msg, 1);
+			s->csv_header = 1;
+			return 0;
+		}
+		r = tn_csv_row_json(s->csv, &row, &s->text, &e);
+		if (r == TN_ENOMEM)
+			return r;
+		if (r)
+			return csv_error(s, doc, row.line, e.msg, 0);
+		if (!emit(s, doc))
+			return 0;
+		if (csv_id(s, row.line))
+			return TN_ENOMEM;
+		doc->kind = TN_DOC_JSONL;
+		doc->data = s->text.ptr;
+		doc->len = s->text.len;
+		doc->id = s->id.ptr;
+		return 1;
+	}
+	if (s->csv_end) {
+		csv_done(s);
+		return 0;
+	}
+	r = tn_lines_next(&s->lines, &line, &len, &cut, &e);
+	if (r < 0)
+		return r == TN_ENOMEM ? r : csv_error(s, doc, s->lines.lineno + 1, e.msg, 1);
+	if (r == 0) {
+		/* Rows still waiting go out first; then the stream ends. */
+		s->csv_end = 1;
+		r = tn_csv_finish(s->csv, &e);
+		if (r)
+			return r == TN_ENOMEM ? r : csv_error(s, doc, tn_csv_open_line(s->csv), e.msg, 1);
+		return 0;
+	}
+	if (cut) {
+		char m[160];
+
+		snprintf(m, sizeof(m), "line longer than --max-doc-bytes (%zu); the rest of the CSV is not read", s->max_doc);
+		return csv_error(s, doc, s->lines.lineno, m, 1);
+	}
+	r = tn_csv_feed_line(s->csv, line, len, s->lines.lineno, &e);
+	if (r)
+		return r == TN_ENOMEM ? r : csv_error(s, doc, s->lines.lineno, e.msg, 1);
 	return 0;
 }
 
@@ -608,8 +848,19 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 		}
 		if (!regular)
 			return 0;
+		tn_buf_reset(&s->pre);
+		s->pre_error = 0;
+		if (s->fmt == TN_INPUT_CSV || (s->fmt == TN_INPUT_AUTO && csv_name(archive ? name : f->path)))
+			return start_csv(s, archive ? name : NULL);
 		if (holds_lines(s, archive ? name : NULL))
 			return start_lines(s, archive ? name : NULL);
+		if (s->fmt == TN_INPUT_AUTO) {
+			r = peek_lines(s);
+			if (r < 0)
+				return r;
+			if (r)
+				return start_lines(s, archive ? name : NULL);
+		}
 		tn_buf_reset(&s->msg);
 		if (archive ? tn_buf_addf(&s->msg, "%s:%s", display_name(f), name)
 			    : tn_buf_addstr(&s->msg, display_name(f)))
@@ -647,6 +898,8 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 			file_done(s);
 		return r;
 	}
+	if (s->st == ST_CSV)
+		return step_csv(s, doc);
 	if (s->st == ST_LINES) {
 		const char *line;
 		size_t len;

@@ -8,7 +8,13 @@
  *    member, id "ARCHIVE:MEMBER"; a member named *.jsonl holds one document a
  *    line instead, fallback id "ARCHIVE:MEMBER:LINE";
  *  - JSONL (name ends in .jsonl, .ndjson or .json, before any .gz/.zst/...
- *    suffix, or format forced): one document a line, fallback id "FILE:LINE";
+ *    suffix, or format forced, or - with the format left to auto - a first
+ *    non-blank byte '{' starting a first line that parses as a JSON object):
+ *    one document a line, fallback id "FILE:LINE";
+ *  - CSV (name ends in .csv, or format forced; csvrows.h): a header row, then
+ *    one document a row, handed out as the JSONL line of the equivalent
+ *    object, fallback id "FILE:LINE" (the line the row starts on); a
+ *    malformed row ends the file with one error document;
  *  - anything else: one plain-text document, id = the path.
  * Compression (gzip, zstd, xz, bzip2, lz4) is found by magic bytes.
  *
@@ -29,7 +35,7 @@
 #include "err.h"
 
 enum tn_doc_kind { TN_DOC_JSONL, TN_DOC_TEXT, TN_DOC_ERROR };
-enum tn_input_format { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT };
+enum tn_input_format { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT, TN_INPUT_CSV };
 
 struct tn_raw_doc {
 	enum tn_doc_kind kind;
@@ -45,6 +51,7 @@ struct tn_source_file {
 	uint64_t size;           /* 0 for stdin */
 	int64_t mtime;
 	char *error;             /* a folder entry that cannot be read: its one error record */
+	int stream;              /* standard input, a FIFO, socket or device: reads may wait */
 };
 
 struct tn_source;
@@ -80,6 +87,20 @@ void tn_source_seek(struct tn_source *s, size_t input, uint64_t ordinal);
  * documents, not errors.
  */
 int tn_source_next(struct tn_source *s, struct tn_raw_doc *doc);
+
+/*
+ * For filters: 1 if tn_source_next can return its next document (or the end)
+ * without waiting for input still to arrive, waiting at most timeout_ms for
+ * it (input.h, tn_input_ready); 0 if it would wait, or would open a stream
+ * (standard input, a FIFO) whose writer may not be there yet.  Always 1 while
+ * reading regular files.
+ */
+int tn_source_ready(struct tn_source *s, int timeout_ms);
+/*
+ * 1 if tn_source_ready can wait on the input (a stream is open), 0 if the
+ * next step opens a file, which cannot be waited on before it is opened.
+ */
+int tn_source_pollable(const struct tn_source *s);
 
 /*
  * --part i/n, the one place of its rule.  The n parts are contiguous ranges

@@ -29,6 +29,7 @@
 #include "../lib/metrics.h"
 #include "../lib/parse.h"
 #include "../lib/grid.h"
+#include "../lib/progress.h"
 #include "../lib/train.h"
 #include "../lib/version.h"
 
@@ -44,7 +45,12 @@ struct train_options {
 	int quiet;
 	int grid;
 	int solver_set;          /* --solver given: --kernel rbf does not pick libsvm */
-	int progress;            /* stderr is a terminal and not quiet */
+	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
+	double progress_interval;
+	struct tn_progress_clock clock;
+	const char *stage;       /* the stage being reported, and when it started */
+	double stage_t0;
+	int stage_shown;         /* a plain line of this stage was printed */
 	char **inputs;
 	size_t ninputs;
 	long top_features;       /* --top-features K: print each class's strongest n-grams */
@@ -58,8 +64,8 @@ static const char *prog = "train";
 static const char usage_text[] =
 "\n"
 "Trains one libsvm model per label field (\"head\") of a labeled corpus and\n"
-"writes a model bundle to DIR (e.g. models/news).  CORPUS files are JSONL, TSV\n"
-"or fastText, plain or compressed (gzip, zstd, xz, bzip2: found by magic bytes);\n"
+"writes a model bundle to DIR (e.g. models/news).  CORPUS files are JSONL, TSV,\n"
+"CSV or fastText, plain or compressed (gzip, zstd, xz, bzip2: by magic bytes);\n"
 "'-' reads standard input.  Several files form one corpus.\n"
 "\n"
 "Options:\n"
@@ -68,7 +74,8 @@ static const char usage_text[] =
 "  -o, --output DIR       bundle folder to write: new, empty, or a bundle to\n"
 "                         replace (atomically); any other folder is refused\n"
 "                         [required]\n"
-"  -f, --format FMT       auto, jsonl, tsv or fasttext  [auto: by file name, then\n"
+"  -f, --format FMT       auto, jsonl, tsv, csv or fasttext  [auto: by file\n"
+"                         name (.csv: CSV, RFC 4180 with a header row), then\n"
 "                         by the first line]\n"
 "  -t, --text-field NAME  field or column holding the text  [text]\n"
 "  -l, --labels A,B,...   label fields to train, one head each  [every string\n"
@@ -127,7 +134,10 @@ static const char usage_more[] =
 "                         weighting (none, balanced); for the bundle the word\n"
 "                         n-gram range 1-1, 1-2 or 1-3.  The choices and every\n"
 "                         score go into the manifest (\"grid\")\n"
-"\n"
+"\n";
+
+/* The rest of --help (one string would pass C's 4095-byte limit). */
+static const char usage_more[] =
 "Quality figures (printed, and stored in the manifest):\n"
 "      --cv K             K-fold stratified cross-validation, folds in parallel\n"
 "      --test FILE        evaluate the saved bundle on a held-out labeled file\n"
@@ -141,6 +151,10 @@ static const char usage_more[] =
 "Other:\n"
 "  -j, --threads N        threads  [all cores]\n"
 "  -q, --quiet            no progress or summary on stderr\n"
+"      --progress         show progress even when stderr is not a terminal\n"
+"      --no-progress      show no progress (the summary is still printed)\n"
+"      --progress-interval S  seconds between progress lines when stderr is not\n"
+"                         a terminal (also TENOR_PROGRESS_INTERVAL)  [30]\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
@@ -148,6 +162,11 @@ static const char usage_more[] =
 "were chosen by leave-one-corpus-out cross-validation on eleven tasks from eight\n"
 "public corpora, among options that keep classify fast (README, \"Choosing the\n"
 "defaults\").\n"
+"\n"
+"Progress: each stage (features, training tasks: every head's final model, its\n"
+"cross-validation folds and calibration folds) with its elapsed time and an ETA\n"
+"from the tasks done so far; on a terminal one line kept up to date, otherwise a\n"
+"plain line every interval.\n"
 "\n"
 "Exit codes: 0 success, 1 error (bad data, I/O), 2 usage error.\n";
 
@@ -192,7 +211,8 @@ static void print_version(void)
 static int parse_options(struct train_options *o, int argc, char **argv, struct tn_err *err)
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
-	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB };
+	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB,
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -224,6 +244,9 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "test", required_argument, NULL, OPT_TEST },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "progress-interval", required_argument, NULL, OPT_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -234,10 +257,16 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	static const char *const weights[] = { "none", "balanced", NULL };
 	static const char *const multiclass[] = { "ovr", "ovo", NULL };
 	static const char *const calibrations[] = { "softmax", "platt", NULL };
+	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
 	long a, b;
 	int c, e;
 
 	memset(o, 0, sizeof(*o));
+	o->progress_forced = -1;
+	o->progress_interval = TN_PROGRESS_INTERVAL_DEFAULT;
+	if (env && *env && tn_progress_parse_interval(env, &o->progress_interval))
+		return tn_err_set(err, TN_EINVAL, "%s takes seconds (> 0, at most 86400), not '%s'",
+				  TN_PROGRESS_INTERVAL_ENV, env);
 	tn_corpus_opts_default(&o->corpus);
 	tn_feat_opts_default(&o->feat);
 	tn_train_opts_default(&o->train);
@@ -258,7 +287,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		case 'o': o->output = optarg; break;
 		case 'f':
 			if ((a = tn_format_parse(optarg)) < 0)
-				return tn_err_set(err, TN_EINVAL, "unknown format '%s' (auto, jsonl, tsv, fasttext)", optarg);
+				return tn_err_set(err, TN_EINVAL, "unknown format '%s' (auto, jsonl, tsv, csv, fasttext)", optarg);
 			o->corpus.format = (enum tn_format)a;
 			break;
 		case 't': o->corpus.text_field = optarg; break;
@@ -364,6 +393,13 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return TN_EINVAL;
 			break;
 		case 'q': o->quiet = 1; break;
+		case OPT_PROGRESS: o->progress_forced = 1; break;
+		case OPT_NO_PROGRESS: o->progress_forced = 0; break;
+		case OPT_INTERVAL:
+			if (tn_progress_parse_interval(optarg, &o->progress_interval))
+				return tn_err_set(err, TN_EINVAL, "--progress-interval takes seconds (> 0, at most 86400), not '%s'",
+						  optarg);
+			break;
 		case 'h':
 			printf("Usage: %s -o DIR [options] CORPUS...\n       %s --inspect DIR [--top-features K]\n%s", prog, prog,
 			       usage_text);
@@ -398,17 +434,46 @@ static int check_options(struct train_options *o, struct tn_err *err)
 		return TN_EINVAL;
 	if (o->nlabels && tn_bundle_check_head_names((const char *const *)o->labels, o->nlabels, err))
 		return TN_EINVAL;
-	o->progress = !o->quiet && isatty(2);
+	tn_progress_clock_init(&o->clock, tn_progress_mode_pick(o->progress_forced, o->quiet, isatty(2)),
+			       o->progress_interval, tn_now());
 	return 0;
 }
 
+/*
+ * "train: training 3/12, 0:00:04, ETA 0:00:09": the ETA assumes the tasks left
+ * take as long as those done, so it moves as they finish.  On a terminal the
+ * line is kept up to date and ends with the stage; otherwise a plain line is
+ * printed every interval, and the stage's last one when it had any.
+ */
 static void show_progress(void *ctx, const char *stage, size_t done, size_t total)
 {
-	const struct train_options *o = ctx;
+	struct train_options *o = ctx;
+	double now = tn_now();
+	char eta[48], hms[32];
+	int end = done >= total;
 
-	if (!o->progress)
+	if (o->clock.mode == TN_PROGRESS_OFF)
 		return;
-	fprintf(stderr, "\r%s: %s %zu/%zu%s", prog, stage, done, total, done == total ? "\n" : "");
+	if (!o->stage || strcmp(o->stage, stage) || done == 0) {
+		if (!o->stage || strcmp(o->stage, stage))
+			o->stage_t0 = now;
+		o->stage = stage;
+		o->stage_shown = 0;
+	}
+	/* A stage that showed a line ends with its last one (a terminal's line then ends). */
+	if (!tn_progress_due(&o->clock, now) &&
+	    !(end && (o->clock.mode == TN_PROGRESS_TERMINAL ? o->clock.on_screen : o->stage_shown)))
+		return;
+	tn_progress_hms(hms, sizeof(hms), now - o->stage_t0);
+	tn_progress_eta(eta, sizeof(eta), now - o->stage_t0, (double)done, (double)total);
+	if (o->clock.mode == TN_PROGRESS_TERMINAL) {
+		fprintf(stderr, "\r%s: %s %zu/%zu, %s%s\033[K%s", prog, stage, done, total, hms, eta, end ? "\n" : "");
+		o->clock.on_screen = !end;
+	} else {
+		fprintf(stderr, "%s: %s %zu/%zu, %s%s\n", prog, stage, done, total, hms, eta);
+		/* The stage's last line is printed once, not again at its next report. */
+		o->stage_shown = !end;
+	}
 	fflush(stderr);
 }
 
@@ -583,6 +648,10 @@ static int run(struct train_options *o)
 		fprintf(stderr, "%s: wrote '%s' (%zu head%s) in %.1f s\n", prog, o->output, b->nheads,
 			b->nheads == 1 ? "" : "s", tn_now() - t0);
 fail:
+	/* A stage cut short leaves its terminal line open: the message gets a line of its own. */
+	if (o->clock.on_screen)
+		fputs("\r\033[K", stderr);
+	o->clock.on_screen = 0;
 	if (rc)
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	for (h = 0; cv && h < c.nheads; h++)

@@ -298,8 +298,8 @@ usage_error() {
 }
 
 @test "an unknown --input-format is a usage error listing the choices" {
-	usage_error -m "$MODEL" -o out -f csv "$NEWS_TEST"
-	grep -q -- "auto, jsonl or text" <<<"$stderr"
+	usage_error -m "$MODEL" -o out -f xml "$NEWS_TEST"
+	grep -q -- "--input-format takes auto, jsonl, text or csv, not 'xml'" <<<"$stderr"
 }
 
 @test "--resume with --force is a usage error: they contradict" {
@@ -521,6 +521,31 @@ check(m["evaluation"]["topic"]["documents"] == int(sys.argv[1]), "evaluation")
 	[ -f out/_SUCCESS ]
 }
 
+@test "OUT/.lock is removed when the run ends: finished, stopped by SIGTERM, resumed; a lock file classify did not make stays" {
+	interrupt_run TERM 'out/part-00000.jsonl.zst'
+	[ "$RC" -eq 143 ]
+	[ ! -e out/.lock ]
+	# A lock left by a killed run (in a run's folder) is taken over and removed at the end.
+	touch out/.lock
+	run --separate-stderr "$C" -q -j 1 -m "$MODEL" -o out --shard-docs 5000 --resume "$LONG"
+	[ "$status" -eq 0 ]
+	[ -f out/_SUCCESS ]
+	[ ! -e out/.lock ]
+	run --separate-stderr "$C" -q -m "$MODEL" -o done "$NEWS_TEST"
+	[ "$status" -eq 0 ]
+	[ -f done/_SUCCESS ]
+	[ ! -e done/.lock ]
+	# A refused run removes the lock it made, and leaves one it did not make.
+	run --separate-stderr "$C" -q -m "$MODEL" -o done "$NEWS_TEST"
+	[ "$status" -eq 1 ]
+	[ ! -e done/.lock ]
+	mkdir mine
+	touch mine/.lock
+	run --separate-stderr "$C" -q -m "$MODEL" -o mine "$NEWS_TEST"
+	[ "$status" -eq 0 ]
+	[ -e mine/.lock ]
+}
+
 @test "a run in progress holds its lock: a second run is refused, even with --force, and the first completes" {
 	"$C" -q -j 1 -m "$MODEL" -o slow --shard-docs 5000 "$LONG" >/dev/null 2>&1 3>&- &
 	pid=$!
@@ -583,7 +608,7 @@ left_as_it_was() {
 	"$TENOR_BIN/train" -q -o model2 --labels topic "$NEWS_TEST"
 	run --separate-stderr "$C" -q -m model2 -o out --shard-docs 100 --resume in.jsonl
 	[ "$status" -eq 1 ]
-	grep -q "cannot resume 'out': it was started with another model" <<<"$stderr"
+	grep -q "cannot resume 'out': it was started with another model: 'model2' (identity [0-9a-f]\{16\}) now, '$MODEL' (identity [0-9a-f]\{16\}) then" <<<"$stderr"
 	left_as_it_was
 }
 
@@ -591,10 +616,11 @@ left_as_it_was() {
 	interrupted_after_two
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 50 --resume in.jsonl
 	[ "$status" -eq 1 ]
-	grep -q "cannot resume 'out': the options differ" <<<"$stderr"
+	# Which option, with the value of now and of the interrupted run.
+	grep -qF "cannot resume 'out': the options differ from the interrupted run's: 'shard_docs' is 50, was 100" <<<"$stderr"
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --all-scores --resume in.jsonl
 	[ "$status" -eq 1 ]
-	grep -q "the options differ" <<<"$stderr"
+	grep -qF "the options differ from the interrupted run's: 'all_scores' is true, was false" <<<"$stderr"
 	# The scores' options too: margins, --top, --min-score, --explain.
 	for opt in --no-probability "--top 2" "--min-score 0.5" "--explain 3"; do
 		run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 $opt --resume in.jsonl
@@ -609,7 +635,25 @@ left_as_it_was() {
 	touch -d '2001-01-01' in.jsonl
 	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --resume in.jsonl
 	[ "$status" -eq 1 ]
-	grep -q "cannot resume 'out': the inputs (names, sizes or times) differ" <<<"$stderr"
+	grep -qF "cannot resume 'out': the inputs differ from the interrupted run's: same names and sizes, but a modification time differs" <<<"$stderr"
+	left_as_it_was
+}
+
+@test "--resume names the input that differs: another name, another size, one more" {
+	interrupted_after_two
+	cp -p in.jsonl other.jsonl
+	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --resume other.jsonl
+	[ "$status" -eq 1 ]
+	grep -qF "cannot resume 'out': the inputs differ from the interrupted run's: input 1 ('in.jsonl'): path is \"other.jsonl\", was \"in.jsonl\"" <<<"$stderr"
+	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --resume in.jsonl other.jsonl
+	[ "$status" -eq 1 ]
+	grep -qF "the inputs differ from the interrupted run's: 2 files now, 1 then" <<<"$stderr"
+	cp -p in.jsonl saved.jsonl
+	echo '{"id": "extra", "text": "one more"}' >>in.jsonl
+	run --separate-stderr "$C" -q -m "$MODEL" -o out --shard-docs 100 --resume in.jsonl
+	[ "$status" -eq 1 ]
+	grep -qE "the inputs differ from the interrupted run's: input 1 \('in.jsonl'\): bytes is [0-9]+, was [0-9]+" <<<"$stderr"
+	cp -p saved.jsonl in.jsonl
 	left_as_it_was
 }
 

@@ -145,7 +145,7 @@ m["counts"] = {"documents": 200, "ok": 200, "errors": 0, "text_bytes": 0}'
 	touch out/.part-00002.jsonl.zst.tmp out/manifest.json.tmp
 	cl -q -m "$MODEL" -o out --shard-docs 200 --force "$IN"
 	[ "$status" -eq 0 ]
-	[ "$(ls -A out | tr '\n' ' ')" = ".lock _SUCCESS manifest.json notes.txt part-00000.jsonl.zst part-00001.jsonl.zst report.html " ]
+	[ "$(ls -A out | tr '\n' ' ')" = "_SUCCESS manifest.json notes.txt part-00000.jsonl.zst part-00001.jsonl.zst report.html " ]
 	[ "$(cat out/notes.txt)" = "mine" ]
 }
 

@@ -149,9 +149,9 @@ same_bundle() {
 }
 
 @test "an unknown --format exits 2" {
-	train -o model --format csv "$DATA/mini.jsonl"
+	train -o model --format xml "$DATA/mini.jsonl"
 	[ "$status" -eq 2 ]
-	has "$stderr" "unknown format 'csv'"
+	has "$stderr" "unknown format 'xml' (auto, jsonl, tsv, csv, fasttext)"
 }
 
 @test "a negative -C exits 2" {

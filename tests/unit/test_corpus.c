@@ -254,7 +254,9 @@ static void test_format_names(void **state)
 	assert_int_equal(tn_format_from_name("a.ft"), TN_FORMAT_FASTTEXT);
 	assert_int_equal(tn_format_from_name("a.fasttext"), TN_FORMAT_FASTTEXT);
 	assert_int_equal(tn_format_from_name("a.txt.zstd"), TN_FORMAT_FASTTEXT);
-	assert_int_equal(tn_format_from_name("a.csv"), TN_FORMAT_AUTO);
+	assert_int_equal(tn_format_from_name("a.csv"), TN_FORMAT_CSV);
+	assert_int_equal(tn_format_from_name("a.csv.gz"), TN_FORMAT_CSV);
+	assert_int_equal(tn_format_from_name("a.csvx"), TN_FORMAT_AUTO);
 	assert_int_equal(tn_format_from_name("-"), TN_FORMAT_AUTO);
 	assert_int_equal(tn_format_from_name(""), TN_FORMAT_AUTO);
 	assert_int_equal(tn_format_from_name("jsonl"), TN_FORMAT_AUTO);
@@ -265,10 +267,12 @@ static void test_format_names(void **state)
 	assert_int_equal(tn_format_parse("tsv"), TN_FORMAT_TSV);
 	assert_int_equal(tn_format_parse("fasttext"), TN_FORMAT_FASTTEXT);
 	assert_int_equal(tn_format_parse("JSONL"), -1);
-	assert_int_equal(tn_format_parse("csv"), -1);
+	assert_int_equal(tn_format_parse("csv"), TN_FORMAT_CSV);
+	assert_int_equal(tn_format_parse("xml"), -1);
 	assert_string_equal(tn_format_name(TN_FORMAT_JSONL), "jsonl");
 	assert_string_equal(tn_format_name(TN_FORMAT_TSV), "tsv");
 	assert_string_equal(tn_format_name(TN_FORMAT_FASTTEXT), "fasttext");
+	assert_string_equal(tn_format_name(TN_FORMAT_CSV), "csv");
 	assert_string_equal(tn_format_name(TN_FORMAT_AUTO), "auto");
 }
 
@@ -294,8 +298,9 @@ static void test_detect_by_content(void **state)
 	assert_int_equal(f->c.ndocs, 2);
 	assert_classes(&f->c, "label", "x", "y", NULL);
 
-	assert_int_equal(load_str(f, "d.csv", "text,label\nhello,x\n"), TN_EFORMAT);
-	assert_err(f, "d.csv", "cannot tell its format");
+	/* Commas say nothing by themselves: CSV is told by its name (or -f csv). */
+	assert_int_equal(load_str(f, "d.data", "text,label\nhello,x\n"), TN_EFORMAT);
+	assert_err(f, "d.data", "cannot tell its format");
 
 	/* A forced format wins over the name. */
 	f->o.format = TN_FORMAT_FASTTEXT;

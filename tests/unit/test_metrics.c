@@ -216,6 +216,33 @@ static void test_report(void **state)
 	tn_confusion_release(&c);
 }
 
+/* Long names are never cut: every column is as wide as the longest name, in terminal columns. */
+static void test_report_wide_names(void **state)
+{
+	static const char *const wide[] = { "international-diplomacy", "x", "économie" };
+	struct tn_confusion c;
+	struct tn_buf out = TN_BUF_INIT;
+	const char *row;
+
+	(void)state;
+	assert_int_equal(tn_confusion_init(&c, 3), 0);
+	tn_confusion_add(&c, 0, 0);
+	tn_confusion_add(&c, 0, 2);
+	tn_confusion_add(&c, 2, 2);
+	tn_confusion_add(&c, 1, 1);
+	assert_int_equal(tn_confusion_report(&c, wide, "", &out), 0);
+	/* The header row: the name column (23), then each class right-aligned in 23 columns. */
+	assert_true(tu_has(out.ptr, "predicted)\n                        international-diplomacy                       x                " "\xc3\xa9" "conomie\n"));
+	assert_true(tu_has(out.ptr, "\ninternational-diplomacy                       1                       0                       1\n"));
+	/* "économie" is 8 columns (9 bytes): padded to 23 columns, not 23 bytes. */
+	row = strstr(out.ptr, "\n\xc3\xa9" "conomie ");
+	assert_non_null(row);
+	assert_true(tu_has(row, "\n\xc3\xa9" "conomie                                      0                       0                       1\n"));
+	assert_true(tu_has(out.ptr, "\nclass                    precision"));
+	tn_buf_release(&out);
+	tn_confusion_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_add_ignores_missing),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_report_wide_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
