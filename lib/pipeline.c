@@ -457,6 +457,7 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 		if (wrote) {
 			tn_series_add(&r->series, tn_now() - r->t0, r->docs, r->text_bytes, 0);
 			report(r, 0);
+		}
 		if (deferred) {
 			/* Batch k out now; then wait for the input with nothing held back. */
 			t = tn_now();
@@ -464,6 +465,7 @@ static int loop(struct tn_run_state *r, struct tn_err *err)
 			r->t_write += tn_now() - t;
 			if (r->pending.len)
 				report_errors(r);
+			tn_series_add(&r->series, tn_now() - r->t0, r->docs, r->text_bytes, 0);
 			report(r, 0);
 			have_prev = 0;
 			if (!rc && stopped(r))

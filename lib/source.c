@@ -344,7 +344,7 @@ int tn_source_ready(struct tn_source *s, int timeout_ms)
 		if (!s->started || s->cur >= s->nfiles)
 			return 1;
 		f = &s->files[s->cur];
-		return f->error || !f->stream || !tn_part_has(s->part_i, s->part_n, s->cur);
+		return f->error || !f->stream || (s->select && (s->cur < s->sel_lo || s->cur >= s->sel_hi));
 	default:
 		return 1;
 	}

@@ -127,7 +127,7 @@ static const char usage_text[] =
 "\n";
 
 /* In two parts: C11 compilers need only take strings of 4095 bytes. */
-static const char usage_more[] =
+static const char usage_select[] =
 "Model selection:\n"
 "      --grid             choose by cross-validated macro-F1 (--cv K folds, 5 by\n"
 "                         default): per head C in {0.1,0.3,1,3,10} and class\n"
@@ -403,6 +403,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		case 'h':
 			printf("Usage: %s -o DIR [options] CORPUS...\n       %s --inspect DIR [--top-features K]\n%s", prog, prog,
 			       usage_text);
+			fputs(usage_select, stdout);
 			fputs(usage_more, stdout);
 			exit(0);
 		case 'V': print_version(); exit(0);
