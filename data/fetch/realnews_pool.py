@@ -178,8 +178,8 @@ def pick(cands, k, rng, taken):
 
 def labeled_spans():
     spans = collections.defaultdict(list)
-    for _, rel, _ in realnews.LABEL_FILES:
-        path = os.path.join(REPO, rel)
+    for _, name, _ in realnews.LABEL_FILES:
+        path = os.path.join(realnews.LABEL_DIR, name)
         if not os.path.isfile(path):
             continue
         with open(path, encoding="utf-8") as f:
@@ -187,15 +187,6 @@ def labeled_spans():
                 if line.strip():
                     lab = json.loads(line)
                     spans[(lab["source"], lab["doc"])].append((lab["start"], lab["end"]))
-    # Labels of other splits (dev) added by the protocol live beside them.
-    for name in ("dev-labels.jsonl",):
-        path = os.path.join(REPO, "data", "realnews", name)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    if line.strip():
-                        lab = json.loads(line)
-                        spans[(lab["source"], lab["doc"])].append((lab["start"], lab["end"]))
     return spans
 
 
