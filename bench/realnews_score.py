@@ -4,7 +4,8 @@
 Runs `bin/classify -m MODEL -o - FILE` on a labeled split written by
 data/fetch/realnews.py (records {"id": "<doc>:<start>-<end>", "text", "topic",
 "tone"}) and prints, as a Markdown table, macro-F1 and accuracy of every head
-per source (the id's document prefix: reuters, sotu, seed) and overall.  With
+per source (the id's document prefix: reuters, sotu, seed) and overall;
+macro-F1 averages the classes that occur among the group's true labels.  With
 --confusion it also prints each head's confusion matrix (rows true, columns
 predicted); with --json the figures as one JSON object instead.
 
@@ -43,7 +44,10 @@ def macro_f1(pairs, classes):
 
 
 def score(gold, pred, classes):
-    """{source or 'all': {head: (macro_f1, accuracy, n)}} over documents with a prediction."""
+    """{source or 'all': {head: (macro_f1, accuracy, labeled, documents)}} over documents with
+    a prediction; macro-F1 averages the classes of `classes` that the group's true labels
+    hold (Reuters has no security passage in some splits: a class without support would
+    count as F1 0)."""
     out = {}
     groups = collections.defaultdict(list)
     for rid, g in gold.items():
@@ -54,7 +58,8 @@ def score(gold, pred, classes):
         for h in HEADS:
             pairs = [(gold[i][h], pred[i].get(h)) for i in ids if pred.get(i, {}).get(h)]
             acc = sum(t == p for t, p in pairs) / len(pairs) if pairs else 0.0
-            out[src][h] = (macro_f1(pairs, classes[h]), acc, len(pairs), len(ids))
+            present = [c for c in classes[h] if any(gold[i][h] == c for i in ids)]
+            out[src][h] = (macro_f1(pairs, present), acc, len(pairs), len(ids))
     return out
 
 
