@@ -91,8 +91,11 @@ struct tn_feat_scratch *tn_feat_scratch_create(const struct tn_feat_opts *o)
 		return NULL;
 	s->bits = o->bits;
 	tn_tokens_init(&s->tok);
-	if (tn_tone_on(&o->tone))
-		tn_tone_keys_init(&s->tone, o->seed);
+	if (tn_tone_on(&o->tone) && tn_tone_keys_init(&s->tone, &o->tone, o->seed)) {
+		tn_tokens_release(&s->tok);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -101,6 +104,7 @@ void tn_feat_scratch_free(struct tn_feat_scratch *s)
 	if (!s)
 		return;
 	tn_tokens_release(&s->tok);
+	tn_tone_keys_release(&s->tone);
 	free(s->hash);
 	free(s->touched);
 	free(s->tmp);

@@ -59,24 +59,45 @@ static uint64_t class_hash(const char *name, uint64_t seed)
 	return XXH3_64bits_withSeed(name, strlen(name), seed ^ NEG_SALT ^ 0x544f4e45ULL);
 }
 
-void tn_tone_keys_init(struct tn_tone_keys *k, uint64_t seed)
+static struct tn_tone_slot *slot_of(const struct tn_tone_keys *k, uint64_t key)
 {
-	size_t i;
+	size_t mask = ((size_t)1 << k->tbits) - 1, i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - k->tbits));
+
+	while (k->table[i].key && k->table[i].key != key)
+		i = (i + 1) & mask;
+	return &k->table[i];
+}
+
+static struct tn_tone_slot *put(struct tn_tone_keys *k, const char *w)
+{
+	uint64_t key = token_hash(w, strlen(w), k->seed) | 1;
+	struct tn_tone_slot *e = slot_of(k, key);
+
+	e->key = key;
+	return e;
+}
+
+int tn_tone_keys_init(struct tn_tone_keys *k, const struct tn_tone_opts *t, uint64_t seed)
+{
+	size_t ncue = sizeof(neg_cues) / sizeof(*neg_cues), nrep = sizeof(reporting) / sizeof(*reporting);
+	size_t n = ncue + nrep + (t->lex ? t->lex->n : 0), i;
 	int s;
 
 	memset(k, 0, sizeof(*k));
 	k->seed = seed;
-	for (i = 0; i < sizeof(neg_cues) / sizeof(*neg_cues) + sizeof(reporting) / sizeof(*reporting); i++) {
-		int cue = i < sizeof(neg_cues) / sizeof(*neg_cues);
-		const char *w = cue ? neg_cues[i] : reporting[i - sizeof(neg_cues) / sizeof(*neg_cues)];
-		uint64_t h = token_hash(w, strlen(w), seed) | 1;
-		size_t slot = (size_t)(h >> 58);
-
-		while (k->table[slot])
-			slot = (slot + 1) & 63;
-		k->table[slot] = h;
-		k->kind[slot] = cue ? 1 : 2;
-	}
+	k->tbits = 6;
+	while (((size_t)1 << k->tbits) < 2 * n)
+		k->tbits++;
+	k->table = calloc((size_t)1 << k->tbits, sizeof(*k->table));
+	if (!k->table)
+		return TN_ENOMEM;
+	/* A word can be both (AFINN scores "no" -1): one slot holds score and kind. */
+	for (i = 0; t->lex && i < t->lex->n; i++)
+		put(k, t->lex->words[i])->score = (int8_t)t->lex->scores[i];
+	for (i = 0; t->neg_scope > 0 && i < ncue; i++)
+		put(k, neg_cues[i])->kind = 1;
+	for (i = 0; t->attribution && i < nrep; i++)
+		put(k, reporting[i])->kind = 2;
 	for (s = -TN_LEX_SCORE_MAX; s <= TN_LEX_SCORE_MAX; s++) {
 		char name[32];
 
@@ -85,17 +106,13 @@ void tn_tone_keys_init(struct tn_tone_keys *k, uint64_t seed)
 	}
 	k->attr_class = class_hash("\001tone:reporting", seed);
 	k->quote_class = class_hash("\001tone:quote", seed);
+	return 0;
 }
 
-static int key_kind(const struct tn_tone_keys *k, uint64_t h)
+void tn_tone_keys_release(struct tn_tone_keys *k)
 {
-	size_t slot;
-
-	h |= 1;
-	for (slot = (size_t)(h >> 58); k->table[slot]; slot = (slot + 1) & 63)
-		if (k->table[slot] == h)
-			return k->kind[slot];
-	return 0;
+	free(k->table);
+	k->table = NULL;
 }
 
 /* Counts the quotation marks of text, at most max. */
@@ -124,24 +141,20 @@ size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
 
 	for (i = 0; i < tok->n; i++) {
 		uint64_t h = hash[i];
-		int in_scope = scope > 0, kind = key_kind(k, h);
+		const struct tn_tone_slot *e = slot_of(k, h | 1);
+		int in_scope = scope > 0;
 
 		if (in_scope) {
 			scope--;
 			out[n++] = (uint32_t)(XXH3_64bits_withSeed(&h, sizeof(h), k->seed ^ NEG_SALT) & mask);
 		}
-		if (t->lex) {
-			int s = tn_lex_lookup(t->lex, h);
-
-			if (s) {
-				if (in_scope)
-					s = -s;
-				out[n++] = (uint32_t)(k->lex_class[s + TN_LEX_SCORE_MAX] & mask);
-			}
-		}
-		if (kind == 2 && t->attribution)
+		if (!e->key)
+			continue;
+		if (e->score)
+			out[n++] = (uint32_t)(k->lex_class[(in_scope ? -e->score : e->score) + TN_LEX_SCORE_MAX] & mask);
+		if (e->kind == 2)
 			out[n++] = (uint32_t)(k->attr_class & mask);
-		if (kind == 1 && t->neg_scope > 0)
+		else if (e->kind == 1)
 			scope = t->neg_scope;
 	}
 	if (t->attribution)

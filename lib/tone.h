@@ -80,16 +80,29 @@ struct tn_tone_opts {
 				     bundle holds a reference (tn_lex_ref), read-only */
 };
 
-/* The hashes tn_tone_count needs for a seed, computed once per scratch. */
+/*
+ * What tn_tone_count looks tokens up in, built once per feature scratch: one
+ * open-addressing table of the negation cues, reporting words and lexicon
+ * words that are on (one probe a token), and the class features' hashes.
+ */
+struct tn_tone_slot {
+	uint64_t key;             /* token hash | 1; 0: empty */
+	int8_t score;             /* lexicon score, 0: not a lexicon word */
+	uint8_t kind;             /* 1 negation cue, 2 reporting word, 0 neither */
+};
+
 struct tn_tone_keys {
 	uint64_t seed;
-	uint64_t table[64];       /* token hash | 1 (0: empty); tag in kind */
-	unsigned char kind[64];   /* 1 negation cue, 2 reporting word */
+	struct tn_tone_slot *table;
+	int tbits;
 	uint64_t lex_class[2 * TN_LEX_SCORE_MAX + 1];
 	uint64_t attr_class, quote_class;
 };
 
-void tn_tone_keys_init(struct tn_tone_keys *k, uint64_t seed);
+/* Builds k for t and seed (t->lex, if any, bound to seed).  0 or TN_ENOMEM. */
+int tn_tone_keys_init(struct tn_tone_keys *k, const struct tn_tone_opts *t, uint64_t seed);
+/* Frees what tn_tone_keys_init allocated; accepts a zeroed k. */
+void tn_tone_keys_release(struct tn_tone_keys *k);
 
 /* 1 if any tone feature is on. */
 static inline int tn_tone_on(const struct tn_tone_opts *t)

@@ -161,6 +161,36 @@ PY
 	[ -s rn/train.jsonl ] && [ -s rn/dev.jsonl ] && [ -s rn/test.jsonl ]
 }
 
+@test "the agreement table of data/realnews/README.md is what annotations.jsonl gives" {
+	run --separate-stderr python3 "$ROOT/data/fetch/realnews_agree.py" --markdown
+	[ "$status" -eq 0 ]
+	echo "$output"
+	rows=$(grep -c '^| t' <<<"$output")
+	[ "$rows" -eq 2 ]
+	while IFS= read -r line; do
+		grep -qF -- "$line" "$ROOT/data/realnews/README.md"
+	done < <(grep -E '^\| (topic|tone) \|' <<<"$output")
+	# Every annotated passage is in exactly one split, with the adjudicated labels.
+	run python3 - "$ROOT/data/realnews" <<'PY'
+import json, sys
+d = sys.argv[1]
+final = {}
+for s in ("train", "dev", "test"):
+    for line in open("%s/%s-labels.jsonl" % (d, s)):
+        r = json.loads(line)
+        final[(r["source"], r["doc"], r["start"], r["end"])] = (r["topic"], r["tone"])
+n = 0
+for line in open(d + "/annotations.jsonl"):
+    a = json.loads(line)
+    assert final[(a["source"], a["doc"], a["start"], a["end"])] == (a["topic"], a["tone"]), a
+    assert a["adjudicated"] == (a["a"] != a["b"]), a
+    n += 1
+assert n == 2000, n
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "no tracked file but markdown refers to a shared folder beside the clone" {
 	git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
 	# The pattern is built in pieces so that this file does not match it.
