@@ -2,9 +2,11 @@
  * tone.c - negation scope, valence lexicon and attribution features (tone.h).
  *
  * Everything is looked up by the token's feature hash, which feat.c computes
- * anyway: a document costs one probe of a 64-slot table per token (cues and
- * reporting words), one lexicon probe when a lexicon is on, and one extra hash
- * per token inside a negation scope.
+ * anyway: a document costs one probe per token of the scratch's table of cue,
+ * reporting and lexicon words (tn_tone_keys), and one extra hash per token
+ * inside a negation scope (callgrind: classify +6.8 % instructions a document
+ * with negation and AFINN-165; two lookups a token were +10.4 %).  The
+ * lexicon's own table (struct tn_lex) serves loading and tn_lex_lookup.
  */
 #include "tone.h"
 #include "buf.h"
