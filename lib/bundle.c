@@ -7,6 +7,7 @@
 
 #include "atomic_file.h"
 #include "manifest_json.h"
+#include "tone_json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +38,8 @@ struct tn_bundle *tn_bundle_create(const struct tn_feat_opts *feat)
 	if (!b)
 		return NULL;
 	b->feat = *feat;
+	if (b->feat.tone.lex)
+		tn_lex_ref(b->feat.tone.lex);
 	b->idf = calloc((size_t)1 << feat->bits, sizeof(*b->idf));
 	b->info = json_object();
 	if (!b->idf || !b->info) {
@@ -66,6 +69,7 @@ void tn_bundle_free(struct tn_bundle *b)
 		json_decref(hd->info);
 	}
 	free(b->heads);
+	tn_lex_unref(b->feat.tone.lex);
 	free(b->idf);
 	free(b->path);
 	free(b->sv_pool);
@@ -317,19 +321,25 @@ static int write_idf(const struct tn_bundle *b, const char *path, struct tn_err 
 static json_t *feat_json(const struct tn_feat_opts *o)
 {
 	char seed[32];
+	json_t *f;
 
 	snprintf(seed, sizeof(seed), "0x%016llx", (unsigned long long)o->seed);
-	return json_pack("{s:s, s:s, s:[i,i], s:[i,i], s:i, s:i, s:b, s:s, s:s, s:s}",
-			 "tokenizer", "unicode-casefold-1",
-			 "hash", "xxh3-64",
-			 "word_ngrams", o->word_min, o->word_max,
-			 "char_ngrams", o->char_min, o->char_max,
-			 "bits", o->bits,
-			 "min_df", o->min_df,
-			 "sublinear_tf", o->sublinear_tf,
-			 "seed", seed,
-			 "weighting", "tfidf-smooth-l2",
-			 "idf_file", "idf.bin");
+	f = json_pack("{s:s, s:s, s:[i,i], s:[i,i], s:i, s:i, s:b, s:s, s:s, s:s}",
+		      "tokenizer", "unicode-casefold-1",
+		      "hash", "xxh3-64",
+		      "word_ngrams", o->word_min, o->word_max,
+		      "char_ngrams", o->char_min, o->char_max,
+		      "bits", o->bits,
+		      "min_df", o->min_df,
+		      "sublinear_tf", o->sublinear_tf,
+		      "seed", seed,
+		      "weighting", "tfidf-smooth-l2",
+		      "idf_file", "idf.bin");
+	if (f && tn_tone_on(&o->tone) && tn_tone_json_write(f, &o->tone)) {
+		json_decref(f);
+		return NULL;
+	}
+	return f;
 }
 
 static json_t *build_manifest(const struct tn_bundle *b)
@@ -338,7 +348,8 @@ static json_t *build_manifest(const struct tn_bundle *b)
 	json_t *man, *heads;
 	size_t h;
 
-	man = json_pack("{s:s, s:i, s:o, s:[]}", "format", TN_BUNDLE_FORMAT, "version", TN_BUNDLE_VERSION,
+	man = json_pack("{s:s, s:i, s:o, s:[]}", "format", TN_BUNDLE_FORMAT,
+			"version", tn_tone_on(&b->feat.tone) ? TN_BUNDLE_VERSION_TONE : TN_BUNDLE_VERSION,
 			"features", feat_json(&b->feat), "heads");
 	if (!man)
 		return NULL;
@@ -1009,6 +1020,8 @@ static int parse_features(json_t *f, struct tn_feat_opts *o, const char *path, s
 	o->seed = strtoull(sd + 2, &end, 16);
 	if (errno || *end)
 		return tn_err_set(err, TN_EMODEL, "'%s': bad hash seed '%s'", path, sd);
+	if (tn_tone_json_read(f, o, path, err))
+		return TN_EMODEL;
 	if (tn_feat_opts_check(o, err))
 		return tn_err_prefix(err, TN_EMODEL, "'%s': ", path);
 	return 0;
@@ -1112,6 +1125,7 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	int rc;
 
 	*out = NULL;
+	tn_feat_opts_default(&fo);
 	if (!xs || tn_buf_addf(&p, "%s/manifest.json", dir)) {
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		goto out;
@@ -1138,14 +1152,21 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 		rc = tn_err_set(err, TN_EMODEL, "'%s' is not a Tenor model manifest", p.ptr);
 		goto out;
 	}
-	if (json_integer_value(json_object_get(man, "version")) != TN_BUNDLE_VERSION) {
-		rc = tn_err_set(err, TN_EMODEL, "'%s' has format version %lld; this Tenor reads version %d",
-				p.ptr, (long long)json_integer_value(json_object_get(man, "version")), TN_BUNDLE_VERSION);
+	if (json_integer_value(json_object_get(man, "version")) != TN_BUNDLE_VERSION &&
+	    json_integer_value(json_object_get(man, "version")) != TN_BUNDLE_VERSION_TONE) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s' has format version %lld; this Tenor reads versions %d and %d",
+				p.ptr, (long long)json_integer_value(json_object_get(man, "version")),
+				TN_BUNDLE_VERSION, TN_BUNDLE_VERSION_TONE);
 		goto out;
 	}
 	rc = parse_features(json_object_get(man, "features"), &fo, p.ptr, err);
 	if (rc)
 		goto out;
+	if (tn_tone_on(&fo.tone) != (json_integer_value(json_object_get(man, "version")) == TN_BUNDLE_VERSION_TONE)) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s': format version %d goes with tone features, and only it",
+				p.ptr, TN_BUNDLE_VERSION_TONE);
+		goto out;
+	}
 	files = json_object_get(man, "files");
 	if (!json_is_object(files)) {
 		rc = tn_err_set(err, TN_EMODEL, "'%s' has no file checksums (a bundle made by an older Tenor); "
@@ -1153,6 +1174,8 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 		goto out;
 	}
 	b = tn_bundle_create(&fo);
+	tn_lex_unref(fo.tone.lex);   /* the bundle holds its own reference */
+	fo.tone.lex = NULL;
 	heads = json_object_get(man, "heads");
 	if (!b || !(b->path = strdup(dir))) {
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
@@ -1223,6 +1246,7 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 	b = NULL;
 out:
 	tn_bundle_free(b);
+	tn_lex_unref(fo.tone.lex);   /* set only when no bundle took it */
 	json_decref(man);
 	free(data);
 	XXH64_freeState(xs);

@@ -36,6 +36,9 @@
 
 #define TN_BUNDLE_FORMAT "tenor-model"
 #define TN_BUNDLE_VERSION 1
+/* A bundle with tone features (tone.h) is version 2: an older Tenor refuses it
+   rather than classify without them. */
+#define TN_BUNDLE_VERSION_TONE 2
 
 struct svm_model;
 struct model;  /* liblinear's */

@@ -37,6 +37,7 @@ struct tn_feat_scratch {
 	uint64_t *table;         /* open addressing: count << 32 | bucket, or EMPTY */
 	int table_bits;
 	int bits;
+	struct tn_tone_keys tone;
 };
 
 #define EMPTY UINT64_MAX
@@ -51,6 +52,9 @@ void tn_feat_opts_default(struct tn_feat_opts *o)
 	o->min_df = 2;
 	o->sublinear_tf = 1;
 	o->seed = TN_FEAT_SEED;
+	o->tone.neg_scope = 0;
+	o->tone.attribution = 0;
+	o->tone.lex = NULL;
 }
 
 int tn_feat_opts_check(const struct tn_feat_opts *o, struct tn_err *err)
@@ -71,6 +75,11 @@ int tn_feat_opts_check(const struct tn_feat_opts *o, struct tn_err *err)
 	if (o->min_df < 1)
 		return tn_err_set(err, TN_EINVAL, "minimum document frequency must be >= 1, not %d",
 				  o->min_df);
+	if (o->tone.neg_scope < 0 || o->tone.neg_scope > TN_TONE_NEG_MAX)
+		return tn_err_set(err, TN_EINVAL, "negation scope must be 0..%d tokens, not %d",
+				  TN_TONE_NEG_MAX, o->tone.neg_scope);
+	if (o->tone.lex && tn_lex_seed(o->tone.lex) != o->seed)
+		return tn_err_set(err, TN_EINVAL, "the lexicon was hashed with another seed");
 	return 0;
 }
 
@@ -82,6 +91,11 @@ struct tn_feat_scratch *tn_feat_scratch_create(const struct tn_feat_opts *o)
 		return NULL;
 	s->bits = o->bits;
 	tn_tokens_init(&s->tok);
+	if (tn_tone_on(&o->tone) && tn_tone_keys_init(&s->tone, &o->tone, o->seed)) {
+		tn_tokens_release(&s->tok);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -90,6 +104,7 @@ void tn_feat_scratch_free(struct tn_feat_scratch *s)
 	if (!s)
 		return;
 	tn_tokens_release(&s->tok);
+	tn_tone_keys_release(&s->tone);
 	free(s->hash);
 	free(s->touched);
 	free(s->tmp);
@@ -143,17 +158,24 @@ static inline void bump(struct tn_feat_scratch *s, uint64_t h)
 	s->touched[s->touched_n++] = (uint32_t)(h & (((uint64_t)1 << s->bits) - 1));
 }
 
-static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
+/* The feature hash of every token (word n-grams and tone features use them). */
+static void hash_tokens(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 {
-	size_t n = s->tok.n, i;
-	int k;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < s->tok.n; i++) {
 		const char *w = s->tok.bytes + s->tok.off[i];
 		size_t wl = s->tok.off[i + 1] - s->tok.off[i];
 
 		s->hash[i] = XXH3_64bits_withSeed(w, wl, o->seed);
 	}
+}
+
+static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
+{
+	size_t n = s->tok.n, i;
+	int k;
+
 	for (k = o->word_min; k >= 1 && k <= o->word_max; k++) {
 		unsigned char key[8 * TN_FEAT_NGRAM_MAX];
 
@@ -407,6 +429,8 @@ static int count_unordered(const struct tn_feat_opts *o, struct tn_feat_scratch 
 	need = ntok * (size_t)(o->word_max ? o->word_max - o->word_min + 1 : 0) + 1;
 	if (o->char_max)
 		need += (s->tok.nbytes + 2 * ntok) * (size_t)(o->char_max - o->char_min + 1);
+	if (tn_tone_on(&o->tone))
+		need += tn_tone_max(ntok);
 	if (tn_array_grow(&s->touched, &s->touched_cap, need, sizeof(*s->touched), 256))
 		return TN_ENOMEM;
 	if (s->touched_cap) {
@@ -417,10 +441,15 @@ static int count_unordered(const struct tn_feat_opts *o, struct tn_feat_scratch 
 		s->tmp = t;
 	}
 	s->touched_n = 0;
+	if (o->word_max || tn_tone_on(&o->tone))
+		hash_tokens(o, s);
 	if (o->word_max)
 		count_words(o, s);
 	if (o->char_max)
 		count_chars(o, s);
+	if (tn_tone_on(&o->tone))
+		s->touched_n += tn_tone_count(&o->tone, &s->tone, &s->tok, s->hash, text, len,
+					      ((uint64_t)1 << s->bits) - 1, s->touched + s->touched_n);
 	return dedupe(s, c);
 }
 

@@ -12,6 +12,7 @@
  *     seen in fewer than min_df training documents have idf 0 and are dropped;
  *  4. the vector is scaled to unit L2 norm and its indices are 1-based
  *     (bucket + 1), ascending, as libsvm expects.
+ * The tone features of tone.h, when on, are counted with the n-grams in step 2.
  */
 #ifndef TN_FEAT_H
 #define TN_FEAT_H
@@ -22,6 +23,7 @@
 
 #include "limits.h"
 #include "text.h"
+#include "tone.h"
 
 
 struct tn_feat_opts {
@@ -31,13 +33,17 @@ struct tn_feat_opts {
 	int min_df;               /* default 2 */
 	int sublinear_tf;         /* 1: 1 + ln(tf); 0: raw tf */
 	uint64_t seed;            /* hash seed; default TN_FEAT_SEED */
+	struct tn_tone_opts tone; /* tone features (tone.h); default all off */
 };
 
 #define TN_FEAT_SEED 0x54656e6f72ULL /* "Tenor" */
 
 /* Fills o with the defaults above. */
 void tn_feat_opts_default(struct tn_feat_opts *o);
-/* Returns 0 if o is usable, else TN_EINVAL with the reason in err. */
+/*
+ * Returns 0 if o is usable, else TN_EINVAL with the reason in err (a lexicon
+ * must be bound to o's seed).
+ */
 int tn_feat_opts_check(const struct tn_feat_opts *o, struct tn_err *err);
 
 /* Unique buckets of one document with their counts, buckets ascending. */

@@ -51,6 +51,7 @@ struct train_options {
 	const char *stage;       /* the stage being reported, and when it started */
 	double stage_t0;
 	int stage_shown;         /* a plain line of this stage was printed */
+	const char *lexicon;     /* --lexicon FILE, loaded by run() once the seed is known */
 	char **inputs;
 	size_t ninputs;
 	long top_features;       /* --top-features K: print each class's strongest n-grams */
@@ -92,6 +93,21 @@ static const char usage_text[] =
 "      --min-df N         drop n-grams seen in fewer than N documents  [2]\n"
 "      --raw-tf           use raw term counts instead of 1 + ln(tf)\n"
 "      --seed N           hash seed (decimal or 0x hex)  [0x54656e6f72]\n"
+"\n";
+
+/* The rest of --help (one string would pass the 4095 characters C99 promises). */
+static const char usage_text2[] =
+"Tone features (each recorded in the bundle, so classify adds the same):\n"
+"      --negation N       the N words after not, no, never, without, n't ...\n"
+"                         also count as negated copies (\"NOT_word\"); 0: off  [0]\n"
+"      --lexicon FILE     a valence lexicon, lines \"word<TAB>score\" (score an\n"
+"                         integer, -9..9; e.g. AFINN-165, fetched by\n"
+"                         data/fetch/afinn.py): each lexicon word counts as its\n"
+"                         score's class, the sign flipped when negated; the\n"
+"                         words are stored in the bundle; phrases and words\n"
+"                         scored 0 are skipped  [none]\n"
+"      --attribution      reporting words (said, told, according, spokesman ...)\n"
+"                         and quotation marks count as two cue features  [off]\n"
 "\n"
 "Model:\n"
 "  -s, --solver S         linear (default): liblinear's dual solver (the hinge\n"
@@ -212,7 +228,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
 	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -225,6 +241,9 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "min-df", required_argument, NULL, OPT_MINDF },
 		{ "raw-tf", no_argument, NULL, OPT_RAWTF },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "negation", required_argument, NULL, OPT_NEG },
+		{ "lexicon", required_argument, NULL, OPT_LEX },
+		{ "attribution", no_argument, NULL, OPT_ATTR },
 		{ "solver", required_argument, NULL, 's' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "cost", required_argument, NULL, 'C' },
@@ -331,6 +350,14 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			if (tn_parse_u64(optarg, 0, &o->feat.seed))
 				return tn_err_set(err, TN_EINVAL, "--seed takes a whole number, not '%s'", optarg);
 			break;
+		case OPT_NEG:
+			if (tn_parse_long(optarg, 0, TN_TONE_NEG_MAX, &a))
+				return tn_err_set(err, TN_EINVAL, "--negation takes a number of words, 0..%d, not '%s'",
+						  TN_TONE_NEG_MAX, optarg);
+			o->feat.tone.neg_scope = (int)a;
+			break;
+		case OPT_LEX: o->lexicon = optarg; break;
+		case OPT_ATTR: o->feat.tone.attribution = 1; break;
 		case 's':
 			o->solver_set = 1;
 			if (tn_parse_enum(optarg, solvers, &e))
@@ -403,6 +430,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		case 'h':
 			printf("Usage: %s -o DIR [options] CORPUS...\n       %s --inspect DIR [--top-features K]\n%s", prog, prog,
 			       usage_text);
+			fputs(usage_text2, stdout);
 			fputs(usage_select, stdout);
 			fputs(usage_more, stdout);
 			exit(0);
@@ -589,6 +617,18 @@ static int run(struct train_options *o)
 		rc = tn_err_set(&err, TN_EIO, "cannot read --test file '%s': %s", o->test, strerror(errno));
 		goto fail;
 	}
+	if (o->lexicon) {
+		const char *base = strrchr(o->lexicon, '/');
+		size_t skipped;
+
+		rc = tn_lex_load(&o->feat.tone.lex, o->lexicon, base ? base + 1 : o->lexicon, o->feat.seed,
+				 &skipped, &err);
+		if (rc)
+			goto fail;
+		if (!o->quiet)
+			fprintf(stderr, "%s: lexicon '%s': %zu words%s\n", prog, o->lexicon, tn_lex_count(o->feat.tone.lex),
+				skipped ? " (phrases and repeated words skipped)" : "");
+	}
 	rc = tn_corpus_load(&c, (const char *const *)o->inputs, o->ninputs, &o->corpus, &err);
 	if (rc)
 		goto fail;
@@ -659,6 +699,8 @@ fail:
 		tn_confusion_release(&cv[h]);
 	free(cv);
 	tn_bundle_free(b);
+	tn_lex_unref(o->feat.tone.lex);
+	o->feat.tone.lex = NULL;
 	tn_corpus_release(&c);
 	return rc ? TN_EXIT_ERROR : TN_EXIT_OK;
 }

@@ -2,10 +2,12 @@
 """Rebuild Tenor's real-news labeled set from committed labels plus fetched text.
 
 Third-party text is never committed.  The repository holds only label files,
-one JSON object per passage giving where the passage is and how it is labeled:
+one JSON object per passage giving where the passage is and how it is labeled,
+split three ways by source document (data/fetch/realnews_split.py keeps them):
 
-    data/realnews/test-labels.jsonl    (required)
-    data/realnews/train-labels.jsonl   (optional; used if present)
+    data/realnews/train-labels.jsonl   models/news trains on it
+    data/realnews/dev-labels.jsonl     every choice is made on it
+    data/realnews/test-labels.jsonl    scored once per release, never used to choose
 
     {"source": "reuters-test", "doc": "reuters-test-0123",
      "start": 345, "end": 512, "topic": "security", "tone": "adversarial"}
@@ -26,17 +28,19 @@ Sources:
 
 start/end are Python str (code point) offsets into that text.  The passage
 is text[start:end] with every whitespace run collapsed to one space and
-stripped.  This script writes, for each labels file, OUT/test.jsonl and
-OUT/train.jsonl with one object per passage, in label-file order:
+stripped.  This script writes, for each labels file, OUT/train.jsonl,
+OUT/dev.jsonl and OUT/test.jsonl with one object per passage, in label-file
+order:
 
     {"id": "<doc>:<start>-<end>", "text": "...", "topic": "...", "tone": "..."}
 
 It exits non-zero with a message naming the label file and line if any
 location does not resolve (unknown source or document, offset out of range,
-empty passage) or a label is not one of the allowed values; nothing is
-written in that case.
+empty passage), a label is not one of the allowed values, or a document has
+passages in two of the files; nothing is written in that case.
 
 Usage: data/fetch/realnews.py [--out data/external/realnews] [--seeds data/external/seeds]
+                              [--labels data/realnews]
 (default paths are relative to the repository root; given paths are taken as
 written, i.e. relative to the current directory).
 """
@@ -47,8 +51,10 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LABEL_FILES = (("test", os.path.join("data", "realnews", "test-labels.jsonl"), True),
-               ("train", os.path.join("data", "realnews", "train-labels.jsonl"), False))
+LABEL_DIR = os.path.join(REPO, "data", "realnews")
+LABEL_FILES = (("train", "train-labels.jsonl", True),
+               ("dev", "dev-labels.jsonl", True),
+               ("test", "test-labels.jsonl", True))
 REUTERS_DIR = os.path.join(REPO, "data", "external", "reuters")
 REUTERS_FILES = {"reuters-test": "grain-test.jsonl", "reuters-train": "grain-train.jsonl"}
 SOTU_DIR = os.path.join(REPO, "data", "external", "sotu")
@@ -146,8 +152,9 @@ class Texts:
                          % source)
 
 
-def rebuild(label_path, texts):
-    """Return the rebuilt records for one labels file, or exit with a message."""
+def rebuild(label_path, texts, split, doc_split):
+    """Return the rebuilt records for one labels file, or exit with a message.
+    doc_split maps (source, doc) to the split that holds it, across files."""
     out, seen = [], set()
     with open(label_path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -167,6 +174,10 @@ def rebuild(label_path, texts):
                     raise LabelError("topic %r not one of %s" % (lab["topic"], sorted(TOPICS)))
                 if lab["tone"] not in TONES:
                     raise LabelError("tone %r not one of %s" % (lab["tone"], sorted(TONES)))
+                other = doc_split.setdefault((lab["source"], lab["doc"]), split)
+                if other != split:
+                    raise LabelError("document %r is also in the %s labels: a document "
+                                     "belongs to one split" % (lab["doc"], other))
                 if lab["source"] == "seed" and not texts.have_seeds():
                     texts.skipped_seed += 1
                     continue
@@ -198,18 +209,20 @@ def main():
                     os.path.join(REPO, "data", "external", "seeds"),
                     help="directory holding the seed articles (default $TENOR_SEEDS, else "
                     "data/external/seeds); seed passages are skipped when it does not exist")
+    ap.add_argument("--labels", default=LABEL_DIR,
+                    help="folder of the label files (default data/realnews)")
     args = ap.parse_args()
 
     texts = Texts(args.seeds)
-    results = []
+    results, doc_split = [], {}
     for split, rel, required in LABEL_FILES:
-        path = os.path.join(REPO, rel)
+        path = os.path.join(args.labels, rel)
         if not os.path.isfile(path):
             if required:
                 die("%s not found" % path)
-            print("realnews.py: %s not present, no %s set" % (rel, split), file=sys.stderr)
+            print("realnews.py: %s not present, no %s set" % (path, split), file=sys.stderr)
             continue
-        results.append((split, rebuild(path, texts)))
+        results.append((split, rebuild(path, texts, split, doc_split)))
     if texts.skipped_seed:
         print("realnews.py: no seeds folder %s: left out %d seed passage%s"
               % (args.seeds, texts.skipped_seed, "" if texts.skipped_seed == 1 else "s"),

@@ -110,17 +110,85 @@ for h in m["heads"]:
 		skip "the public corpora are not fetched (make models fetches them)"
 	run --separate-stderr python3 "$ROOT/data/fetch/realnews.py" --seeds "$BATS_TEST_TMPDIR/none" --out rn
 	[ "$status" -eq 0 ]
-	seeds=$(grep -c '"source": "seed"' "$ROOT/data/realnews/test-labels.jsonl")
-	total=$(grep -c . "$ROOT/data/realnews/test-labels.jsonl")
+	seeds=$(grep -c '"source": "seed"' "$ROOT/data/realnews/dev-labels.jsonl")
+	total=$(grep -c . "$ROOT/data/realnews/dev-labels.jsonl")
 	[ "$seeds" -gt 0 ]
 	[[ "$stderr" == *"realnews.py: no seeds folder $BATS_TEST_TMPDIR/none: left out $seeds seed passages"* ]]
-	[ "$(wc -l <rn/test.jsonl)" -eq $((total - seeds)) ]
+	[ "$(wc -l <rn/dev.jsonl)" -eq $((total - seeds)) ]
 	# A seeds folder that is there but lacks the article is still an error.
 	mkdir empty
 	run --separate-stderr python3 "$ROOT/data/fetch/realnews.py" --seeds empty --out rn2
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"seed file empty/"*"not found"* ]]
 	[ ! -e rn2 ]
+}
+
+@test "the real-text labels are split by source document: no document in two of train, dev, test" {
+	run python3 - "$ROOT/data/realnews" <<'PY'
+import json, sys, collections
+where = collections.defaultdict(set)
+n = collections.Counter()
+for split in ("train", "dev", "test"):
+    for line in open("%s/%s-labels.jsonl" % (sys.argv[1], split)):
+        lab = json.loads(line)
+        where[(lab["source"], lab["doc"])].add(split)
+        n[split] += 1
+both = [d for d, s in where.items() if len(s) > 1]
+assert not both, both[:5]
+assert all(n[s] > 0 for s in ("train", "dev", "test")), n
+print(dict(n))
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "realnews.py refuses a document that has passages in two splits, and writes nothing" {
+	[ -f "$ROOT/data/external/reuters/grain-test.jsonl" ] && [ -f "$ROOT/data/external/sotu/sotu.jsonl" ] ||
+		skip "the public corpora are not fetched (make models fetches them)"
+	mkdir labels
+	cp "$ROOT"/data/realnews/{train,dev,test}-labels.jsonl labels/
+	# The first training passage again, in test: its document is then in both.
+	head -1 labels/train-labels.jsonl >>labels/test-labels.jsonl
+	doc=$(head -1 labels/train-labels.jsonl | python3 -c 'import json,sys; print(json.load(sys.stdin)["doc"])')
+	run --separate-stderr python3 "$ROOT/data/fetch/realnews.py" --labels labels --seeds none --out rn
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"labels/test-labels.jsonl line $(wc -l <labels/test-labels.jsonl): document '$doc' is also in the train labels"* ]]
+	[ ! -e rn ]
+	# Without the extra line the same folder rebuilds the three splits.
+	sed -i '$d' labels/test-labels.jsonl
+	run --separate-stderr python3 "$ROOT/data/fetch/realnews.py" --labels labels --seeds none --out rn
+	[ "$status" -eq 0 ]
+	[ -s rn/train.jsonl ] && [ -s rn/dev.jsonl ] && [ -s rn/test.jsonl ]
+}
+
+@test "the agreement table of data/realnews/README.md is what annotations.jsonl gives" {
+	run --separate-stderr python3 "$ROOT/data/fetch/realnews_agree.py" --markdown
+	[ "$status" -eq 0 ]
+	echo "$output"
+	rows=$(grep -c '^| t' <<<"$output")
+	[ "$rows" -eq 2 ]
+	while IFS= read -r line; do
+		grep -qF -- "$line" "$ROOT/data/realnews/README.md"
+	done < <(grep -E '^\| (topic|tone) \|' <<<"$output")
+	# Every annotated passage is in exactly one split, with the adjudicated labels.
+	run python3 - "$ROOT/data/realnews" <<'PY'
+import json, sys
+d = sys.argv[1]
+final = {}
+for s in ("train", "dev", "test"):
+    for line in open("%s/%s-labels.jsonl" % (d, s)):
+        r = json.loads(line)
+        final[(r["source"], r["doc"], r["start"], r["end"])] = (r["topic"], r["tone"])
+n = 0
+for line in open(d + "/annotations.jsonl"):
+    a = json.loads(line)
+    assert final[(a["source"], a["doc"], a["start"], a["end"])] == (a["topic"], a["tone"]), a
+    assert a["adjudicated"] == (a["a"] != a["b"]), a
+    n += 1
+assert n == 2000, n
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "no tracked file but markdown refers to a shared folder beside the clone" {

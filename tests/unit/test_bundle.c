@@ -400,9 +400,14 @@ static void test_load_bad_manifest(void **state)
 
 	dir = (free(dir), save(f, "m3"));
 	m = read_manifest(dir);
+	json_object_set_new(m, "version", json_integer(3));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "format version 3", "reads versions 1 and 2", NULL);
+	/* Version 2 is for bundles with tone features: without them it is refused. */
+	m = read_manifest(dir);
 	json_object_set_new(m, "version", json_integer(2));
 	write_manifest(dir, m);
-	assert_load_fails(dir, TN_EMODEL, "format version 2", "reads version 1", NULL);
+	assert_load_fails(dir, TN_EMODEL, "format version 2 goes with tone features", NULL);
 
 	dir = (free(dir), save(f, "m4"));
 	m = read_manifest(dir);

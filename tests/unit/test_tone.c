@@ -1,0 +1,266 @@
+/*
+ * test_tone.c - negation scope, lexicon and attribution features (lib/tone.h)
+ * as feat.c counts them with a document's n-grams.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../lib/feat.h"
+#include "../../lib/tone.h"
+#include "testutil.h"
+
+/* The library's defaults with word unigrams only (train's default), so counts are words. */
+static void unigrams(struct tn_feat_opts *o)
+{
+	tn_feat_opts_default(o);
+	o->word_max = 1;
+}
+
+static void count(const struct tn_feat_opts *o, const char *text, struct tn_counts *c)
+{
+	struct tn_feat_scratch *s = tn_feat_scratch_create(o);
+
+	assert_non_null(s);
+	assert_int_equal(tn_feat_count(o, s, text, strlen(text), c, NULL), 0);
+	tn_feat_scratch_free(s);
+}
+
+static uint64_t total(const struct tn_counts *c)
+{
+	uint64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		t += c->count[i];
+	return t;
+}
+
+static int has(const struct tn_counts *c, uint32_t bucket)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->bucket[i] == bucket)
+			return 1;
+	return 0;
+}
+
+/* The buckets of b that a lacks (b's counts minus a's, by bucket). */
+static size_t extra(const struct tn_counts *a, const struct tn_counts *b, uint32_t *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->n && n < max; i++)
+		if (!has(a, b->bucket[i]))
+			out[n++] = b->bucket[i];
+	return n;
+}
+
+static struct tn_lex *lexicon(const char *dir, const char *content, size_t *skipped)
+{
+	char *p = tu_path(dir, "lex.tsv");
+	struct tn_lex *l = NULL;
+	struct tn_err err;
+
+	tu_write_str(p, content);
+	assert_int_equal(tn_lex_load(&l, p, "lex.tsv", TN_FEAT_SEED, skipped, &err), 0);
+	free(p);
+	return l;
+}
+
+static void test_off_is_unchanged(void **state)
+{
+	struct tn_feat_opts o;
+	struct tn_counts a;
+
+	(void)state;
+	unigrams(&o);
+	assert_false(tn_tone_on(&o.tone));
+	tn_counts_init(&a);
+	count(&o, "They did not accept, \"he said\".", &a);
+	/* Six words, one unigram each: no tone feature when all are off. */
+	assert_int_equal(total(&a), 6);
+	tn_counts_release(&a);
+}
+
+static void test_negation_scope(void **state)
+{
+	struct tn_feat_opts o, plain;
+	struct tn_counts a, b, c;
+	uint32_t ex[8];
+
+	(void)state;
+	unigrams(&plain);
+	o = plain;
+	o.tone.neg_scope = 2;
+	tn_counts_init(&a);
+	tn_counts_init(&b);
+	tn_counts_init(&c);
+	/* "accept" and "the" follow the cue within 2 words; "offer" does not. */
+	count(&plain, "we do not accept the offer", &a);
+	count(&o, "we do not accept the offer", &b);
+	assert_int_equal(total(&b), total(&a) + 2);
+	assert_int_equal(extra(&a, &b, ex, 8), 2);
+	/* The marked copy is not the word itself, and the apostrophe form is a cue too. */
+	count(&o, "we don't accept", &c);
+	assert_int_equal(total(&c), 4 + 1);
+	tn_counts_release(&c);
+	tn_counts_init(&c);
+	count(&o, "we accept", &c);
+	assert_int_equal(total(&c), 2);
+	/* Scope 0 again: nothing marked. */
+	o.tone.neg_scope = 0;
+	tn_counts_release(&b);
+	tn_counts_init(&b);
+	count(&o, "we do not accept the offer", &b);
+	assert_int_equal(total(&b), total(&a));
+	tn_counts_release(&a);
+	tn_counts_release(&b);
+	tn_counts_release(&c);
+}
+
+static void test_lexicon_load(void **state)
+{
+	struct tu_tmp_fx *fx = *state;
+	struct tn_lex *l;
+	size_t skipped;
+	char *p = tu_path(fx->dir, "bad.tsv");
+	struct tn_err err;
+
+	l = lexicon(fx->dir, "good\t3\nbad\t-3\n\nvery bad\t-4\nzero\t0\nGOOD\t2\nStraße\t1\n", &skipped);
+	/* good, bad and the folded strasse; the phrase, the 0 and the repeat skipped. */
+	assert_int_equal(tn_lex_count(l), 3);
+	assert_int_equal(skipped, 3);
+	assert_string_equal(tn_lex_word(l, 2), "strasse");
+	assert_string_equal(tn_lex_name(l), "lex.tsv");
+	tn_lex_unref(l);
+
+	tu_write_str(p, "good\t3\nbad\tawful\n");
+	assert_int_equal(tn_lex_load(&l, p, "bad.tsv", TN_FEAT_SEED, &skipped, &err), TN_EFORMAT);
+	assert_null(l);
+	assert_non_null(strstr(err.msg, "line 2"));
+	tu_write_str(p, "good 3\n");
+	assert_int_equal(tn_lex_load(&l, p, "bad.tsv", TN_FEAT_SEED, &skipped, &err), TN_EFORMAT);
+	assert_non_null(strstr(err.msg, "word<TAB>score"));
+	tu_write_str(p, "good\t12\n");
+	assert_int_equal(tn_lex_load(&l, p, "bad.tsv", TN_FEAT_SEED, &skipped, &err), TN_EFORMAT);
+	tu_write_str(p, "two words\t1\n");
+	assert_int_equal(tn_lex_load(&l, p, "bad.tsv", TN_FEAT_SEED, &skipped, &err), TN_EFORMAT);
+	assert_non_null(strstr(err.msg, "no one-word entries"));
+	free(p);
+	p = tu_path(fx->dir, "missing.tsv");
+	assert_int_equal(tn_lex_load(&l, p, "missing.tsv", TN_FEAT_SEED, &skipped, &err), TN_EIO);
+	free(p);
+}
+
+static void test_lexicon_features(void **state)
+{
+	struct tu_tmp_fx *fx = *state;
+	struct tn_feat_opts o, plain;
+	struct tn_counts a, b;
+	uint32_t bad_class[4], good_class[4], ex[4];
+	size_t skipped;
+
+	unigrams(&plain);
+	o = plain;
+	o.tone.lex = lexicon(fx->dir, "good\t3\nbad\t-3\ngreat\t3\n", &skipped);
+	tn_counts_init(&a);
+	tn_counts_init(&b);
+	/* One class feature per lexicon word: "bad" gives the -3 class. */
+	count(&plain, "a bad day", &a);
+	count(&o, "a bad day", &b);
+	assert_int_equal(total(&b), total(&a) + 1);
+	assert_int_equal(extra(&a, &b, bad_class, 4), 1);
+	/* "good" and "great" share the +3 class, which is not the -3 one. */
+	tn_counts_release(&a);
+	tn_counts_release(&b);
+	tn_counts_init(&a);
+	tn_counts_init(&b);
+	count(&plain, "good great", &a);
+	count(&o, "good great", &b);
+	assert_int_equal(extra(&a, &b, good_class, 4), 1);
+	assert_int_not_equal(good_class[0], bad_class[0]);
+	assert_int_equal(total(&b), 4);
+	/* Negated, "good" counts as the -3 class. */
+	o.tone.neg_scope = 1;
+	tn_counts_release(&a);
+	tn_counts_release(&b);
+	tn_counts_init(&a);
+	tn_counts_init(&b);
+	count(&o, "not good", &b);
+	assert_true(has(&b, bad_class[0]));
+	assert_false(has(&b, good_class[0]));
+	/* The seed must be the lexicon's. */
+	{
+		struct tn_err err;
+
+		o.seed = 7;
+		assert_int_equal(tn_feat_opts_check(&o, &err), TN_EINVAL);
+		assert_non_null(strstr(err.msg, "seed"));
+	}
+	(void)ex;
+	tn_lex_unref(o.tone.lex);
+	tn_counts_release(&a);
+	tn_counts_release(&b);
+}
+
+static void test_attribution(void **state)
+{
+	struct tn_feat_opts o, plain;
+	struct tn_counts a, b;
+	uint32_t ex[4];
+	char many[64];
+
+	(void)state;
+	unigrams(&plain);
+	o = plain;
+	o.tone.attribution = 1;
+	tn_counts_init(&a);
+	tn_counts_init(&b);
+	/* said + according: the reporting class twice; two straight and two curly quotes. */
+	count(&plain, "\"No,\" he said, \xe2\x80\x9csoon\xe2\x80\x9d, according to aides", &a);
+	count(&o, "\"No,\" he said, \xe2\x80\x9csoon\xe2\x80\x9d, according to aides", &b);
+	assert_int_equal(total(&b), total(&a) + 2 + 4);
+	assert_int_equal(extra(&a, &b, ex, 4), 2);
+	/* At most 16 quotation marks count. */
+	memset(many, '"', 40);
+	strcpy(many + 40, " x");
+	tn_counts_release(&b);
+	tn_counts_init(&b);
+	count(&o, many, &b);
+	assert_int_equal(total(&b), 1 + 16);
+	tn_counts_release(&a);
+	tn_counts_release(&b);
+}
+
+static void test_opts_check(void **state)
+{
+	struct tn_feat_opts o;
+	struct tn_err err;
+
+	(void)state;
+	tn_feat_opts_default(&o);
+	o.tone.neg_scope = TN_TONE_NEG_MAX;
+	assert_int_equal(tn_feat_opts_check(&o, &err), 0);
+	o.tone.neg_scope = TN_TONE_NEG_MAX + 1;
+	assert_int_equal(tn_feat_opts_check(&o, &err), TN_EINVAL);
+	o.tone.neg_scope = -1;
+	assert_int_equal(tn_feat_opts_check(&o, &err), TN_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_off_is_unchanged),
+		cmocka_unit_test(test_negation_scope),
+		cmocka_unit_test_setup_teardown(test_lexicon_load, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_lexicon_features, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test(test_attribution),
+		cmocka_unit_test(test_opts_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
