@@ -227,6 +227,11 @@ static void name_one(void *ctx, uint32_t bucket, uint64_t hash, const char *ngra
 		}
 }
 
+/*
+ * A bucket no word or character n-gram of the text hashes to is one of the
+ * tone features (tone.h: a negated copy, a lexicon class, an attribution cue),
+ * which have no text of their own: named "[tone feature]".
+ */
 int tn_explain_json(const struct tn_feat_opts *o, struct tn_feat_scratch *s, const char *text, size_t len,
 		    const struct tn_contribution *top, size_t k, struct tn_buf *out)
 {
@@ -245,7 +250,8 @@ int tn_explain_json(const struct tn_feat_opts *o, struct tn_feat_scratch *s, con
 
 		snprintf(w, sizeof(w), "%.4f", top[i].weight);
 		rc = (i && tn_buf_addstr(out, ", ")) || tn_buf_addstr(out, "{\"ngram\": ") ||
-		     (ln[i] ? tn_buf_add_json_string(out, names.ptr + off[i], ln[i]) : tn_buf_addstr(out, "null")) ||
+		     (ln[i] ? tn_buf_add_json_string(out, names.ptr + off[i], ln[i]) :
+		      tn_buf_addstr(out, "\"[tone feature]\"")) ||
 		     tn_buf_addstr(out, ", \"weight\": ") || tn_buf_addstr(out, strcmp(w, "-0.0000") ? w : "0.0000") ||
 		     tn_buf_addch(out, '}') ? TN_ENOMEM : 0;
 	}
