@@ -13,14 +13,10 @@
 # Python 3's csv module writes the reference CSV files.
 
 bats_require_minimum_version 1.5.0
+load common
 
 setup_file() {
-	local bin="${TENOR_BIN:-$BATS_TEST_DIRNAME/../../bin}"
-
-	TENOR_BIN="$(cd "$bin" && pwd)"
-	ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-	MODEL="$BATS_FILE_TMPDIR/model"
-	export TENOR_BIN ROOT MODEL
+	tenor_paths
 	"$TENOR_BIN/train" -q -o "$MODEL" --labels topic,tone --char-ngrams off "$ROOT/data/news/train.jsonl"
 }
 

@@ -1,0 +1,13 @@
+# common.bash - loaded by the bats files (`load common`): what they all set up.
+
+# TENOR_BIN (the programs: $TENOR_BIN, else the tree's bin/) and ROOT (the
+# repository) as absolute paths, and MODEL, the bundle a file trains once in
+# its setup_file; all exported to the tests.
+tenor_paths() {
+	local bin="${TENOR_BIN:-$BATS_TEST_DIRNAME/../../bin}"
+
+	TENOR_BIN="$(cd "$bin" && pwd)"
+	ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+	MODEL="$BATS_FILE_TMPDIR/model"
+	export TENOR_BIN ROOT MODEL
+}
