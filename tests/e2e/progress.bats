@@ -56,8 +56,9 @@ PROGRESS_RE='^classify: [0-9]+ documents \([0-9]+ errors?\), [0-9.]+ MB in [0-9]
 	[ "$(grep -cE "$PROGRESS_RE" err)" -ge 2 ]
 	# Document counts grow from line to line.
 	grep -E "$PROGRESS_RE" err | awk '{ n = $2 + 0; if (n <= last) exit 1; last = n }'
-	# The summary is the last line, whole.
-	tail -n 1 err | grep -qE '^classify: 100000 documents \(100000 ok, 0 errors\) in [0-9.]+ s, [0-9]+ docs/s, [0-9.]+ MB/s; 1 shard in .out.$'
+	# The summary is a line of its own, whole, followed only by where the report is.
+	tail -n 2 err | head -n 1 | grep -qE '^classify: 100000 documents \(100000 ok, 0 errors\) in [0-9.]+ s, [0-9]+ docs/s, [0-9.]+ MB/s; 1 shard in .out.$'
+	[ "$(tail -n 1 err)" = "classify: report in 'out/report.html'" ]
 }
 
 @test "TENOR_PROGRESS_INTERVAL sets the interval; the default 30 s shows none in a short run" {
@@ -65,7 +66,7 @@ PROGRESS_RE='^classify: [0-9]+ documents \([0-9]+ errors?\), [0-9.]+ MB in [0-9]
 	[ "$(grep -cE "$PROGRESS_RE" err)" -ge 2 ]
 	"$C" -m "$MODEL" -o out2 -j 1 --batch-docs 200 "$DOCS" 2>err2
 	[ "$(grep -cE "$PROGRESS_RE" err2)" -eq 0 ]
-	[ "$(wc -l <err2)" -eq 1 ]
+	[ "$(grep -c '^classify: 100000 documents (100000 ok' err2)" -eq 1 ]
 }
 
 @test "--no-progress and -q show no progress lines; --progress wins over -q" {
@@ -75,7 +76,7 @@ PROGRESS_RE='^classify: [0-9]+ documents \([0-9]+ errors?\), [0-9.]+ MB in [0-9]
 	[ "$(grep -cE "$PROGRESS_RE" e1)" -eq 0 ]
 	[ "$(grep -cE "$PROGRESS_RE" e2)" -eq 0 ]
 	[ "$(grep -cE "$PROGRESS_RE" e3)" -ge 2 ]
-	[ "$(wc -l <e1)" -eq 1 ]
+	[ "$(grep -c '^classify: 100000 documents (100000 ok' e1)" -eq 1 ]
 }
 
 @test "bad intervals are usage errors" {
@@ -93,8 +94,10 @@ PROGRESS_RE='^classify: [0-9]+ documents \([0-9]+ errors?\), [0-9.]+ MB in [0-9]
 	script -qec "'$C' -m '$MODEL' -o out -j 1 --batch-docs 2000 '$DOCS' 2>&1 >/dev/null" /dev/null >tty.txt
 	cat -A tty.txt | tail -c 400
 	grep -q $'\rclassify: [0-9]* documents (0 errors)' tty.txt
-	# The last progress line is erased (CR, erase to end of line), then the summary starts the line.
-	grep -q $'\r\033\\[Kclassify: 100000 documents (100000 ok, 0 errors)' tty.txt
+	# The last progress line is erased (CR, erase to end of line), then the summary (its class
+	# counts first) starts the line.
+	grep -q $'\r\033\\[Kclass counts of the 100000 results' tty.txt
+	grep -q $'^classify: 100000 documents (100000 ok, 0 errors)' tty.txt
 }
 
 @test "after --resume the rates count only this run's documents" {
@@ -113,7 +116,7 @@ PROGRESS_RE='^classify: [0-9]+ documents \([0-9]+ errors?\), [0-9.]+ MB in [0-9]
 	"$C" -j 1 -m "$MODEL" -o out --shard-docs 10000 --batch-docs 100 --resume --progress-interval 0.02 "$DOCS" 2>err
 	cat err
 	new=$((100000 - kept))
-	summary=$(tail -n 1 err)
+	summary=$(tail -n 2 err | head -n 1)
 	[[ "$summary" == "classify: 100000 documents (100000 ok, 0 errors) in "*" ($new new after --resume); 10 shards in 'out'" ]]
 	# docs/s is the new documents over the seconds, not all 100,000 over them.
 	python3 - "$summary" "$new" <<'EOF'
@@ -130,8 +133,9 @@ EOF
 	"$T" -o m --labels topic,tone --cv 5 --progress-interval 0.001 "$ROOT/data/news/train.jsonl" 2>err
 	cat err
 	! grep -q $'\r' err
-	grep -qE '^train: training [0-9]+/12, [0-9]+:[0-9]{2}:[0-9]{2}, ETA [0-9]+:[0-9]{2}:[0-9]{2}$' err
-	grep -qE '^train: training 12/12, [0-9]+:[0-9]{2}:[0-9]{2}$' err
+	# 12 tasks (2 heads x (final model + 5 folds)) and the calibration folds.
+	grep -qE '^train: training [0-9]+/[0-9]+, [0-9]+:[0-9]{2}:[0-9]{2}, ETA [0-9]+:[0-9]{2}:[0-9]{2}$' err
+	grep -qE '^train: training ([0-9]+)/\1, [0-9]+:[0-9]{2}:[0-9]{2}$' err
 	tail -n 1 err | grep -qE "^train: wrote 'm' \(2 heads\) in [0-9.]+ s$"
 	"$T" -o m2 --labels topic --progress-interval 0.001 --no-progress "$ROOT/data/news/train.jsonl" 2>err2
 	! grep -q '^train: training' err2
