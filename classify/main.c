@@ -38,6 +38,8 @@ struct classify_options {
 	struct tn_run_opts run;
 	const char *report_dir;          /* --report OUT: only (re)write OUT/report.html */
 	char *model_path;        /* -m resolved (tn_cli_find_model), owned */
+	const char **cmdv;       /* run.argv when it was rewritten (self_command), owned */
+	char *exe;               /* its first word: this executable's path, owned */
 	long threads;
 	int quiet;
 	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
@@ -581,6 +583,33 @@ static int run_merge(const struct classify_options *o)
 	return rc;
 }
 
+/*
+ * The command line a part's manifest records, for the merge to print as the
+ * way to re-run the part: argv[0] is the name the program was called by
+ * ("classify", "tenor classify"), not always a path a shell finds, so it
+ * becomes this executable's absolute path followed by "classify" (bin/classify
+ * is a link to tenor).  Kept as it was if the path cannot be found.
+ */
+static void self_command(struct classify_options *o, int argc, char **argv)
+{
+	char *exe = realpath("/proc/self/exe", NULL);
+	const char **v = exe && argc > 0 ? calloc((size_t)argc + 2, sizeof(*v)) : NULL;
+	int k;
+
+	if (!v) {
+		free(exe);
+		return;
+	}
+	o->exe = exe;
+	v[0] = exe;
+	v[1] = "classify";
+	for (k = 1; k < argc; k++)
+		v[k + 1] = argv[k];
+	o->cmdv = v;
+	o->run.argv = v;
+	o->run.argc = argc + 1;
+}
+
 int tn_classify_main(int argc, char **argv)
 {
 	struct classify_options o;
@@ -593,10 +622,15 @@ int tn_classify_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\ntry '%s --help'\n", prog, err.msg, prog);
 		return TN_EXIT_USAGE;
 	}
+	o.cmdv = NULL;
+	o.exe = NULL;
+	self_command(&o, argc, argv);
 	if (o.report_dir)
 		rc = write_report(o.report_dir) ? TN_EXIT_ERROR : 0;
 	else
 		rc = o.merge ? run_merge(&o) : run(&o);
 	free(o.model_path);
+	free(o.cmdv);
+	free(o.exe);
 	return rc;
 }
