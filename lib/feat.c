@@ -171,6 +171,36 @@ static void hash_tokens(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 	}
 }
 
+/* The hash of the word n-gram of k tokens whose hashes are packed in key (k >= 2). */
+static inline uint64_t word_ngram_hash(const struct tn_feat_opts *o, const unsigned char *key, int k)
+{
+	return XXH3_64bits_withSeed(key, (size_t)(8 * k), o->seed + (uint64_t)k);
+}
+
+/*
+ * "<token>" of token i into pad, and the byte offsets of its code points into
+ * starts[0..n] (starts[n] the end); returns n.  A character n-gram of k code
+ * points is pad[starts[a] .. starts[a + k]), hashed by char_ngram_hash.
+ */
+static size_t char_starts(const struct tn_feat_scratch *s, size_t i, unsigned char *pad, uint32_t *starts)
+{
+	size_t wl = s->tok.off[i + 1] - s->tok.off[i], plen = wl + 2, ncp = 0, p;
+
+	pad[0] = '<';
+	memcpy(pad + 1, s->tok.bytes + s->tok.off[i], wl);
+	pad[wl + 1] = '>';
+	for (p = 0; p < plen; p++)
+		if ((pad[p] & 0xC0) != 0x80)
+			starts[ncp++] = (uint32_t)p;
+	starts[ncp] = (uint32_t)plen;
+	return ncp;
+}
+
+static inline uint64_t char_ngram_hash(const struct tn_feat_opts *o, const unsigned char *from, size_t len, int k)
+{
+	return XXH3_64bits_withSeed(from, len, o->seed ^ (0x9E3779B97F4A7C15ULL + (uint64_t)k));
+}
+
 static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 {
 	size_t n = s->tok.n, i;
@@ -190,7 +220,7 @@ static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 			}
 			for (j = 0; j < k; j++)
 				put_le64(key + 8 * j, s->hash[i + (size_t)j]);
-			bump(s, XXH3_64bits_withSeed(key, (size_t)(8 * k), o->seed + (uint64_t)k));
+			bump(s, word_ngram_hash(o, key, k));
 		}
 	}
 }
@@ -203,24 +233,16 @@ static void count_chars(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 	size_t i;
 
 	for (i = 0; i < s->tok.n; i++) {
-		size_t wl = s->tok.off[i + 1] - s->tok.off[i], plen = wl + 2, ncp = 0, p;
+		size_t ncp = char_starts(s, i, pad, starts);
 		int k;
 
-		pad[0] = '<';
-		memcpy(pad + 1, s->tok.bytes + s->tok.off[i], wl);
-		pad[wl + 1] = '>';
-		for (p = 0; p < plen; p++)
-			if ((pad[p] & 0xC0) != 0x80)
-				starts[ncp++] = (uint32_t)p;
-		starts[ncp] = (uint32_t)plen;
 		for (k = o->char_min; k <= o->char_max; k++) {
 			size_t a;
 
 			for (a = 0; a + (size_t)k <= ncp; a++) {
 				size_t from = starts[a], to = starts[a + (size_t)k];
 
-				bump(s, XXH3_64bits_withSeed(pad + from, to - from,
-							     o->seed ^ (0x9E3779B97F4A7C15ULL + (uint64_t)k)));
+				bump(s, char_ngram_hash(o, pad + from, to - from, k));
 			}
 		}
 	}
@@ -583,8 +605,7 @@ int tn_feat_each_ngram(const struct tn_feat_opts *o, struct tn_feat_scratch *s, 
 		s->hash_cap = n;
 	}
 	/* The same hashes as count_words and count_chars, with the n-gram's text. */
-	for (i = 0; i < n; i++)
-		s->hash[i] = XXH3_64bits_withSeed(s->tok.bytes + s->tok.off[i], s->tok.off[i + 1] - s->tok.off[i], o->seed);
+	hash_tokens(o, s);
 	for (k = o->word_min; k >= 1 && k <= o->word_max && (size_t)k <= n; k++)
 		for (i = 0; i + (size_t)k <= n; i++) {
 			size_t jl = 0;
@@ -600,26 +621,18 @@ int tn_feat_each_ngram(const struct tn_feat_opts *o, struct tn_feat_scratch *s, 
 				jl += wl;
 				put_le64(key + 8 * j, s->hash[t]);
 			}
-			h = k == 1 ? s->hash[i] : XXH3_64bits_withSeed(key, (size_t)(8 * k), o->seed + (uint64_t)k);
+			h = k == 1 ? s->hash[i] : word_ngram_hash(o, key, k);
 			fn(ctx, (uint32_t)(h & mask), h, joined, jl);
 		}
 	for (i = 0; o->char_max && i < n; i++) {
-		size_t wl = s->tok.off[i + 1] - s->tok.off[i], plen = wl + 2, ncp = 0, p;
+		size_t ncp = char_starts(s, i, pad, starts);
 
-		pad[0] = '<';
-		memcpy(pad + 1, s->tok.bytes + s->tok.off[i], wl);
-		pad[wl + 1] = '>';
-		for (p = 0; p < plen; p++)
-			if ((pad[p] & 0xC0) != 0x80)
-				starts[ncp++] = (uint32_t)p;
-		starts[ncp] = (uint32_t)plen;
 		for (k = o->char_min; k <= o->char_max; k++) {
 			size_t a;
 
 			for (a = 0; a + (size_t)k <= ncp; a++) {
 				size_t from = starts[a], to = starts[a + (size_t)k];
-				uint64_t h = XXH3_64bits_withSeed(pad + from, to - from,
-								  o->seed ^ (0x9E3779B97F4A7C15ULL + (uint64_t)k));
+				uint64_t h = char_ngram_hash(o, pad + from, to - from, k);
 
 				fn(ctx, (uint32_t)(h & mask), h, (const char *)pad + from, to - from);
 			}
