@@ -242,17 +242,14 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 	static const enum tn_input_format format_of[] = { TN_INPUT_AUTO, TN_INPUT_JSONL, TN_INPUT_TEXT, TN_INPUT_CSV };
 	struct tn_run_opts *r = &o->run;
 	uint64_t size;
-	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
 	long v;
 	int c, e;
 
 	memset(o, 0, sizeof(*o));
 	tn_run_opts_default(r);
 	o->progress_forced = -1;
-	o->progress_interval = TN_PROGRESS_INTERVAL_DEFAULT;
-	if (env && *env && tn_progress_parse_interval(env, &o->progress_interval))
-		return tn_err_set(err, TN_EINVAL, "%s takes seconds (> 0, at most 86400), not '%s'",
-				  TN_PROGRESS_INTERVAL_ENV, env);
+	if (tn_progress_interval_init(&o->progress_interval, err))
+		return TN_EINVAL;
 	opterr = 0;   /* tn_cli_getopt_error words the refusal */
 	while ((c = getopt_long(argc, argv, ":m:o:f:t:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -323,9 +320,8 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 		case OPT_PROGRESS: o->progress_forced = 1; break;
 		case OPT_NO_PROGRESS: o->progress_forced = 0; break;
 		case OPT_INTERVAL:
-			if (tn_progress_parse_interval(optarg, &o->progress_interval))
-				return tn_err_set(err, TN_EINVAL, "--progress-interval takes seconds (> 0, at most 86400), not '%s'",
-						  optarg);
+			if (tn_progress_interval_arg("--progress-interval", optarg, &o->progress_interval, err))
+				return TN_EINVAL;
 			break;
 		case 'h':
 			printf("Usage: %s -m MODEL -o OUT [options] INPUT...\n"

@@ -28,6 +28,21 @@ int tn_progress_parse_interval(const char *s, double *seconds)
 	return 0;
 }
 
+int tn_progress_interval_arg(const char *what, const char *s, double *seconds, struct tn_err *err)
+{
+	if (tn_progress_parse_interval(s, seconds))
+		return tn_err_set(err, TN_EINVAL, "%s takes seconds (> 0, at most 86400), not '%s'", what, s);
+	return 0;
+}
+
+int tn_progress_interval_init(double *seconds, struct tn_err *err)
+{
+	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
+
+	*seconds = TN_PROGRESS_INTERVAL_DEFAULT;
+	return env && *env ? tn_progress_interval_arg(TN_PROGRESS_INTERVAL_ENV, env, seconds, err) : 0;
+}
+
 void tn_progress_clock_init(struct tn_progress_clock *c, enum tn_progress_mode mode, double interval, double now)
 {
 	c->mode = mode;

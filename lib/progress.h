@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define TN_PROGRESS_INTERVAL_DEFAULT 30.0
 #define TN_PROGRESS_TERMINAL_EVERY 0.1   /* a terminal line is redrawn at most this often */
 #define TN_PROGRESS_INTERVAL_ENV "TENOR_PROGRESS_INTERVAL"
@@ -41,6 +43,15 @@ enum tn_progress_mode tn_progress_mode_pick(int forced, int quiet, int is_termin
  * *seconds.  0, or -1 when s is not one.
  */
 int tn_progress_parse_interval(const char *s, double *seconds);
+
+/* The same, for an option or variable named what: 0, or TN_EINVAL with err saying what it takes. */
+int tn_progress_interval_arg(const char *what, const char *s, double *seconds, struct tn_err *err);
+
+/*
+ * *seconds = $TENOR_PROGRESS_INTERVAL when set and not empty, else
+ * TN_PROGRESS_INTERVAL_DEFAULT.  0, or TN_EINVAL with err naming the variable.
+ */
+int tn_progress_interval_init(double *seconds, struct tn_err *err);
 
 /* Starts the clock at now (tn_now()): the first plain line is due an interval later. */
 void tn_progress_clock_init(struct tn_progress_clock *c, enum tn_progress_mode mode, double interval, double now);

@@ -276,16 +276,13 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	static const char *const weights[] = { "none", "balanced", NULL };
 	static const char *const multiclass[] = { "ovr", "ovo", NULL };
 	static const char *const calibrations[] = { "softmax", "platt", NULL };
-	const char *env = getenv(TN_PROGRESS_INTERVAL_ENV);
 	long a, b;
 	int c, e;
 
 	memset(o, 0, sizeof(*o));
 	o->progress_forced = -1;
-	o->progress_interval = TN_PROGRESS_INTERVAL_DEFAULT;
-	if (env && *env && tn_progress_parse_interval(env, &o->progress_interval))
-		return tn_err_set(err, TN_EINVAL, "%s takes seconds (> 0, at most 86400), not '%s'",
-				  TN_PROGRESS_INTERVAL_ENV, env);
+	if (tn_progress_interval_init(&o->progress_interval, err))
+		return TN_EINVAL;
 	tn_corpus_opts_default(&o->corpus);
 	tn_feat_opts_default(&o->feat);
 	tn_train_opts_default(&o->train);
@@ -423,9 +420,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		case OPT_PROGRESS: o->progress_forced = 1; break;
 		case OPT_NO_PROGRESS: o->progress_forced = 0; break;
 		case OPT_INTERVAL:
-			if (tn_progress_parse_interval(optarg, &o->progress_interval))
-				return tn_err_set(err, TN_EINVAL, "--progress-interval takes seconds (> 0, at most 86400), not '%s'",
-						  optarg);
+			if (tn_progress_interval_arg("--progress-interval", optarg, &o->progress_interval, err))
+				return TN_EINVAL;
 			break;
 		case 'h':
 			printf("Usage: %s -o DIR [options] CORPUS...\n       %s --inspect DIR [--top-features K]\n%s", prog, prog,
