@@ -74,14 +74,17 @@ tally() {
 }
 
 # Runs "$@" as suite $name, echoing and tallying its output.
+# Each suite's wall time goes to $times, the slowest listed at the end.
+times=()
 run_suite() {
-	local name=$1 status
+	local name=$1 status t0=$SECONDS
 	shift
 	echo "# --- $name"
 	timeout -k 10 "$timeout_s" "$@" >"$log" 2>&1
 	status=$?
 	cat "$log"
 	tally "$name" "$status"
+	times+=("$((SECONDS - t0)) $name")
 }
 
 shopt -s nullglob
@@ -106,6 +109,8 @@ else
 fi
 
 echo "#"
+echo "# slowest suites (wall seconds):"
+printf '%s\n' "${times[@]}" | sort -rn | head -n 6 | sed 's/^/#   /'
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "# failed:"
 	printf '#   %s\n' "${failures[@]}"

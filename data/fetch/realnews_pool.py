@@ -36,8 +36,14 @@ order (pids p0001, p0002, ...):
 Everything is decided by --seed (default 15): the same sources and seed give
 the same pool byte for byte.
 
+With --split train the pool holds only passages of documents the protocol
+puts in train (labeled ones where they are, new ones by the hash rule of
+realnews_split.py): labels that grow the training data and leave dev and test
+as they are.
+
 Usage: data/fetch/realnews_pool.py [--out data/external/realnews/pool.jsonl]
-                                   [--size 2000] [--seed 15]
+                                   [--size 2000] [--seed 15] [--split SPLIT]
+                                   [--stance-share 0.5]
 """
 import argparse
 import collections
@@ -49,6 +55,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realnews  # noqa: E402  (ensure_reuters, ensure_sotu, paths)
+import realnews_split  # noqa: E402  (the split rule)
 
 PROG = "realnews_pool.py"
 REPO = realnews.REPO
@@ -157,23 +164,52 @@ def candidates(text, lo, taken, min_score):
     return out
 
 
-def pick(cands, k, rng, taken):
-    """Up to k non-overlapping candidates, alternately with and without a stance
-    word, preferring topics other than economy (the sources are economy-heavy)."""
+def pick(cands, k, rng, taken, stance_share=0.5):
+    """Up to k non-overlapping candidates, with a stance word for about
+    stance_share of them, preferring topics other than economy (the sources are
+    economy-heavy)."""
     rng.shuffle(cands)
     cands.sort(key=lambda c: (c[3] == ["economy"], -min(c[5], 4)))
     queues = {True: [c for c in cands if c[4]], False: [c for c in cands if not c[4]]}
     chosen = []
-    want = rng.random() < 0.5
+    # At 0.5 the two kinds alternate from a random start (the draw of the
+    # first pool, kept so that seed 15 still gives it); otherwise each pick
+    # wants a stance passage with probability stance_share.
+    alternate = stance_share == 0.5
+    want = rng.random() < 0.5 if alternate else None
     while len(chosen) < k and (queues[True] or queues[False]):
+        if not alternate:
+            want = rng.random() < stance_share
         q = queues[want] or queues[not want]
         c = q.pop(0)
         if any(c[0] < e and s < c[1] for s, e in taken):
             continue
         chosen.append(c)
         taken.append((c[0], c[1]))
-        want = not want
+        if alternate:
+            want = not want
     return chosen
+
+
+def split_filter(split):
+    """A predicate (source, doc) -> bool: True for the documents the protocol
+    puts in split (where a document already is, else the hash rule of
+    realnews_split.py), or always True when split is None."""
+    if split is None:
+        return lambda source, doc: True
+    groups = realnews_split.reuters_groups()
+    placed = {}
+    for s in realnews_split.SPLITS:
+        path = os.path.join(realnews.LABEL_DIR, "%s-labels.jsonl" % s)
+        if os.path.isfile(path):
+            for lab in realnews_split.read_labels(path):
+                key = (lab["source"], lab["doc"])
+                placed[groups.get(key, "%s:%s" % key)] = s
+
+    def keep(source, doc):
+        g = groups.get((source, doc), "%s:%s" % (source, doc))
+        return placed.get(g, realnews_split.split_of_key(g)) == split
+    return keep
 
 
 def labeled_spans():
@@ -202,12 +238,19 @@ def main():
                     help="passages at most per Reuters article (2)")
     ap.add_argument("--sotu-share", type=float, default=0.5,
                     help="share of the pool from SOTU addresses (0.5)")
+    ap.add_argument("--stance-share", type=float, default=0.5,
+                    help="share of a document's passages drawn among those with a "
+                         "reporting or stance verb, where it has them (0.5)")
+    ap.add_argument("--split", choices=realnews_split.SPLITS,
+                    help="draw only from documents the protocol puts in this split "
+                         "(labeled ones where they are, new ones by the hash rule)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
     realnews.ensure_sotu()
     realnews.ensure_reuters()
     taken_by_doc = labeled_spans()
+    keep = split_filter(args.split)
 
     # SOTU: by quarter century, the same number of passages per era where the
     # era has enough addresses.
@@ -215,7 +258,9 @@ def main():
     with open(os.path.join(realnews.SOTU_DIR, realnews.SOTU_FILE), encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                sotu.append(json.loads(line))
+                rec = json.loads(line)
+                if keep("sotu", rec["id"]):
+                    sotu.append(rec)
     eras = collections.defaultdict(list)
     for rec in sotu:
         eras[(rec["year"] - 1775) // 25].append(rec)
@@ -229,7 +274,8 @@ def main():
         k = max(1, min(args.per_address, -(-per_era // len(docs))))
         for rec in docs:
             taken = list(taken_by_doc.get(("sotu", rec["id"]), []))
-            for c in pick(candidates(rec["text"], 0, taken, 1), k, rng, taken):
+            for c in pick(candidates(rec["text"], 0, taken, 1), k, rng, taken,
+                          args.stance_share):
                 got.append(("sotu", rec["id"], c))
         rng.shuffle(got)
         pool.extend(got[:per_era])
@@ -242,7 +288,8 @@ def main():
             for line in f:
                 if line.strip():
                     rec = json.loads(line)
-                    reuters.append((source, rec["id"], rec["text"]))
+                    if keep(source, rec["id"]):
+                        reuters.append((source, rec["id"], rec["text"]))
     reuters.sort(key=lambda r: (r[0], r[1]))
     rng.shuffle(reuters)
     got = []
@@ -253,7 +300,7 @@ def main():
             continue
         # Articles naming only economy topics give one passage, others up to k.
         k = args.per_article if any(c[3] != ["economy"] for c in cands) else 1
-        for c in pick(cands, k, rng, taken):
+        for c in pick(cands, k, rng, taken, args.stance_share):
             got.append((source, doc, c))
     # Reuters repeats some articles under other ids: no passage twice, none
     # that is already labeled.

@@ -284,7 +284,15 @@ json.dump(m, open(p, "w"))
 
 # ---- GNU parallel ----
 
+# The engines drive the same --part / --merge / --resume code as the tests
+# above, which also run under the sanitizers; the engine tests run once, in
+# make test.
+skip_sanitized() {
+	[ "${TENOR_SANITIZED:-0}" != 1 ] || skip "engine test: make test runs it; under the sanitizers the tests above cover its C paths"
+}
+
 @test "GNU parallel: 3 parts, one killed with kill -9 mid-run; merge names it; the re-run resumes it alone; equal to one machine" {
+	skip_sanitized
 	command -v parallel >/dev/null || { echo "GNU parallel is not installed (make deps installs it)" >&2; return 1; }
 	make_pidwrap
 	"$C" -q -j 1 -m "$MODEL" -o one --shard-docs 5000 "$BIGDIR" 2>/dev/null
@@ -437,6 +445,7 @@ wait_jobs() {
 }
 
 @test "Slurm: a job array of 4 parts and a merge job (afterok) on a one-node cluster equal a one-machine run" {
+	skip_sanitized
 	local d t0
 	t0=$SECONDS
 	# Not under $BATS_TEST_TMPDIR: user munge must reach its folder.
