@@ -189,16 +189,6 @@ static const char usage_more[] =
 "shards kept; continue with --resume).  --merge: 0 merged, 3 merged but some\n"
 "documents are error records, 1 a part missing, unfinished or inconsistent.\n";
 
-static void print_version(void)
-{
-	struct tn_buf b = TN_BUF_INIT;
-
-	printf("%s (Tenor) %s\n", prog, TN_VERSION);
-	if (tn_about_versions(&b) == 0)
-		fputs(b.ptr, stdout);
-	tn_buf_release(&b);
-}
-
 /*
  * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
  * --help and --version print and exit here.
@@ -330,7 +320,7 @@ static int parse_options(struct classify_options *o, int argc, char **argv, stru
 			fputs(usage_text2, stdout);
 			fputs(usage_more, stdout);
 			exit(0);
-		case 'V': print_version(); exit(0);
+		case 'V': tn_about_print_version(stdout, prog); exit(0);
 		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}

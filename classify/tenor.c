@@ -75,16 +75,6 @@ static void print_usage(FILE *f)
 	      "Exit codes: those of the command; 2 usage error.\n", f);
 }
 
-static void print_version(void)
-{
-	struct tn_buf b = TN_BUF_INIT;
-
-	printf("tenor (Tenor) %s\n", TN_VERSION);
-	if (tn_about_versions(&b) == 0)
-		fputs(b.ptr, stdout);
-	tn_buf_release(&b);
-}
-
 static const struct command *find_command(const char *name)
 {
 	size_t i;
@@ -180,7 +170,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': print_usage(stdout); return TN_EXIT_OK;
-		case 'V': print_version(); return TN_EXIT_OK;
+		case 'V': tn_about_print_version(stdout, "tenor"); return TN_EXIT_OK;
 		default:
 			tn_cli_getopt_error(c, argv, optind, optopt, longopts, &err);
 			fprintf(stderr, "tenor: %s\ntry 'tenor --help'\n", err.msg);
@@ -204,7 +194,7 @@ int main(int argc, char **argv)
 		return cmd->run(2, (char *[]){ name, help, NULL });
 	}
 	if (!strcmp(argv[optind], "version")) {
-		print_version();
+		tn_about_print_version(stdout, "tenor");
 		return TN_EXIT_OK;
 	}
 	if (!(cmd = find_command(argv[optind])))

@@ -24,6 +24,16 @@ const char *tn_about_models_dir(void)
 	return TN_BUILD_PREFIX "/share/tenor/models";
 }
 
+void tn_about_print_version(FILE *f, const char *name)
+{
+	struct tn_buf b = TN_BUF_INIT;
+
+	fprintf(f, "%s (Tenor) %s\n", name, TN_VERSION);
+	if (tn_about_versions(&b) == 0)
+		fputs(b.ptr, f);
+	tn_buf_release(&b);
+}
+
 int tn_about_versions(struct tn_buf *b)
 {
 	unsigned xxh = XXH_versionNumber();

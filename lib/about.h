@@ -9,6 +9,8 @@
 #ifndef TN_ABOUT_H
 #define TN_ABOUT_H
 
+#include <stdio.h>
+
 #include "buf.h"
 
 /*
@@ -19,6 +21,12 @@
  * ends with '\n'.  0 or TN_ENOMEM.
  */
 int tn_about_versions(struct tn_buf *b);
+
+/*
+ * Writes the whole --version text to f: "NAME (Tenor) VERSION" and the lines
+ * of tn_about_versions (left out if memory runs short).
+ */
+void tn_about_print_version(FILE *f, const char *name);
 
 /* PREFIX/share/tenor/models of the build: where `make install` puts models. */
 const char *tn_about_models_dir(void);

@@ -210,16 +210,6 @@ static int split_labels(struct train_options *o, const char *arg, struct tn_err 
 	return 0;
 }
 
-static void print_version(void)
-{
-	struct tn_buf b = TN_BUF_INIT;
-
-	printf("%s (Tenor) %s\n", prog, TN_VERSION);
-	if (tn_about_versions(&b) == 0)
-		fputs(b.ptr, stdout);
-	tn_buf_release(&b);
-}
-
 /*
  * Fills o from the command line.  0, or TN_EINVAL with the usage error in err;
  * --help and --version print and exit here.
@@ -430,7 +420,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			fputs(usage_select, stdout);
 			fputs(usage_more, stdout);
 			exit(0);
-		case 'V': print_version(); exit(0);
+		case 'V': tn_about_print_version(stdout, prog); exit(0);
 		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}
