@@ -9,24 +9,30 @@ text), one object a passage:
 
     {"source": "sotu", "doc": "...", "start": 10, "end": 200,
      "a": ["economy", "neutral"], "b": ["economy", "adversarial"],
-     "topic": "economy", "tone": "neutral", "adjudicated": true}
+     "topic": "economy", "tone": "neutral", "adjudicated": true, "round": 2}
+
+Each round of annotation (one pool, two annotators, one adjudication) is
+appended with its number; a record without "round" is of round 1.
 
 Two modes:
 
-  --build POOL A B ADJ   writes data/realnews/annotations.jsonl from the pool,
+  --build POOL A B ADJ   appends round --round N (default 1: writes the file
+                         anew) to data/realnews/annotations.jsonl from the pool,
                          the two annotators' files ({"pid", "topic", "tone"}
                          each) and the adjudicator's decisions (lines "pid topic
                          tone", one for every passage where A and B differ);
-                         refuses missing or extra pids and bad labels
+                         refuses missing or extra pids, bad labels, a round
+                         already there and a passage already annotated
   (default)              reads annotations.jsonl and prints, per head,
                          observed agreement and Cohen's kappa (two raters,
                          nominal classes: (p_o - p_e) / (1 - p_e), p_e from each
                          rater's own class shares) and how many passages were
-                         adjudicated; --labels OUT also writes the final labels
-                         (source, doc, start, end, topic, tone) for
+                         adjudicated, for each round and for all; --labels OUT
+                         also writes the final labels (source, doc, start, end,
+                         topic, tone) of --round N, or of all, for
                          realnews_split.py --add; --markdown prints the table
 
-Usage: data/fetch/realnews_agree.py [--build POOL A B ADJ] [--labels OUT] [--markdown]
+Usage: data/fetch/realnews_agree.py [--build POOL A B ADJ] [--round N] [--labels OUT] [--markdown]
 """
 import argparse
 import collections
@@ -71,7 +77,11 @@ def read_rater(path, pids):
     return got
 
 
-def build(pool_path, a_path, b_path, adj_path, out):
+def build(pool_path, a_path, b_path, adj_path, out, rnd):
+    before = read_jsonl(out) if rnd > 1 else []
+    if any(r.get("round", 1) == rnd for r in before):
+        die("%s already holds round %d" % (out, rnd))
+    done = {(r["source"], r["doc"], r["start"], r["end"]) for r in before}
     pool = read_jsonl(pool_path)
     pids = {p["pid"] for p in pool}
     a, b = read_rater(a_path, pids), read_rater(b_path, pids)
@@ -94,12 +104,17 @@ def build(pool_path, a_path, b_path, adj_path, out):
         if not differ and pid in adj:
             die("%s: a decision for %s, where the annotators agree" % (adj_path, pid))
         final = adj[pid] if differ else a[pid]
-        recs.append({"source": p["source"], "doc": p["doc"], "start": p["start"], "end": p["end"],
-                     "a": list(a[pid]), "b": list(b[pid]), "topic": final[0], "tone": final[1],
-                     "adjudicated": differ})
+        if (p["source"], p["doc"], p["start"], p["end"]) in done:
+            die("%s: passage %s (%s) is annotated in an earlier round" % (pool_path, pid, p["doc"]))
+        rec = {"source": p["source"], "doc": p["doc"], "start": p["start"], "end": p["end"],
+               "a": list(a[pid]), "b": list(b[pid]), "topic": final[0], "tone": final[1],
+               "adjudicated": differ}
+        if rnd > 1:
+            rec["round"] = rnd
+        recs.append(rec)
     tmp = out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        for r in recs:
+        for r in before + recs:
             f.write(json.dumps(r) + "\n")
     os.replace(tmp, out)
     print("%s: wrote %s (%d passages, %d adjudicated)" % (PROG, out, len(recs), len(adj)),
@@ -122,30 +137,45 @@ def main():
     ap.add_argument("--annotations", default=ANNOTATIONS)
     ap.add_argument("--labels", metavar="OUT", help="write the final labels here")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--round", type=int, default=None, metavar="N",
+                    help="with --build: the round to append (1 writes anew); with --labels: "
+                         "the round whose labels to write (all by default)")
     args = ap.parse_args()
+    if args.round is not None and args.round < 1:
+        die("--round takes a number >= 1")
     if args.build:
-        build(*args.build, out=args.annotations)
+        build(*args.build, out=args.annotations, rnd=args.round or 1)
     recs = read_jsonl(args.annotations)
-    n = len(recs)
+    rounds = sorted({r.get("round", 1) for r in recs})
+    groups = [("round %d" % k, [r for r in recs if r.get("round", 1) == k]) for k in rounds]
+    if len(rounds) > 1:
+        groups.append(("all", recs))
     rows = []
-    for i, (head, _) in enumerate(HEADS):
-        po, k = kappa([(r["a"][i], r["b"][i]) for r in recs])
-        rows.append((head, po, k, sum(r["a"][i] != r["b"][i] for r in recs)))
-    nadj = sum(r["adjudicated"] for r in recs)
+    for name, rs in groups:
+        for i, (head, _) in enumerate(HEADS):
+            po, k = kappa([(r["a"][i], r["b"][i]) for r in rs])
+            rows.append((name, head, len(rs), po, k, sum(r["a"][i] != r["b"][i] for r in rs),
+                         sum(r["adjudicated"] for r in rs)))
     if args.markdown:
-        print("| head | passages | observed agreement | Cohen's kappa | disagreements |")
-        print("|---|---|---|---|---|")
-        for head, po, k, d in rows:
-            print("| %s | %d | %.3f | %.3f | %d |" % (head, n, po, k, d))
-        print("\n%d passages had at least one disagreement and were adjudicated." % nadj)
+        print("| round | head | passages | observed agreement | Cohen's kappa | disagreements |")
+        print("|---|---|---|---|---|---|")
+        for name, head, n, po, k, d, _ in rows:
+            print("| %s | %s | %d | %.3f | %.3f | %d |" % (name[6:] if name != "all" else name,
+                                                         head, n, po, k, d))
+        print()
+        for name, head, n, _, _, _, nadj in rows[::len(HEADS)]:
+            print("%s: %d passages had at least one disagreement and were adjudicated." % (name, nadj))
     else:
-        for head, po, k, d in rows:
-            print("%s: %d passages, agreement %.3f, Cohen's kappa %.3f, %d disagreements"
-                  % (head, n, po, k, d))
-        print("adjudicated: %d passages" % nadj)
+        for name, head, n, po, k, d, _ in rows:
+            print("%s: %s: %d passages, agreement %.3f, Cohen's kappa %.3f, %d disagreements"
+                  % (name, head, n, po, k, d))
+        for name, head, n, _, _, _, nadj in rows[::len(HEADS)]:
+            print("%s: adjudicated: %d passages" % (name, nadj))
     if args.labels:
         with open(args.labels, "w", encoding="utf-8") as f:
             for r in recs:
+                if args.round is not None and r.get("round", 1) != args.round:
+                    continue
                 f.write(json.dumps({k: r[k] for k in ("source", "doc", "start", "end",
                                                       "topic", "tone")}) + "\n")
 
