@@ -228,9 +228,9 @@ static void name_one(void *ctx, uint32_t bucket, uint64_t hash, const char *ngra
 }
 
 /*
- * A bucket no word or character n-gram of the text hashes to is one of the
- * tone features (tone.h: a negated copy, a lexicon class, an attribution cue),
- * which have no text of their own: named "[tone feature]".
+ * Every feature of the text is named by tn_feat_each_ngram: its n-grams by
+ * their text, the tone features by what they are ("NOT_word", "[lexicon -2]",
+ * tone.h); a bucket none of them reached would be "[tone feature]".
  */
 int tn_explain_json(const struct tn_feat_opts *o, struct tn_feat_scratch *s, const char *text, size_t len,
 		    const struct tn_contribution *top, size_t k, struct tn_buf *out)

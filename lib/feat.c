@@ -638,5 +638,7 @@ int tn_feat_each_ngram(const struct tn_feat_opts *o, struct tn_feat_scratch *s, 
 			}
 		}
 	}
+	if (tn_tone_on(&o->tone))
+		tn_tone_each(&o->tone, &s->tone, &s->tok, s->hash, text, len, mask, fn, ctx);
 	return 0;
 }

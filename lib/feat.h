@@ -113,8 +113,9 @@ static inline double tn_feat_tf(const struct tn_feat_opts *o, uint32_t count)
  * Calls fn for every n-gram occurrence of text[0..len), in the order
  * tn_feat_count hashes them, with its bucket, its full 64-bit hash and its
  * text: case-folded tokens joined by one space, or the characters of
- * "<token>" (not NUL-terminated; valid only during the call).  For naming
- * hashed features (names.h, explain.h), not for the hot path.  Returns 0,
+ * "<token>" (not NUL-terminated; valid only during the call); then the
+ * tone features with their names (tn_tone_each).  For naming hashed features
+ * (names.h, explain.h), not for the hot path.  Returns 0,
  * TN_EFORMAT (*bad_offset set) or TN_ENOMEM.  Thread-safe for distinct s.
  */
 typedef void (*tn_feat_ngram_fn)(void *ctx, uint32_t bucket, uint64_t hash, const char *ngram, size_t len);

@@ -134,9 +134,37 @@ static size_t quotes(const char *text, size_t len, size_t max)
 	return n;
 }
 
-size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
-		     const struct tn_tokens *tok, const uint64_t *hash,
-		     const char *text, size_t len, uint64_t mask, uint32_t *out)
+/* Who is told the names of the features (tn_tone_each); NULL on the hot path. */
+struct namer {
+	tn_tone_name_fn fn;
+	void *ctx;
+};
+
+static void name_negated(const struct namer *nm, uint64_t h, uint64_t mask, const struct tn_tokens *tok, size_t i)
+{
+	char name[4 + TN_TOKEN_MAX];
+	size_t wl = tok->off[i + 1] - tok->off[i];
+
+	if (wl > TN_TOKEN_MAX)
+		wl = TN_TOKEN_MAX;
+	memcpy(name, "NOT_", 4);
+	memcpy(name + 4, tok->bytes + tok->off[i], wl);
+	nm->fn(nm->ctx, (uint32_t)(h & mask), h, name, 4 + wl);
+}
+
+static void name_class(const struct namer *nm, uint64_t h, uint64_t mask, const char *name)
+{
+	nm->fn(nm->ctx, (uint32_t)(h & mask), h, name, strlen(name));
+}
+
+/*
+ * The one walk over a document's tokens behind tn_tone_count (nm NULL: the
+ * buckets go to out) and tn_tone_each (nm set: each feature is named);
+ * inlined, so the hot path keeps no trace of the naming.
+ */
+static inline size_t walk(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
+			  const struct tn_tokens *tok, const uint64_t *hash, const char *text, size_t len,
+			  uint64_t mask, uint32_t *out, const struct namer *nm)
 {
 	size_t i, n = 0, q;
 	int scope = 0;
@@ -147,22 +175,62 @@ size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
 		int in_scope = scope > 0;
 
 		if (in_scope) {
+			uint64_t nh = XXH3_64bits_withSeed(&h, sizeof(h), k->seed ^ NEG_SALT);
+
 			scope--;
-			out[n++] = (uint32_t)(XXH3_64bits_withSeed(&h, sizeof(h), k->seed ^ NEG_SALT) & mask);
+			if (nm)
+				name_negated(nm, nh, mask, tok, i);
+			else
+				out[n++] = (uint32_t)(nh & mask);
 		}
 		if (!e->key)
 			continue;
-		if (e->score)
-			out[n++] = (uint32_t)(k->lex_class[(in_scope ? -e->score : e->score) + TN_LEX_SCORE_MAX] & mask);
-		if (e->kind == 2)
-			out[n++] = (uint32_t)(k->attr_class & mask);
-		else if (e->kind == 1)
+		if (e->score) {
+			int sc = in_scope ? -e->score : e->score;
+			uint64_t ch = k->lex_class[sc + TN_LEX_SCORE_MAX];
+
+			if (nm) {
+				char name[32];
+
+				snprintf(name, sizeof(name), "[lexicon %+d]", sc);
+				name_class(nm, ch, mask, name);
+			} else {
+				out[n++] = (uint32_t)(ch & mask);
+			}
+		}
+		if (e->kind == 2) {
+			if (nm)
+				name_class(nm, k->attr_class, mask, "[reporting word]");
+			else
+				out[n++] = (uint32_t)(k->attr_class & mask);
+		} else if (e->kind == 1) {
 			scope = t->neg_scope;
+		}
 	}
 	if (t->attribution)
-		for (q = quotes(text, len, 16); q > 0; q--)
-			out[n++] = (uint32_t)(k->quote_class & mask);
+		for (q = quotes(text, len, 16); q > 0; q--) {
+			if (nm)
+				name_class(nm, k->quote_class, mask, "[quotation mark]");
+			else
+				out[n++] = (uint32_t)(k->quote_class & mask);
+		}
 	return n;
+}
+
+size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
+		     const struct tn_tokens *tok, const uint64_t *hash,
+		     const char *text, size_t len, uint64_t mask, uint32_t *out)
+{
+	return walk(t, k, tok, hash, text, len, mask, out, NULL);
+}
+
+void tn_tone_each(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
+		  const struct tn_tokens *tok, const uint64_t *hash,
+		  const char *text, size_t len, uint64_t mask, tn_tone_name_fn fn, void *ctx)
+{
+	struct namer nm = { fn, ctx };
+
+	walk(t, k, tok, hash, text, len, mask, NULL, &nm);
 }
 
 /* ---- the lexicon ---- */

@@ -127,4 +127,16 @@ size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
 		     const struct tn_tokens *tok, const uint64_t *hash,
 		     const char *text, size_t len, uint64_t mask, uint32_t *out);
 
+/*
+ * The same features as tn_tone_count, in the same order, each passed to fn
+ * with its bucket, its full hash and a name (not NUL-terminated, valid only
+ * during the call): "NOT_word" for a word in a negation scope, "[lexicon +2]"
+ * for a lexicon class, "[reporting word]", "[quotation mark]".  For naming
+ * features (names.h, explain.h), not for the hot path.
+ */
+typedef void (*tn_tone_name_fn)(void *ctx, uint32_t bucket, uint64_t hash, const char *name, size_t len);
+void tn_tone_each(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
+		  const struct tn_tokens *tok, const uint64_t *hash,
+		  const char *text, size_t len, uint64_t mask, tn_tone_name_fn fn, void *ctx);
+
 #endif

@@ -75,6 +75,28 @@ PY
 	[[ "$(grep '"id": "not-awful"' <<<"$output")" == *'"mood": "up"'* ]]
 }
 
+@test "--explain and --inspect name the tone features ([lexicon +3]), no unnamed bucket" {
+	make_corpus
+	"$BIN/train" -q -o lexm --min-df 1 --negation 1 --lexicon lex.tsv train.jsonl
+	run --separate-stderr "$BIN/train" --inspect lexm --top-features 3
+	no_sanitizer_report
+	[ "$status" -eq 0 ]
+	echo "$output"
+	# The lexicon classes carry the label: the strongest feature of each class.
+	[ "$(grep -A1 '^  up:' <<<"$output" | tail -1 | awk '{print $2, $3}')" = "[lexicon +3]" ]
+	[ "$(grep -A1 '^  down:' <<<"$output" | tail -1 | awk '{print $2, $3}')" = "[lexicon -3]" ]
+	! grep -q "unnamed bucket" <<<"$output"
+	run --separate-stderr "$BIN/classify" -q -m lexm -o - --explain 10 unseen.jsonl
+	no_sanitizer_report
+	[ "$status" -eq 0 ]
+	echo "$output"
+	# Negated, "awful" counts as the +3 class and is explained so (NOT_awful
+	# has no weight: train saw no negation; test_tone.c checks every name).
+	line=$(grep '"id": "not-awful"' <<<"$output")
+	[[ "$line" == *'"mood_explain": [{"ngram": "[lexicon +3]", "weight": '* ]]
+	[[ "$line" != *"[tone feature]"* ]]
+}
+
 @test "without tone options the bundle is format version 1 with no tone keys, and unseen words say nothing" {
 	make_corpus
 	run --separate-stderr "$BIN/train" -o plain --min-df 1 train.jsonl

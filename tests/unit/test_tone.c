@@ -236,6 +236,93 @@ static void test_attribution(void **state)
 	tn_counts_release(&b);
 }
 
+struct named {
+	char name[64][40];
+	uint32_t bucket[64];
+	size_t n;
+};
+
+static void collect(void *ctx, uint32_t bucket, uint64_t hash, const char *name, size_t len)
+{
+	struct named *nd = ctx;
+
+	(void)hash;
+	assert_true(nd->n < 64 && len < 40);
+	memcpy(nd->name[nd->n], name, len);
+	nd->name[nd->n][len] = '\0';
+	nd->bucket[nd->n++] = bucket;
+}
+
+static size_t find_name(const struct named *nd, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nd->n; i++)
+		if (!strcmp(nd->name[i], name))
+			return i;
+	fail_msg("no feature named '%s'", name);
+	return 0;
+}
+
+/*
+ * tn_feat_each_ngram names the tone features too, with the buckets
+ * tn_feat_count counts: every counted bucket is named, and each tone name is
+ * on the bucket counting gives that feature.
+ */
+static void test_tone_names(void **state)
+{
+	struct tu_tmp_fx *fx = *state;
+	struct tn_feat_opts o, plain;
+	struct tn_feat_scratch *s;
+	struct tn_counts a, b;
+	struct named nd = { .n = 0 };
+	uint32_t ex[8];
+	const char *text = "\"They did not accept the bad deal,\" he said.";
+	size_t skipped, i, bad, nex;
+
+	unigrams(&plain);
+	o = plain;
+	o.tone.neg_scope = 2;
+	o.tone.attribution = 1;
+	o.tone.lex = lexicon(fx->dir, "accept\t1\nbad\t-3\n", &skipped);
+	s = tn_feat_scratch_create(&o);
+	assert_non_null(s);
+	assert_int_equal(tn_feat_each_ngram(&o, s, text, strlen(text), collect, &nd, &bad), 0);
+	/* 9 words, NOT_accept and NOT_the, accept negated to -1, bad -3, said, 2 quotes. */
+	assert_int_equal(nd.n, 9 + 2 + 2 + 1 + 2);
+	find_name(&nd, "NOT_accept");
+	find_name(&nd, "NOT_the");
+	find_name(&nd, "[lexicon -1]");
+	find_name(&nd, "[lexicon -3]");
+	find_name(&nd, "[reporting word]");
+	assert_int_equal(nd.bucket[find_name(&nd, "[quotation mark]")], nd.bucket[nd.n - 1]);
+	tn_counts_init(&a);
+	tn_counts_init(&b);
+	count(&plain, text, &a);
+	count(&o, text, &b);
+	for (i = 0; i < b.n; i++) {
+		size_t j;
+
+		for (j = 0; j < nd.n && nd.bucket[j] != b.bucket[i]; j++)
+			;
+		assert_true(j < nd.n);
+	}
+	/* The tone features' buckets are the ones the plain count lacks. */
+	nex = extra(&a, &b, ex, 8);
+	assert_int_equal(nex, 6);   /* two NOT_, two lexicon classes, reporting, quote */
+	for (i = 0; i < nex; i++) {
+		size_t j;
+
+		for (j = 9; j < nd.n && nd.bucket[j] != ex[i]; j++)
+			;
+		assert_true(j < nd.n);
+	}
+	tn_feat_scratch_free(s);
+	tn_lex_unref(o.tone.lex);
+	tn_counts_release(&a);
+	tn_counts_release(&b);
+}
+
 static void test_opts_check(void **state)
 {
 	struct tn_feat_opts o;
@@ -260,6 +347,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lexicon_features, tu_tmp_setup, tu_tmp_teardown),
 		cmocka_unit_test(test_attribution),
 		cmocka_unit_test(test_opts_check),
+		cmocka_unit_test_setup_teardown(test_tone_names, tu_tmp_setup, tu_tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
