@@ -70,35 +70,30 @@ print("exit", p.wait(), len(rest))
 EOF
 }
 
-@test "a FIFO named as the input: each line's record comes back before the next line is written" {
-	run -0 --separate-stderr slow_writer fifo 8
+# streams MODE N: slow_writer MODE N, and each of the N records came back
+# before the next line was written, nothing more came, and classify ended
+# cleanly with its input.
+streams() {
+	local i
+	run -0 --separate-stderr slow_writer "$1" "$2"
 	echo "$output"
-	[ "${#lines[@]}" -eq 9 ]
-	for i in 0 1 2 3 4 5 6 7; do
+	[ "${#lines[@]}" -eq $(($2 + 1)) ]
+	for ((i = 0; i < $2; i++)); do
 		[[ "${lines[$i]}" == "$i doc$i "* ]]
 	done
-	# Every record came, nothing more, and classify ended cleanly with the input.
-	[ "${lines[8]}" = "exit 0 0" ]
+	[ "${lines[$2]}" = "exit 0 0" ]
+}
+
+@test "a FIFO named as the input: each line's record comes back before the next line is written" {
+	streams fifo 8
 }
 
 @test "a FIFO on standard input streams too" {
-	run -0 --separate-stderr slow_writer stdin 8
-	echo "$output"
-	[ "${#lines[@]}" -eq 9 ]
-	for i in 0 1 2 3 4 5 6 7; do
-		[[ "${lines[$i]}" == "$i doc$i "* ]]
-	done
-	[ "${lines[8]}" = "exit 0 0" ]
+	streams stdin 8
 }
 
 @test "gzip on a pipe, flushed after each line, streams through the decompressor" {
-	run -0 --separate-stderr slow_writer gzip 6
-	echo "$output"
-	[ "${#lines[@]}" -eq 7 ]
-	for i in 0 1 2 3 4 5; do
-		[[ "${lines[$i]}" == "$i doc$i "* ]]
-	done
-	[ "${lines[6]}" = "exit 0 0" ]
+	streams gzip 6
 }
 
 @test "streamed records are the records of the same lines read from a file" {
