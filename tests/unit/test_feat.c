@@ -15,30 +15,11 @@
 
 #include "../../lib/feat.h"
 #include "testutil.h"
+#include "featutil.h"
 
 struct bc {
 	uint32_t bucket, count;
 };
-
-/* Counts text with o and returns them in c (caller releases). */
-static void count(const struct tn_feat_opts *o, const char *text, struct tn_counts *c)
-{
-	struct tn_feat_scratch *s = tn_feat_scratch_create(o);
-
-	assert_non_null(s);
-	assert_int_equal(tn_feat_count(o, s, text, strlen(text), c, NULL), 0);
-	tn_feat_scratch_free(s);
-}
-
-static uint64_t total(const struct tn_counts *c)
-{
-	uint64_t t = 0;
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		t += c->count[i];
-	return t;
-}
 
 static void assert_ascending_unique(const struct tn_counts *c, int bits)
 {
@@ -58,7 +39,7 @@ static void check_buckets(const struct tn_feat_opts *o, const char *text, const 
 	size_t i;
 
 	tn_counts_init(&c);
-	count(o, text, &c);
+	tu_count(o, text, &c);
 	if (c.n != n)
 		fail_msg("'%s': %zu buckets, expected %zu", text, c.n, n);
 	for (i = 0; i < n; i++)
@@ -180,30 +161,30 @@ static void test_word_ngram_counts(void **state)
 	tn_feat_opts_default(&o);
 	tn_counts_init(&c);
 	/* 3 tokens, unigrams + bigrams: 3 + 2 = 5 occurrences, all distinct. */
-	count(&o, "alpha beta gamma", &c);
-	assert_int_equal(total(&c), 5);
+	tu_count(&o, "alpha beta gamma", &c);
+	assert_int_equal(tu_counts_total(&c), 5);
 	assert_int_equal(c.n, 5);
 	assert_ascending_unique(&c, o.bits);
 	/* Repeats: "a" x3 and "a a" x2. */
-	count(&o, "a a a", &c);
+	tu_count(&o, "a a a", &c);
 	assert_int_equal(c.n, 2);
-	assert_int_equal(total(&c), 5);
+	assert_int_equal(tu_counts_total(&c), 5);
 	assert_true((c.count[0] == 3 && c.count[1] == 2) || (c.count[0] == 2 && c.count[1] == 3));
 	/* Unigrams only, and 1-3 on 3 tokens: 3 + 2 + 1. */
 	o.word_max = 1;
-	count(&o, "alpha beta gamma", &c);
-	assert_int_equal(total(&c), 3);
+	tu_count(&o, "alpha beta gamma", &c);
+	assert_int_equal(tu_counts_total(&c), 3);
 	o.word_max = 3;
-	count(&o, "alpha beta gamma", &c);
-	assert_int_equal(total(&c), 6);
+	tu_count(&o, "alpha beta gamma", &c);
+	assert_int_equal(tu_counts_total(&c), 6);
 	/* 2-3 only: no unigrams. */
 	o.word_min = 2;
-	count(&o, "alpha beta gamma", &c);
-	assert_int_equal(total(&c), 3);
+	tu_count(&o, "alpha beta gamma", &c);
+	assert_int_equal(tu_counts_total(&c), 3);
 	/* n-grams longer than the text give nothing. */
 	o.word_min = 3;
 	o.word_max = 3;
-	count(&o, "alpha beta", &c);
+	tu_count(&o, "alpha beta", &c);
 	assert_int_equal(c.n, 0);
 	tn_counts_release(&c);
 }
@@ -218,8 +199,8 @@ static void test_word_order_and_seed(void **state)
 	tn_feat_opts_default(&o);
 	tn_counts_init(&ab);
 	tn_counts_init(&ba);
-	count(&o, "alpha beta", &ab);
-	count(&o, "beta alpha", &ba);
+	tu_count(&o, "alpha beta", &ab);
+	tu_count(&o, "beta alpha", &ba);
 	assert_int_equal(ab.n, 3);
 	assert_int_equal(ba.n, 3);
 	/* The unigrams are shared, the bigrams differ. */
@@ -228,7 +209,7 @@ static void test_word_order_and_seed(void **state)
 	assert_int_equal(shared, 2);
 	/* Another seed, other buckets. */
 	o.seed = TN_FEAT_SEED + 1;
-	count(&o, "alpha beta", &ba);
+	tu_count(&o, "alpha beta", &ba);
 	assert_int_equal(ba.n, 3);
 	assert_memory_not_equal(ab.bucket, ba.bucket, 3 * sizeof(uint32_t));
 	tn_counts_release(&ab);
@@ -246,28 +227,28 @@ static void test_char_ngrams(void **state)
 	o.char_min = o.char_max = 3;
 	tn_counts_init(&c);
 	/* "<abc>": <ab abc bc> */
-	count(&o, "abc", &c);
-	assert_int_equal(total(&c), 3);
+	tu_count(&o, "abc", &c);
+	assert_int_equal(tu_counts_total(&c), 3);
 	assert_int_equal(c.n, 3);
 	/* 1-grams of "<ab>" and "<cd>": < and > twice each. */
 	o.char_min = o.char_max = 1;
-	count(&o, "ab cd", &c);
-	assert_int_equal(total(&c), 8);
+	tu_count(&o, "ab cd", &c);
+	assert_int_equal(tu_counts_total(&c), 8);
 	assert_int_equal(c.n, 6);
 	/* Counted in code points, not bytes: "<é>" has 3 characters, 2 bigrams. */
-	count(&o, "\xc3\xa9", &c);
-	assert_int_equal(total(&c), 3);
+	tu_count(&o, "\xc3\xa9", &c);
+	assert_int_equal(tu_counts_total(&c), 3);
 	o.char_min = o.char_max = 2;
-	count(&o, "\xc3\xa9", &c);
-	assert_int_equal(total(&c), 2);
+	tu_count(&o, "\xc3\xa9", &c);
+	assert_int_equal(tu_counts_total(&c), 2);
 	/* A range: "<fox>" has 4 bigrams and 3 trigrams. */
 	o.char_max = 3;
-	count(&o, "fox", &c);
-	assert_int_equal(total(&c), 7);
+	tu_count(&o, "fox", &c);
+	assert_int_equal(tu_counts_total(&c), 7);
 	/* Words and characters together: 1 unigram + 7. */
 	o.word_min = o.word_max = 1;
-	count(&o, "FOX", &c);
-	assert_int_equal(total(&c), 8);
+	tu_count(&o, "FOX", &c);
+	assert_int_equal(tu_counts_total(&c), 8);
 	assert_ascending_unique(&c, o.bits);
 	/* The longest token (TN_TOKEN_MAX bytes, padded) is fine. */
 	{
@@ -278,9 +259,9 @@ static void test_char_ngrams(void **state)
 		o.word_min = o.word_max = 0;
 		o.char_min = 1;
 		o.char_max = 8;
-		count(&o, big, &c);
+		tu_count(&o, big, &c);
 		/* "<" + 256 q + ">" = 258 characters: sum over k of (258 - k + 1). */
-		assert_int_equal(total(&c), 8 * 259 - 36);
+		assert_int_equal(tu_counts_total(&c), 8 * 259 - 36);
 	}
 	tn_counts_release(&c);
 }
@@ -299,13 +280,13 @@ static void test_many_ngrams_sorted(void **state)
 		n += (size_t)snprintf(text + n, 20000 - n, "w%d ", i % 1500);
 	tn_feat_opts_default(&o);
 	tn_counts_init(&c);
-	count(&o, text, &c);
-	assert_int_equal(total(&c), 2000 + 1999);
+	tu_count(&o, text, &c);
+	assert_int_equal(tu_counts_total(&c), 2000 + 1999);
 	assert_ascending_unique(&c, o.bits);
 	/* Small tables too: buckets stay below 2^bits, collisions add up. */
 	o.bits = 10;
-	count(&o, text, &c);
-	assert_int_equal(total(&c), 3999);
+	tu_count(&o, text, &c);
+	assert_int_equal(tu_counts_total(&c), 3999);
 	assert_true(c.n <= 1024);
 	assert_ascending_unique(&c, o.bits);
 	tn_counts_release(&c);
@@ -329,7 +310,7 @@ static void test_count_rejects_bad_text(void **state)
 	assert_int_equal(off, 1);
 	/* The scratch is still good afterwards. */
 	assert_int_equal(tn_feat_count(&o, s, "a b", 3, &c, NULL), 0);
-	assert_int_equal(total(&c), 3);
+	assert_int_equal(tu_counts_total(&c), 3);
 	assert_int_equal(tn_feat_count(&o, s, "", 0, &c, NULL), 0);
 	assert_int_equal(c.n, 0);
 	tn_counts_release(&c);

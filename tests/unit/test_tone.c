@@ -11,31 +11,13 @@
 #include "../../lib/feat.h"
 #include "../../lib/tone.h"
 #include "testutil.h"
+#include "featutil.h"
 
 /* The library's defaults with word unigrams only (train's default), so counts are words. */
 static void unigrams(struct tn_feat_opts *o)
 {
 	tn_feat_opts_default(o);
 	o->word_max = 1;
-}
-
-static void count(const struct tn_feat_opts *o, const char *text, struct tn_counts *c)
-{
-	struct tn_feat_scratch *s = tn_feat_scratch_create(o);
-
-	assert_non_null(s);
-	assert_int_equal(tn_feat_count(o, s, text, strlen(text), c, NULL), 0);
-	tn_feat_scratch_free(s);
-}
-
-static uint64_t total(const struct tn_counts *c)
-{
-	uint64_t t = 0;
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		t += c->count[i];
-	return t;
 }
 
 static int has(const struct tn_counts *c, uint32_t bucket)
@@ -80,9 +62,9 @@ static void test_off_is_unchanged(void **state)
 	unigrams(&o);
 	assert_false(tn_tone_on(&o.tone));
 	tn_counts_init(&a);
-	count(&o, "They did not accept, \"he said\".", &a);
+	tu_count(&o, "They did not accept, \"he said\".", &a);
 	/* Six words, one unigram each: no tone feature when all are off. */
-	assert_int_equal(total(&a), 6);
+	assert_int_equal(tu_counts_total(&a), 6);
 	tn_counts_release(&a);
 }
 
@@ -100,23 +82,23 @@ static void test_negation_scope(void **state)
 	tn_counts_init(&b);
 	tn_counts_init(&c);
 	/* "accept" and "the" follow the cue within 2 words; "offer" does not. */
-	count(&plain, "we do not accept the offer", &a);
-	count(&o, "we do not accept the offer", &b);
-	assert_int_equal(total(&b), total(&a) + 2);
+	tu_count(&plain, "we do not accept the offer", &a);
+	tu_count(&o, "we do not accept the offer", &b);
+	assert_int_equal(tu_counts_total(&b), tu_counts_total(&a) + 2);
 	assert_int_equal(extra(&a, &b, ex, 8), 2);
 	/* The marked copy is not the word itself, and the apostrophe form is a cue too. */
-	count(&o, "we don't accept", &c);
-	assert_int_equal(total(&c), 4 + 1);
+	tu_count(&o, "we don't accept", &c);
+	assert_int_equal(tu_counts_total(&c), 4 + 1);
 	tn_counts_release(&c);
 	tn_counts_init(&c);
-	count(&o, "we accept", &c);
-	assert_int_equal(total(&c), 2);
+	tu_count(&o, "we accept", &c);
+	assert_int_equal(tu_counts_total(&c), 2);
 	/* Scope 0 again: nothing marked. */
 	o.tone.neg_scope = 0;
 	tn_counts_release(&b);
 	tn_counts_init(&b);
-	count(&o, "we do not accept the offer", &b);
-	assert_int_equal(total(&b), total(&a));
+	tu_count(&o, "we do not accept the offer", &b);
+	assert_int_equal(tu_counts_total(&b), tu_counts_total(&a));
 	tn_counts_release(&a);
 	tn_counts_release(&b);
 	tn_counts_release(&c);
@@ -170,27 +152,27 @@ static void test_lexicon_features(void **state)
 	tn_counts_init(&a);
 	tn_counts_init(&b);
 	/* One class feature per lexicon word: "bad" gives the -3 class. */
-	count(&plain, "a bad day", &a);
-	count(&o, "a bad day", &b);
-	assert_int_equal(total(&b), total(&a) + 1);
+	tu_count(&plain, "a bad day", &a);
+	tu_count(&o, "a bad day", &b);
+	assert_int_equal(tu_counts_total(&b), tu_counts_total(&a) + 1);
 	assert_int_equal(extra(&a, &b, bad_class, 4), 1);
 	/* "good" and "great" share the +3 class, which is not the -3 one. */
 	tn_counts_release(&a);
 	tn_counts_release(&b);
 	tn_counts_init(&a);
 	tn_counts_init(&b);
-	count(&plain, "good great", &a);
-	count(&o, "good great", &b);
+	tu_count(&plain, "good great", &a);
+	tu_count(&o, "good great", &b);
 	assert_int_equal(extra(&a, &b, good_class, 4), 1);
 	assert_int_not_equal(good_class[0], bad_class[0]);
-	assert_int_equal(total(&b), 4);
+	assert_int_equal(tu_counts_total(&b), 4);
 	/* Negated, "good" counts as the -3 class. */
 	o.tone.neg_scope = 1;
 	tn_counts_release(&a);
 	tn_counts_release(&b);
 	tn_counts_init(&a);
 	tn_counts_init(&b);
-	count(&o, "not good", &b);
+	tu_count(&o, "not good", &b);
 	assert_true(has(&b, bad_class[0]));
 	assert_false(has(&b, good_class[0]));
 	/* The seed must be the lexicon's. */
@@ -221,17 +203,17 @@ static void test_attribution(void **state)
 	tn_counts_init(&a);
 	tn_counts_init(&b);
 	/* said + according: the reporting class twice; two straight and two curly quotes. */
-	count(&plain, "\"No,\" he said, \xe2\x80\x9csoon\xe2\x80\x9d, according to aides", &a);
-	count(&o, "\"No,\" he said, \xe2\x80\x9csoon\xe2\x80\x9d, according to aides", &b);
-	assert_int_equal(total(&b), total(&a) + 2 + 4);
+	tu_count(&plain, "\"No,\" he said, \xe2\x80\x9csoon\xe2\x80\x9d, according to aides", &a);
+	tu_count(&o, "\"No,\" he said, \xe2\x80\x9csoon\xe2\x80\x9d, according to aides", &b);
+	assert_int_equal(tu_counts_total(&b), tu_counts_total(&a) + 2 + 4);
 	assert_int_equal(extra(&a, &b, ex, 4), 2);
 	/* At most 16 quotation marks count. */
 	memset(many, '"', 40);
 	strcpy(many + 40, " x");
 	tn_counts_release(&b);
 	tn_counts_init(&b);
-	count(&o, many, &b);
-	assert_int_equal(total(&b), 1 + 16);
+	tu_count(&o, many, &b);
+	assert_int_equal(tu_counts_total(&b), 1 + 16);
 	tn_counts_release(&a);
 	tn_counts_release(&b);
 }
@@ -298,8 +280,8 @@ static void test_tone_names(void **state)
 	assert_int_equal(nd.bucket[find_name(&nd, "[quotation mark]")], nd.bucket[nd.n - 1]);
 	tn_counts_init(&a);
 	tn_counts_init(&b);
-	count(&plain, text, &a);
-	count(&o, text, &b);
+	tu_count(&plain, text, &a);
+	tu_count(&o, text, &b);
 	for (i = 0; i < b.n; i++) {
 		size_t j;
 
