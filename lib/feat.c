@@ -201,9 +201,17 @@ static inline uint64_t char_ngram_hash(const struct tn_feat_opts *o, const unsig
 	return XXH3_64bits_withSeed(from, len, o->seed ^ (0x9E3779B97F4A7C15ULL + (uint64_t)k));
 }
 
+/*
+ * The touched list and the mask are locals here: through bump(), each store
+ * into the list (uint32_t, which may alias s->bits) reloaded s->touched_n and
+ * s->bits.
+ */
 static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 {
-	size_t n = s->tok.n, i;
+	size_t n = s->tok.n, i, t = s->touched_n;
+	uint32_t *touched = s->touched;
+	const uint64_t *hash = s->hash;
+	uint64_t mask = ((uint64_t)1 << s->bits) - 1;
 	int k;
 
 	for (k = o->word_min; k >= 1 && k <= o->word_max; k++) {
@@ -211,18 +219,20 @@ static void count_words(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 
 		if ((size_t)k > n)
 			break;
+		if (k == 1) {
+			for (i = 0; i < n; i++)
+				touched[t++] = (uint32_t)(hash[i] & mask);
+			continue;
+		}
 		for (i = 0; i + (size_t)k <= n; i++) {
 			int j;
 
-			if (k == 1) {
-				bump(s, s->hash[i]);
-				continue;
-			}
 			for (j = 0; j < k; j++)
-				put_le64(key + 8 * j, s->hash[i + (size_t)j]);
-			bump(s, word_ngram_hash(o, key, k));
+				put_le64(key + 8 * j, hash[i + (size_t)j]);
+			touched[t++] = (uint32_t)(word_ngram_hash(o, key, k) & mask);
 		}
 	}
+	s->touched_n = t;
 }
 
 /* Character n-grams of "<token>", counted in code points. */
