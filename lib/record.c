@@ -110,14 +110,20 @@ int tn_record_prepare_keys(struct tn_run_state *r)
  */
 static int add_score(struct tn_buf *b, double v)
 {
-	char s[16];
+	char s[6];
 	unsigned q;
 
 	if (isnan(v))
 		return tn_buf_addstr(b, "null");
 	q = v <= 0 ? 0 : v >= 1 ? 10000 : (unsigned)(v * 10000.0 + 0.5);
-	snprintf(s, sizeof(s), "%u.%04u", q / 10000 % 10, q % 10000);
-	return tn_buf_addstr(b, s);
+	/* "%u.%04u" by hand: snprintf cost 1,400 instructions a score (callgrind). */
+	s[0] = (char)('0' + q / 10000 % 10);
+	s[1] = '.';
+	s[2] = (char)('0' + q / 1000 % 10);
+	s[3] = (char)('0' + q / 100 % 10);
+	s[4] = (char)('0' + q / 10 % 10);
+	s[5] = (char)('0' + q % 10);
+	return tn_buf_add(b, s, sizeof(s));
 }
 
 /* 1 if head h abstains: its best score is below --min-score (a NaN score too). */
