@@ -158,17 +158,21 @@ static inline void bump(struct tn_feat_scratch *s, uint64_t h)
 	s->touched[s->touched_n++] = (uint32_t)(h & (((uint64_t)1 << s->bits) - 1));
 }
 
-/* The feature hash of every token (word n-grams and tone features use them). */
+/*
+ * The feature hash of every token (word n-grams and tone features use them).
+ * On locals: a store into s->hash (uint64_t) may alias o->seed, which made
+ * every token reload the seed, the bytes and the offsets (callgrind, 10 MB
+ * of the bench archive: hash_tokens with XXH3 77.7 M -> 71.6 M instructions).
+ */
 static void hash_tokens(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 {
-	size_t i;
+	const char *bytes = s->tok.bytes;
+	const uint32_t *off = s->tok.off;
+	uint64_t *hash = s->hash, seed = o->seed;
+	size_t i, n = s->tok.n;
 
-	for (i = 0; i < s->tok.n; i++) {
-		const char *w = s->tok.bytes + s->tok.off[i];
-		size_t wl = s->tok.off[i + 1] - s->tok.off[i];
-
-		s->hash[i] = XXH3_64bits_withSeed(w, wl, o->seed);
-	}
+	for (i = 0; i < n; i++)
+		hash[i] = XXH3_64bits_withSeed(bytes + off[i], off[i + 1] - off[i], seed);
 }
 
 /* The hash of the word n-gram of k tokens whose hashes are packed in key (k >= 2). */
