@@ -105,6 +105,18 @@ int tn_buf_addf(struct tn_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int tn_buf_add_u64(struct tn_buf *b, unsigned long long v)
+{
+	char d[20];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return tn_buf_add(b, d + n, sizeof(d) - n);
+}
+
 int tn_buf_add_json_string(struct tn_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

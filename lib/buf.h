@@ -31,6 +31,8 @@ int tn_buf_add(struct tn_buf *b, const void *data, size_t n);
 int tn_buf_addstr(struct tn_buf *b, const char *s);
 int tn_buf_addch(struct tn_buf *b, char c);
 int tn_buf_addf(struct tn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, as "%llu" would (without printf's cost: a default id a document). */
+int tn_buf_add_u64(struct tn_buf *b, unsigned long long v);
 /* Appends s as a JSON string literal, quotes included; s must be valid UTF-8. */
 int tn_buf_add_json_string(struct tn_buf *b, const char *s, size_t n);
 /* Empties the buffer, keeping its storage. */

@@ -318,6 +318,52 @@ static int write_idf(const struct tn_bundle *b, const char *path, struct tn_err 
 	return 0;
 }
 
+/* ---- n-gram keys (feat.h's ngram_keys): the manifest's "hash" and version ---- */
+
+/* The combined keys matter only with word n-grams of 2+ tokens; otherwise the bundle is as before. */
+static int uses_mix(const struct tn_feat_opts *o)
+{
+	return o->ngram_keys == TN_FEAT_KEYS_MIX && o->word_max >= 2;
+}
+
+static const char *hash_name(const struct tn_feat_opts *o)
+{
+	return uses_mix(o) ? "xxh3-64+mix" : "xxh3-64";
+}
+
+static int bundle_version(const struct tn_feat_opts *o)
+{
+	return uses_mix(o) ? TN_BUNDLE_VERSION_MIX : tn_tone_on(&o->tone) ? TN_BUNDLE_VERSION_TONE : TN_BUNDLE_VERSION;
+}
+
+/* Sets o->ngram_keys from the manifest's "hash"; 0 or TN_EMODEL. */
+static int parse_hash(json_t *f, struct tn_feat_opts *o, const char *path, struct tn_err *err)
+{
+	const char *h = json_string_value(json_object_get(f, "hash"));
+
+	if (h && !strcmp(h, "xxh3-64"))
+		o->ngram_keys = TN_FEAT_KEYS_XXH3;
+	else if (h && !strcmp(h, "xxh3-64+mix"))
+		o->ngram_keys = TN_FEAT_KEYS_MIX;
+	else
+		return tn_err_set(err, TN_EMODEL, "'%s': unknown hash '%s'; retrain the model", path, h ? h : "(none)");
+	return 0;
+}
+
+/* The manifest's version must be the one its features make. */
+static int check_version(const struct tn_feat_opts *o, long long version, const char *path, struct tn_err *err)
+{
+	if (version == bundle_version(o))
+		return 0;
+	if (version == TN_BUNDLE_VERSION_MIX || uses_mix(o))
+		return tn_err_set(err, TN_EMODEL, "'%s': format version %d goes with hash \"xxh3-64+mix\" and word "
+				  "n-grams of 2 or more tokens, and only they", path, TN_BUNDLE_VERSION_MIX);
+	return tn_err_set(err, TN_EMODEL, "'%s': format version %d goes with tone features, and only it",
+			  path, TN_BUNDLE_VERSION_TONE);
+}
+
+/* ---- end of the n-gram keys ---- */
+
 static json_t *feat_json(const struct tn_feat_opts *o)
 {
 	char seed[32];
@@ -326,7 +372,7 @@ static json_t *feat_json(const struct tn_feat_opts *o)
 	snprintf(seed, sizeof(seed), "0x%016llx", (unsigned long long)o->seed);
 	f = json_pack("{s:s, s:s, s:[i,i], s:[i,i], s:i, s:i, s:b, s:s, s:s, s:s}",
 		      "tokenizer", "unicode-casefold-1",
-		      "hash", "xxh3-64",
+		      "hash", hash_name(o),
 		      "word_ngrams", o->word_min, o->word_max,
 		      "char_ngrams", o->char_min, o->char_max,
 		      "bits", o->bits,
@@ -349,7 +395,7 @@ static json_t *build_manifest(const struct tn_bundle *b)
 	size_t h;
 
 	man = json_pack("{s:s, s:i, s:o, s:[]}", "format", TN_BUNDLE_FORMAT,
-			"version", tn_tone_on(&b->feat.tone) ? TN_BUNDLE_VERSION_TONE : TN_BUNDLE_VERSION,
+			"version", bundle_version(&b->feat),
 			"features", feat_json(&b->feat), "heads");
 	if (!man)
 		return NULL;
@@ -1020,7 +1066,7 @@ static int parse_features(json_t *f, struct tn_feat_opts *o, const char *path, s
 	o->seed = strtoull(sd + 2, &end, 16);
 	if (errno || *end)
 		return tn_err_set(err, TN_EMODEL, "'%s': bad hash seed '%s'", path, sd);
-	if (tn_tone_json_read(f, o, path, err))
+	if (tn_tone_json_read(f, o, path, err) || parse_hash(f, o, path, err))
 		return TN_EMODEL;
 	if (tn_feat_opts_check(o, err))
 		return tn_err_prefix(err, TN_EMODEL, "'%s': ", path);
@@ -1152,21 +1198,18 @@ int tn_bundle_load(struct tn_bundle **out, const char *dir, struct tn_err *err)
 		rc = tn_err_set(err, TN_EMODEL, "'%s' is not a Tenor model manifest", p.ptr);
 		goto out;
 	}
-	if (json_integer_value(json_object_get(man, "version")) != TN_BUNDLE_VERSION &&
-	    json_integer_value(json_object_get(man, "version")) != TN_BUNDLE_VERSION_TONE) {
-		rc = tn_err_set(err, TN_EMODEL, "'%s' has format version %lld; this Tenor reads versions %d and %d",
+	if (json_integer_value(json_object_get(man, "version")) < TN_BUNDLE_VERSION ||
+	    json_integer_value(json_object_get(man, "version")) > TN_BUNDLE_VERSION_MIX) {
+		rc = tn_err_set(err, TN_EMODEL, "'%s' has format version %lld; this Tenor reads versions %d to %d",
 				p.ptr, (long long)json_integer_value(json_object_get(man, "version")),
-				TN_BUNDLE_VERSION, TN_BUNDLE_VERSION_TONE);
+				TN_BUNDLE_VERSION, TN_BUNDLE_VERSION_MIX);
 		goto out;
 	}
 	rc = parse_features(json_object_get(man, "features"), &fo, p.ptr, err);
+	if (!rc)
+		rc = check_version(&fo, json_integer_value(json_object_get(man, "version")), p.ptr, err);
 	if (rc)
 		goto out;
-	if (tn_tone_on(&fo.tone) != (json_integer_value(json_object_get(man, "version")) == TN_BUNDLE_VERSION_TONE)) {
-		rc = tn_err_set(err, TN_EMODEL, "'%s': format version %d goes with tone features, and only it",
-				p.ptr, TN_BUNDLE_VERSION_TONE);
-		goto out;
-	}
 	files = json_object_get(man, "files");
 	if (!json_is_object(files)) {
 		rc = tn_err_set(err, TN_EMODEL, "'%s' has no file checksums (a bundle made by an older Tenor); "

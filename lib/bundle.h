@@ -39,6 +39,10 @@
 /* A bundle with tone features (tone.h) is version 2: an older Tenor refuses it
    rather than classify without them. */
 #define TN_BUNDLE_VERSION_TONE 2
+/* Word n-grams of 2+ tokens with TN_FEAT_KEYS_MIX keys ("hash": "xxh3-64+mix"),
+   with or without tone features: version 3, so that an older Tenor, which would
+   hash them the old way, refuses the bundle. */
+#define TN_BUNDLE_VERSION_MIX 3
 
 struct svm_model;
 struct model;  /* liblinear's */

@@ -5,8 +5,9 @@
  *  1. tokens (text.h) form word n-grams of word_min..word_max tokens and, when
  *     char_max > 0, character n-grams of char_min..char_max code points taken
  *     inside each token padded as "<token>" (as fastText does);
- *  2. each n-gram is hashed with XXH3-64 and a seed (machine-independent: token
- *     hashes are combined as little-endian bytes), bucket = hash mod 2^bits;
+ *  2. each token and character n-gram is hashed with XXH3-64 and a seed; a
+ *     word n-gram of 2+ tokens combines its tokens' hashes (ngram_keys below;
+ *     machine-independent), bucket = hash mod 2^bits;
  *  3. term counts tf become 1 + ln(tf) (sublinear), times the bucket's idf,
  *     idf = ln((1 + N) / (1 + df)) + 1 learned from the training corpus; buckets
  *     seen in fewer than min_df training documents have idf 0 and are dropped;
@@ -33,10 +34,20 @@ struct tn_feat_opts {
 	int min_df;               /* default 2 */
 	int sublinear_tf;         /* 1: 1 + ln(tf); 0: raw tf */
 	uint64_t seed;            /* hash seed; default TN_FEAT_SEED */
+	int ngram_keys;           /* word n-grams of 2+ tokens: TN_FEAT_KEYS_*; default MIX */
 	struct tn_tone_opts tone; /* tone features (tone.h); default all off */
 };
 
 #define TN_FEAT_SEED 0x54656e6f72ULL /* "Tenor" */
+
+/*
+ * How the tokens' hashes of a word n-gram of 2+ tokens become its hash:
+ * XXH3 of their little-endian bytes (bundles before 2026-12-02, manifest
+ * "hash": "xxh3-64"), or folded by multiplies and xor-shifts (3x cheaper;
+ * "xxh3-64+mix", bundle version 3).  Unigrams and character n-grams are the
+ * same in both.
+ */
+enum { TN_FEAT_KEYS_XXH3 = 0, TN_FEAT_KEYS_MIX = 1 };
 
 /* Fills o with the defaults above. */
 void tn_feat_opts_default(struct tn_feat_opts *o);

@@ -90,6 +90,7 @@ static void workers_free(struct tn_run_state *r)
 				free(w->all[h]);
 		free(w->all);
 		free(w->ctr);
+		tn_buf_release(&w->json);
 	}
 	free(r->w);
 	r->w = NULL;
@@ -113,6 +114,7 @@ static int workers_create(struct tn_run_state *r)
 		w->all = calloc(r->nheads, sizeof(*w->all));
 		tn_counts_init(&w->cnt);
 		tn_vec_init(&w->vec);
+		tn_buf_init(&w->json);
 		if (!w->fs || !w->ps || !w->res || !w->all)
 			return TN_ENOMEM;
 		for (h = 0; h < r->nheads; h++)
@@ -782,6 +784,11 @@ int tn_record_ctx_create(struct tn_record_ctx **out, const char *model_dir, cons
 	}
 	*out = c;
 	return 0;
+}
+
+void tn_record_ctx_json_library_only(struct tn_record_ctx *c, int on)
+{
+	c->o.json_library_only = on;
 }
 
 int tn_record_ctx_process(struct tn_record_ctx *c, const char *data, size_t len, int is_text,

@@ -81,6 +81,7 @@ struct tn_run_opts {
 	int top;                         /* > 0: HEAD_top, the best `top` classes with their scores */
 	double min_score;                /* a head whose best score is below it is written null */
 	int explain;                     /* > 0: HEAD_explain, the `explain` strongest n-grams (explain.h) */
+	int json_library_only;           /* every JSONL line through cJSON, none through jsonscan.h (tests) */
 	int resume;
 	int force;                       /* replace a finished or interrupted run */
 	long part_i, part_n;             /* 1/1: everything; else a part's names in out_dir */
@@ -144,6 +145,11 @@ struct tn_record_ctx;
 int tn_record_ctx_create(struct tn_record_ctx **out, const char *model_dir, const char *id_field,
 			 const char *text_field, int all_scores, struct tn_err *err);
 void tn_record_ctx_free(struct tn_record_ctx *c);
+/*
+ * on = 1: JSONL lines go through cJSON only, never through the scanner of
+ * jsonscan.h, so tests can check that both give the same records.
+ */
+void tn_record_ctx_json_library_only(struct tn_record_ctx *c, int on);
 
 /*
  * *record and *rlen: the record (valid until the next call).  Returns 0 for a

@@ -57,6 +57,7 @@ struct tn_worker {
 	struct tn_vec vec;
 	struct tn_head_result *res;
 	double **all;
+	struct tn_buf json;             /* strings decoded by jsonscan.h */
 	struct tn_contribution *ctr;    /* --explain: contributions of one document */
 	size_t ctr_cap;
 	double t_feat, t_pred;

@@ -920,8 +920,10 @@ static int step(struct tn_source *s, struct tn_raw_doc *doc)
 		tn_buf_reset(&s->id);
 		{
 			unsigned long long ln = (unsigned long long)s->lines.lineno + (r < 0 ? 1 : 0);
-			int bad = s->member ? tn_buf_addf(&s->id, "%s:%s:%llu", display_name(f), s->member, ln)
-					    : tn_buf_addf(&s->id, "%s:%llu", display_name(f), ln);
+			/* "NAME[:MEMBER]:LINE", without tn_buf_addf: 2,000 instructions a line (callgrind). */
+			int bad = tn_buf_addstr(&s->id, display_name(f)) ||
+				  (s->member && (tn_buf_addch(&s->id, ':') || tn_buf_addstr(&s->id, s->member))) ||
+				  tn_buf_addch(&s->id, ':') || tn_buf_add_u64(&s->id, ln);
 
 			if (bad)
 				return TN_ENOMEM;

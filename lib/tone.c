@@ -70,10 +70,28 @@ static struct tn_tone_slot *slot_of(const struct tn_tone_keys *k, uint64_t key)
 	return &k->table[i];
 }
 
+static size_t filter_bit(uint64_t h)
+{
+	return (size_t)(h >> 40) & (((size_t)1 << TN_TONE_FILTER_BITS) - 1);
+}
+
+/* The slot of token hash h, or NULL when h is surely no key (the filter). */
+static inline const struct tn_tone_slot *find_key(const struct tn_tone_keys *k, uint64_t h)
+{
+	size_t b = filter_bit(h);
+
+	if (!(k->filter[b / 64] >> (b % 64) & 1))
+		return NULL;
+	return slot_of(k, h | 1);
+}
+
 static struct tn_tone_slot *put(struct tn_tone_keys *k, const char *w)
 {
 	uint64_t key = token_hash(w, strlen(w), k->seed) | 1;
 	struct tn_tone_slot *e = slot_of(k, key);
+	size_t b = filter_bit(key);
+
+	k->filter[b / 64] |= (uint64_t)1 << (b % 64);
 
 	e->key = key;
 	return e;
@@ -91,8 +109,11 @@ int tn_tone_keys_init(struct tn_tone_keys *k, const struct tn_tone_opts *t, uint
 	while (((size_t)1 << k->tbits) < 2 * n)
 		k->tbits++;
 	k->table = calloc((size_t)1 << k->tbits, sizeof(*k->table));
-	if (!k->table)
+	k->filter = calloc(((size_t)1 << TN_TONE_FILTER_BITS) / 64, sizeof(*k->filter));
+	if (!k->table || !k->filter) {
+		tn_tone_keys_release(k);
 		return TN_ENOMEM;
+	}
 	/* A word can be both (AFINN scores "no" -1): one slot holds score and kind. */
 	for (i = 0; t->lex && i < t->lex->n; i++)
 		put(k, t->lex->words[i])->score = (int8_t)t->lex->scores[i];
@@ -114,7 +135,9 @@ int tn_tone_keys_init(struct tn_tone_keys *k, const struct tn_tone_opts *t, uint
 void tn_tone_keys_release(struct tn_tone_keys *k)
 {
 	free(k->table);
+	free(k->filter);
 	k->table = NULL;
+	k->filter = NULL;
 }
 
 /* Counts the quotation marks of text, at most max. */
@@ -171,7 +194,7 @@ static inline size_t walk(const struct tn_tone_opts *t, const struct tn_tone_key
 
 	for (i = 0; i < tok->n; i++) {
 		uint64_t h = hash[i];
-		const struct tn_tone_slot *e = slot_of(k, h | 1);
+		const struct tn_tone_slot *e = find_key(k, h);
 		int in_scope = scope > 0;
 
 		if (in_scope) {
@@ -183,7 +206,7 @@ static inline size_t walk(const struct tn_tone_opts *t, const struct tn_tone_key
 			else
 				out[n++] = (uint32_t)(nh & mask);
 		}
-		if (!e->key)
+		if (!e || !e->key)
 			continue;
 		if (e->score) {
 			int sc = in_scope ? -e->score : e->score;

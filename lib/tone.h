@@ -91,10 +91,17 @@ struct tn_tone_slot {
 	uint8_t kind;             /* 1 negation cue, 2 reporting word, 0 neither */
 };
 
+#define TN_TONE_FILTER_BITS 16
+
 struct tn_tone_keys {
 	uint64_t seed;
 	struct tn_tone_slot *table;
 	int tbits;
+	/*
+	 * Bit (hash >> 40) mod 2^16 set for every key: most tokens are no key,
+	 * and one bit test (an 8 KiB bitmap) spares them the probe loop.
+	 */
+	uint64_t *filter;
 	uint64_t lex_class[2 * TN_LEX_SCORE_MAX + 1];
 	uint64_t attr_class, quote_class;
 };

@@ -158,6 +158,7 @@ static void test_save_load_round_trip(void **state)
 	assert_int_equal(b->feat.min_df, f->b->feat.min_df);
 	assert_int_equal(b->feat.sublinear_tf, f->b->feat.sublinear_tf);
 	assert_true(b->feat.seed == f->b->feat.seed);
+	assert_int_equal(b->feat.ngram_keys, TN_FEAT_KEYS_MIX);
 	assert_memory_equal(b->idf, f->b->idf, ((size_t)1 << b->feat.bits) * sizeof(float));
 	assert_int_equal(b->nheads, 2);
 	for (h = 0; h < 2; h++) {
@@ -193,8 +194,10 @@ static void test_manifest_content(void **state)
 
 	assert_non_null(m);
 	assert_string_equal(json_string_value(json_object_get(m, "format")), TN_BUNDLE_FORMAT);
-	assert_int_equal(json_integer_value(json_object_get(m, "version")), TN_BUNDLE_VERSION);
+	/* Word bigrams with combined keys: version 3, hash "xxh3-64+mix". */
+	assert_int_equal(json_integer_value(json_object_get(m, "version")), TN_BUNDLE_VERSION_MIX);
 	feat = json_object_get(m, "features");
+	assert_string_equal(json_string_value(json_object_get(feat, "hash")), "xxh3-64+mix");
 	assert_int_equal(json_integer_value(json_object_get(feat, "bits")), 20);
 	assert_int_equal(json_integer_value(json_object_get(feat, "min_df")), 2);
 	assert_string_equal(json_string_value(json_object_get(feat, "seed")), "0x00000054656e6f72");
@@ -400,14 +403,28 @@ static void test_load_bad_manifest(void **state)
 
 	dir = (free(dir), save(f, "m3"));
 	m = read_manifest(dir);
-	json_object_set_new(m, "version", json_integer(3));
+	json_object_set_new(m, "version", json_integer(4));
 	write_manifest(dir, m);
-	assert_load_fails(dir, TN_EMODEL, "format version 3", "reads versions 1 and 2", NULL);
+	assert_load_fails(dir, TN_EMODEL, "format version 4", "reads versions 1 to 3", NULL);
+	/* Combined bigram keys ("xxh3-64+mix") need version 3, and version 3 needs them. */
+	m = read_manifest(dir);
+	json_object_set_new(m, "version", json_integer(1));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "format version 3 goes with hash \"xxh3-64+mix\"", NULL);
+	m = read_manifest(dir);
+	json_object_set_new(m, "version", json_integer(3));
+	json_object_set_new(json_object_get(m, "features"), "hash", json_string("xxh3-64"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "format version 3 goes with hash \"xxh3-64+mix\"", NULL);
 	/* Version 2 is for bundles with tone features: without them it is refused. */
 	m = read_manifest(dir);
 	json_object_set_new(m, "version", json_integer(2));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "format version 2 goes with tone features", NULL);
+	m = read_manifest(dir);
+	json_object_set_new(json_object_get(m, "features"), "hash", json_string("sha1"));
+	write_manifest(dir, m);
+	assert_load_fails(dir, TN_EMODEL, "unknown hash 'sha1'", "retrain", NULL);
 
 	dir = (free(dir), save(f, "m4"));
 	m = read_manifest(dir);
@@ -462,6 +479,25 @@ static void test_load_bad_manifest(void **state)
 	json_array_append_new(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "classes"), json_integer(4));
 	write_manifest(dir, m);
 	assert_load_fails(dir, TN_EMODEL, "class 3 is not a string", NULL);
+	free(dir);
+}
+
+/* A bundle from before the combined keys (hash "xxh3-64", version 1) loads, hashing bigrams as it was trained. */
+static void test_load_old_bigram_keys(void **state)
+{
+	struct fx *f = *state;
+	char *dir = save(f, "old");
+	struct tn_bundle *b = NULL;
+	struct tn_err err;
+	json_t *m = read_manifest(dir);
+
+	json_object_set_new(m, "version", json_integer(TN_BUNDLE_VERSION));
+	json_object_set_new(json_object_get(m, "features"), "hash", json_string("xxh3-64"));
+	write_manifest(dir, m);
+	assert_int_equal(tn_bundle_load(&b, dir, &err), 0);
+	assert_int_equal(b->feat.word_max, 2);
+	assert_int_equal(b->feat.ngram_keys, TN_FEAT_KEYS_XXH3);
+	tn_bundle_free(b);
 	free(dir);
 }
 
@@ -941,6 +977,7 @@ int main(void)
 		T(test_head_names),
 		T(test_load_missing),
 		T(test_load_bad_manifest),
+		T(test_load_old_bigram_keys),
 		T(test_load_missing_parts),
 		T(test_load_bad_idf),
 		T(test_load_bad_model),

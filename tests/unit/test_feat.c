@@ -53,7 +53,11 @@ static void check_buckets(const struct tn_feat_opts *o, const char *text, const 
 
 static void test_hash_stability(void **state)
 {
-	/* Computed once with the defaults (words 1-2, 2^20 buckets, seed "Tenor"). */
+	/*
+	 * Computed once with the defaults (words 1-2, 2^20 buckets, seed "Tenor"),
+	 * the bigrams with the XXH3 keys of bundles before "xxh3-64+mix"
+	 * (TN_FEAT_KEYS_XXH3); the combined keys' values are in test_mix_keys.
+	 */
 	static const struct bc fox[] = {
 		{ 149181, 1 }, { 550254, 1 }, { 611922, 1 }, { 634491, 1 }, { 686568, 1 }, { 728450, 1 }, { 781738, 1 },
 	};
@@ -73,6 +77,7 @@ static void test_hash_stability(void **state)
 
 	(void)state;
 	tn_feat_opts_default(&o);
+	o.ngram_keys = TN_FEAT_KEYS_XXH3;
 	check_buckets(&o, "The quick brown fox", fox, N(fox));
 	check_buckets(&o, "Stra\xc3\x9f" "e in Z\xc3\xbc" "rich", strasse, N(strasse));
 	check_buckets(&o, "\xe6\x9d\xb1\xe4\xba\xac 2024", tokyo, N(tokyo));
@@ -84,6 +89,32 @@ static void test_hash_stability(void **state)
 	o.char_min = 2;
 	o.char_max = 3;
 	check_buckets(&o, "Fox", fox_chars, N(fox_chars));
+}
+
+/*
+ * The default, combined bigram keys (TN_FEAT_KEYS_MIX), computed once: the
+ * unigrams are the buckets above, the bigrams new ones, and "a b" is not "b a".
+ */
+static void test_mix_keys(void **state)
+{
+	static const struct bc fox[] = {
+		{ 550254, 1 }, { 634491, 1 }, { 728450, 1 }, { 781738, 1 }, { 832591, 1 }, { 1012372, 1 }, { 1032120, 1 },
+	};
+	static const struct bc strasse[] = {
+		{ 286349, 1 }, { 361183, 1 }, { 589491, 1 }, { 694694, 1 }, { 744561, 1 },
+	};
+	static const struct bc abab[] = {
+		{ 288210, 2 }, { 693634, 2 }, { 731201, 2 }, { 878704, 1 },
+	};
+	struct tn_feat_opts o;
+
+	(void)state;
+	tn_feat_opts_default(&o);
+	assert_int_equal(o.ngram_keys, TN_FEAT_KEYS_MIX);
+	check_buckets(&o, "The quick brown fox", fox, N(fox));
+	check_buckets(&o, "Stra\xc3\x9f" "e in Z\xc3\xbc" "rich", strasse, N(strasse));
+	check_buckets(&o, "a b a b", abab, N(abab));
+	check_buckets(&o, "A B a b!", abab, N(abab));
 }
 
 static void test_defaults(void **state)
@@ -490,6 +521,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_stability),
+		cmocka_unit_test(test_mix_keys),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_opts_check),
 		cmocka_unit_test(test_word_ngram_counts),

@@ -266,6 +266,24 @@ static void test_token_cap(void **state)
 	check_cap("a", TN_TOKEN_MAX - 1, "\xc3\x9f next", "a", TN_TOKEN_MAX - 1, "s");
 }
 
+/*
+ * ASCII runs take a fast loop that hands each non-ASCII character to the
+ * Unicode rules and takes the rest back: tokens run across the switches.
+ */
+static void test_ascii_unicode_switches(void **state)
+{
+	(void)state;
+	check_tokens("caf\xc3\xa9" "BAR x", "caf\xc3\xa9""bar", "x", NULL);
+	check_tokens("\xc3\x89tait-ce l\xc3\xa0?", "\xc3\xa9tait", "ce", "l\xc3\xa0", NULL);
+	check_tokens("ab\xe4\xb8\xad" "cd", "ab", "\xe4\xb8\xad", "cd", NULL);
+	check_tokens("a\xe2\x80\x99s b", "a", "s", "b", NULL);   /* U+2019 separates */
+	check_tokens("x\xcc\x81y Z", "x\xcc\x81y", "z", NULL);   /* a combining mark inside */
+	/* A token full of 2-byte letters drops the ASCII letters after them... */
+	check_cap("\xc3\x89", TN_TOKEN_MAX / 2, "abc next", "\xc3\xa9", TN_TOKEN_MAX / 2, "");
+	/* ...and one byte short of full keeps one of them. */
+	check_cap("a", TN_TOKEN_MAX - 3, "\xc3\xa9" "bc next", "a", TN_TOKEN_MAX - 3, "\xc3\xa9""b");
+}
+
 /* A prefix of at most max bytes never ends inside a character. */
 static void test_utf8_prefix(void **state)
 {
@@ -307,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_nul_rejected),
 		cmocka_unit_test(test_token_cap),
+		cmocka_unit_test(test_ascii_unicode_switches),
 		cmocka_unit_test(test_utf8_prefix),
 	};
 
