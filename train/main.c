@@ -45,6 +45,7 @@ struct train_options {
 	int quiet;
 	int grid;
 	int solver_set;          /* --solver given: --kernel rbf does not pick libsvm */
+	int ngrams_set;          /* -n given: the word n-grams are not chosen */
 	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
 	double progress_interval;
 	struct tn_progress_clock clock;
@@ -228,7 +229,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
 	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR, OPT_FOLDDOCS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -259,6 +260,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "cache-mb", required_argument, NULL, OPT_CACHE },
 		{ "cv", required_argument, NULL, OPT_CV },
 		{ "grid", no_argument, NULL, OPT_GRID },
+		{ "fold-docs", required_argument, NULL, OPT_FOLDDOCS },
 		{ "multiclass", required_argument, NULL, OPT_MULTI },
 		{ "test", required_argument, NULL, OPT_TEST },
 		{ "threads", required_argument, NULL, 'j' },
@@ -322,6 +324,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return tn_err_set(err, TN_EINVAL, "--ngrams takes N or MIN-MAX within 1-%d, not '%s'", TN_FEAT_NGRAM_MAX, optarg);
 			o->feat.word_min = (int)a;
 			o->feat.word_max = (int)b;
+			o->ngrams_set = 1;
 			break;
 		case OPT_CHAR:
 			if (!strcmp(optarg, "off"))
@@ -408,6 +411,11 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			break;
 		case OPT_TEST: o->test = optarg; break;
 		case OPT_GRID: o->grid = 1; break;
+		case OPT_FOLDDOCS:
+			if (tn_parse_long(optarg, 0, 1000000000, &a))
+				return tn_err_set(err, TN_EINVAL, "--fold-docs takes a number of documents (0: all), not '%s'", optarg);
+			o->train.fold_docs = (size_t)a;
+			break;
 		case OPT_MULTI:
 			if (tn_parse_enum(optarg, multiclass, &o->train.one_vs_one))
 				return tn_err_set(err, TN_EINVAL, "--multiclass takes ovr or ovo, not '%s'", optarg);
@@ -434,6 +442,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}
+	/* Word n-grams the user did not fix are chosen by the folds (--grid chooses its own). */
+	o->train.choose_ngrams = !o->ngrams_set && !o->grid;
 	o->inputs = argv + optind;
 	o->ninputs = (size_t)(argc - optind);
 	o->corpus.labels = (const char *const *)o->labels;
@@ -656,6 +666,12 @@ static int run(struct train_options *o)
 				o->feat.word_max);
 	} else {
 		rc = tn_train(&b, &c, &o->feat, &o->train, &progress, o->train.cv ? cv : NULL, &err);
+		if (!rc && !o->quiet && o->train.choose_ngrams) {
+			char line[256];
+
+			tn_train_selection_line(b, line, sizeof(line));
+			fprintf(stderr, "%s: %s\n", prog, line);
+		}
 	}
 	if (rc)
 		goto fail;
