@@ -60,7 +60,7 @@ enum tn_solver {
 const char *tn_solver_name(enum tn_solver s);
 
 /* The default of fold_docs: a sample this large calibrates and chooses as well as more. */
-#define TN_FOLD_DOCS 10000
+#define TN_FOLD_DOCS 20000
 
 struct tn_train_opts {
 	enum tn_solver solver;
