@@ -132,7 +132,7 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 f, h = m["features"], m["heads"][0]
 r = lambda v: "off" if not v else "%d-%d" % tuple(v)
-print("word n-grams %s, character n-grams %s, hashed into 2^%d buckets, min_df %d, %s tf, %s; "
+print("word n-grams %s (this task's; the others' are in each table), character n-grams %s, hashed into 2^%d buckets, min_df %d, %s tf, %s; "
       "%s %s, %s, C=%g, class weights %s" % (
       r(f.get("word_ngrams")), r(f.get("char_ngrams")), f["bits"], f["min_df"],
       "1 + ln" if f.get("sublinear_tf") else "raw", f.get("weighting", "?"),
@@ -150,6 +150,9 @@ tenor() {
 	[ $rc = 0 ] || [ $rc = 3 ] || { skip "$ds" tenor "classify exited $rc"; return; }
 	record "$ds" tenor "$secs" "$(bytes "$w/tenor.model")" "$(echo "$w"/tenor.out/part-*.jsonl.zst)" "$FIELD"
 	[ -n "$TENOR_DEFAULTS" ] || TENOR_DEFAULTS=$(tenor_defaults "$w/tenor.model/manifest.json")
+	# The word n-grams train chose for this corpus (its manifest's "selection").
+	"$PY" -c 'import json,sys; f = json.load(open(sys.argv[1]))["features"]["word_ngrams"]; print("%d-%d" % tuple(f))' \
+		"$w/tenor.model/manifest.json" >"$w/tenor.ngrams" || true
 	# Tenor's own figure must agree with metrics.py's.
 	local own mine
 	own=$("$PY" -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["evaluation"][sys.argv[2]]["macro_f1"])' \
@@ -282,6 +285,28 @@ git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
 	echo "- fastText input: lower-cased, punctuation split off, one line per document"
 	echo "  (\`bench/peers/fasttext_text.py\`); \`-thread $NPROC\`, so its figures vary slightly"
 	echo "  from run to run."
+	echo
+	echo "## Tenor against the best peer"
+	echo
+	echo "Macro-F1 on each test split; gap: Tenor's minus the best peer's, in points (x 100)."
+	echo "Tenor's word n-grams are those its train chose on the train split (\"selection\")."
+	echo
+	echo "| task | Tenor word n-grams | Tenor | best peer | its macro-F1 | gap |"
+	echo "|---|---|---:|---|---:|---:|"
+	for d in "${DONE[@]}"; do
+		IFS=: read -r ds tr te f <<<"$d"
+		awk -F'\t' -v ds="$ds" -v ng="$(cat "$WORK/$ds/tenor.ngrams" 2>/dev/null || echo '?')" '
+			$1 == ds && $2 == "tenor" { t = $4 }
+			$1 == ds && $2 != "tenor" && $4 != "-" && $4 + 0 > best { best = $4 + 0; who = $2 }
+			END { if (t != "" && t != "-" && who != "")
+				printf "| %s | %s | %s | %s | %.4f | %+.1f |\n", ds, ng, t, who, best, 100 * (t - best) }' "$RESULTS"
+	done
+	awk -F'\t' '
+		$2 == "tenor" && $4 != "-" { t[$1] = $4; ds[$1] = 1 }
+		$2 == "sklearn TF-IDF + LinearSVC" && $4 != "-" { s[$1] = $4 }
+		$2 != "tenor" && $4 != "-" && $4 + 0 > b[$1] { b[$1] = $4 + 0 }
+		END { for (d in ds) { n++; st += t[d]; ss += s[d]; sb += b[d] }
+			if (n) printf "\nMean over the %d tasks: Tenor %.4f, scikit-learn TF-IDF + LinearSVC %.4f, the best peer of each task %.4f.\n", n, st / n, ss / n, sb / n }' "$RESULTS"
 	for d in "${DONE[@]}"; do
 		IFS=: read -r ds tr te f <<<"$d"
 		echo
@@ -292,7 +317,7 @@ git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
 		echo
 		echo "| tool | accuracy | macro-F1 | train s | model |"
 		echo "|---|---:|---:|---:|---:|"
-		awk -F'\t' -v ds="$ds" '
+		awk -F'\t' -v ds="$ds" -v ng="$(cat "$WORK/$ds/tenor.ngrams" 2>/dev/null || echo '?')" '
 			function size(b) {
 				if (b == "-") return "-"
 				if (b >= 1048576) return sprintf("%.1f MB", b / 1048576)
@@ -302,7 +327,7 @@ git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
 			           if ($4 != "-" && $4 + 0 > best) best = $4 + 0 }
 			END {
 				for (i = 1; i <= n; i++) {
-					name = tool[i] == "tenor" ? "**Tenor** (defaults)" : tool[i]
+					name = tool[i] == "tenor" ? "**Tenor** (defaults; word " ng " chosen)" : tool[i]
 					f = f1[i]; if (f != "-" && f + 0 == best) f = "**" f "**"
 					secs = t[i] == "-" ? "-" : sprintf("%.1f", t[i])
 					printf "| %s | %s | %s | %s | %s |\n", name, acc[i], f, secs, size(sz[i])

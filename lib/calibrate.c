@@ -282,7 +282,7 @@ static int cross_fit(const struct tn_head_data *hd, int softmax, struct method_f
 	memset(&conf, 0, sizeof(conf));
 	if (!s || !p || !r || !A || !B || tn_confusion_init(&conf, k))
 		goto out;
-	for (f = 0; f < TN_CALIB_FOLDS; f++) {
+	for (f = 0; f < hd->ncal_folds; f++) {
 		double beta = 0;
 
 		if (softmax)
@@ -367,8 +367,8 @@ int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr
 		free(s);
 		free(p);
 		chosen = &soft;
-		cal = json_pack("{s:s, s:f, s:i}", "method", "softmax-temperature", "temperature", 1.0 / beta,
-				"folds", TN_CALIB_FOLDS);
+		cal = json_pack("{s:s, s:f, s:i, s:I}", "method", "softmax-temperature", "temperature", 1.0 / beta,
+				"folds", hd->ncal_folds, "documents", (json_int_t)hd->n);
 		if (cal)
 			json_object_set_new(cal, "compared", json_pack("{s:o, s:o}", "softmax-temperature",
 									figures_json(&soft), "platt-pairwise",
@@ -377,7 +377,8 @@ int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr
 		if (!hb->svm || (rc = tn_calibrate(hb->svm, hd)))
 			return rc ? rc : TN_EINVAL;
 		chosen = &platt;
-		cal = json_pack("{s:s, s:i, s:o}", "method", "platt-pairwise", "folds", TN_CALIB_FOLDS,
+		cal = json_pack("{s:s, s:i, s:I, s:o}", "method", "platt-pairwise", "folds", hd->ncal_folds,
+				"documents", (json_int_t)hd->n,
 				"compared", json_pack("{s:o}", "platt-pairwise", figures_json(&platt)));
 	}
 	if (!cal || !info)

@@ -137,6 +137,7 @@ int tn_train_grid(struct tn_bundle **out, const struct tn_corpus *c, struct tn_f
 	ff.word_max = g->ngram_max[best_n];
 	fin.head_C = bestC;
 	fin.head_balanced = bestbal;
+	fin.choose_ngrams = 0;   /* the grid chose them */
 	rc = tn_train(out, c, &ff, &fin, prog, cv_conf, err);
 	if (!rc) {
 		*fo = ff;

@@ -399,8 +399,11 @@ static void run_task_pairs(const struct tn_dataset *ds, struct tn_head_data *hd,
 		}
 	if (t->kind == TN_TASK_CV)
 		for (i = 0; i < hd->n; i++)
-			if (folds[i] == fold)
+			if (folds[i] == fold) {
 				hd->cv_pred[i] = vote(k, dec + i * npair, votes);
+				if (hd->cal_dec)   /* the CV folds calibrate too */
+					memcpy(hd->cal_dec + i * npair, dec + i * npair, npair * sizeof(*dec));
+			}
 	if (t->kind == TN_TASK_FINAL) {
 		/* libsvm frees a loaded-style model's vectors as one block at SV[0]. */
 		struct svm_node *block = malloc((total ? total : 1) * sizeof(*block)), *at = block;
@@ -586,11 +589,11 @@ static void run_task_ovr(const struct tn_dataset *ds, struct tn_head_data *hd, c
 			if (folds[i] != fold)
 				continue;
 			ovr_scores(lm, k, ds->lx[hd->docs[i]], dec, score);
-			if (t->kind == TN_TASK_CV) {
-				/* liblinear's own choice: the first class of the highest score in its label order. */
+			/* liblinear's own choice: the first class of the highest score in its label order. */
+			if (t->kind == TN_TASK_CV)
 				hd->cv_pred[i] = (int)predict(lm, ds->lx[hd->docs[i]]);
+			if (!hd->cal_dec)
 				continue;
-			}
 			for (a = 0, p = 0; a < k; a++)
 				for (b = a + 1; b < k; b++, p++)
 					hd->cal_dec[i * npair + p] = score[a] - score[b];
@@ -632,10 +635,10 @@ void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const 
 			for (i = 0; dec && score && i < hd->n; i++) {
 				if (folds[i] != t->fold)
 					continue;
-				if (t->kind == TN_TASK_CV) {
+				if (t->kind == TN_TASK_CV)
 					hd->cv_pred[i] = (int)predict(t->lmodel, ds->lx[hd->docs[i]]);
+				if (!hd->cal_dec)
 					continue;
-				}
 				ovr_scores(t->lmodel, k, ds->lx[hd->docs[i]], dec, score);
 				for (a = 0, p = 0; a < k; a++)
 					for (b = a + 1; b < k; b++, p++)
@@ -667,7 +670,7 @@ void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const 
 			continue;
 		if (t->kind == TN_TASK_CV)
 			hd->cv_pred[i] = (int)svm_predict(t->model, ds->x[hd->docs[i]]);
-		else
+		if (hd->cal_dec)
 			full_decisions(t->model, ds->x[hd->docs[i]], hd->nclass, hd->cal_dec + i * npair, tmp);
 	}
 	free(tmp);

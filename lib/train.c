@@ -42,6 +42,7 @@ void tn_train_opts_default(struct tn_train_opts *o)
 	o->cache_mb = 100;
 	o->seed = 0x5eed;
 	o->probability = 1;
+	o->fold_docs = TN_FOLD_DOCS;
 }
 
 int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
@@ -75,7 +76,7 @@ void tn_progress_report(const struct tn_progress *p, const char *stage, size_t d
 		p->fn(p->ctx, stage, done, total);
 }
 
-static uint64_t splitmix64(uint64_t *s)
+uint64_t tn_splitmix64(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
 
@@ -100,7 +101,7 @@ static int assign_folds(const struct tn_head_data *hd, int k, uint64_t seed, int
 			if ((size_t)hd->y[i] == c)
 				idx[m++] = i;
 		for (i = m; i > 1; i--) {
-			size_t j = (size_t)(splitmix64(&s) % i), t = idx[i - 1];
+			size_t j = (size_t)(tn_splitmix64(&s) % i), t = idx[i - 1];
 
 			idx[i - 1] = idx[j];
 			idx[j] = t;
@@ -286,9 +287,15 @@ static int head_data_build(const struct tn_corpus *c, size_t h, const struct tn_
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	if (o->probability) {
+		/* With cross-validation its folds' decision values calibrate too: no folds of their own. */
+		hd->ncal_folds = o->cv ? o->cv : TN_CALIB_FOLDS;
 		hd->cal_fold = malloc(hd->n * sizeof(int));
 		hd->cal_dec = calloc(hd->n * npair, sizeof(double));
-		if (!hd->cal_fold || !hd->cal_dec || assign_folds(hd, TN_CALIB_FOLDS, o->seed ^ 0xca11b, hd->cal_fold))
+		if (!hd->cal_fold || !hd->cal_dec)
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
+		if (o->cv)
+			memcpy(hd->cal_fold, hd->cv_fold, hd->n * sizeof(int));
+		else if (assign_folds(hd, TN_CALIB_FOLDS, o->seed ^ 0xca11b, hd->cal_fold))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -370,7 +377,7 @@ int tn_plan_init(struct tn_plan *p, const struct tn_corpus *c, const struct tn_t
 	 * Calibration tasks last: the task index seeds liblinear's rand(), so the
 	 * final and CV models are the same with or without calibration.
 	 */
-	for (h = 0; o->probability && h < c->nheads; h++)
+	for (h = 0; o->probability && !o->cv && h < c->nheads; h++)
 		for (int f = 0; f < TN_CALIB_FOLDS; f++)
 			p->tasks[p->ntasks++] = (struct tn_task){ .head = h, .kind = TN_TASK_CALIBRATION, .fold = f };
 	return 0;
@@ -428,8 +435,11 @@ int tn_plan_cv_confusion(const struct tn_plan *p, size_t h, struct tn_confusion 
 	return 0;
 }
 
-/* Moves the final models of p into b's heads, with their manifest entries and figures. */
-static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_corpus *c,
+/*
+ * Moves the final models of p into b's heads, with their manifest entries and
+ * figures; fp (NULL: none) holds the folds that calibrate and cross-validate.
+ */
+static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_plan *fp, const struct tn_corpus *c,
 		    const struct tn_train_opts *o, struct tn_confusion *cv_conf, struct tn_err *err)
 {
 	size_t t, h;
@@ -474,7 +484,7 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_corp
 				  (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one && !o->platt);
 			char *svg = NULL;
 			struct tn_buf name = TN_BUF_INIT;
-			int bad = tn_calibrate_head(hd, &p->hds[h], ovr, &svg) ||
+			int bad = !fp || tn_calibrate_head(hd, &fp->hds[h], ovr, &svg) ||
 				  tn_buf_addf(&name, "reliability-%s.svg", hd->name) ||
 				  tn_bundle_add_file(b, name.ptr, svg, strlen(svg));
 
@@ -486,7 +496,7 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_corp
 		if (o->cv) {
 			struct tn_confusion conf;
 
-			if (tn_plan_cv_confusion(p, h, &conf))
+			if (!fp || tn_plan_cv_confusion(fp, h, &conf))
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 			json_object_set_new(hd->info, "cv", tn_confusion_json(&conf, (const char *const *)ch->classes));
 			json_object_set_new(json_object_get(hd->info, "cv"), "folds", json_integer(o->cv));
@@ -521,26 +531,47 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	struct tn_bundle *b = NULL;
 	struct tn_plan plan;
 	struct tn_dataset ds;
+	struct tn_folds folds;
+	struct tn_train_opts fin = *o;
 	int rc;
 
 	*out = NULL;
 	memset(&ds, 0, sizeof(ds));
 	memset(&plan, 0, sizeof(plan));
+	memset(&folds, 0, sizeof(folds));
 	if ((rc = tn_train_check(c, fo, o, err)))
 		return rc;
-	if (!(b = tn_bundle_create(fo)))
-		return tn_err_set(err, TN_ENOMEM, "out of memory");
-	if ((rc = tn_plan_init(&plan, c, o, err)) ||
-	    (rc = tn_dataset_build(c, fo, b->idf, &ds, prog, err)))
-		goto out;
-	if (ds.nfeat == 0) {
-		rc = tn_err_set(err, TN_EINVAL, "no n-gram occurs in %d or more documents: lower --min-df or add documents",
-				fo->min_df);
+	/* First the folds (calibration, CV, the choice of features), then the final models. */
+	if ((rc = tn_folds_run(&folds, c, fo, o, prog, err)))
+		return rc;
+	fin.cv = 0;
+	fin.probability = 0;
+	if (!(b = tn_bundle_create(&folds.fo))) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = tn_plan_run(&plan, &ds, c, o, 1, prog, err)) ||
-	    (rc = assemble(b, &plan, c, o, cv_conf, err)))
+	if ((rc = tn_plan_init(&plan, c, &fin, err)))
 		goto out;
+	if (folds.ran && !folds.sampled) {
+		/* The folds' vectors are the corpus's: the final models reuse them. */
+		ds = folds.ds;
+		memset(&folds.ds, 0, sizeof(folds.ds));
+		memcpy(b->idf, folds.idf, ((size_t)1 << folds.fo.bits) * sizeof(*b->idf));
+	} else if ((rc = tn_dataset_build(c, &folds.fo, b->idf, &ds, prog, err))) {
+		goto out;
+	}
+	if (ds.nfeat == 0) {
+		rc = tn_err_set(err, TN_EINVAL, "no n-gram occurs in %d or more documents: lower --min-df or add documents",
+				folds.fo.min_df);
+		goto out;
+	}
+	if ((rc = tn_plan_run(&plan, &ds, c, &fin, 1, prog, err)) ||
+	    (rc = assemble(b, &plan, folds.ran ? &folds.plan : NULL, c, o, cv_conf, err)))
+		goto out;
+	if (folds.info && json_object_set(tn_bundle_info(b), "selection", folds.info)) {
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		goto out;
+	}
 	tn_progress_report(prog, "naming n-grams", 0, 1);
 	if ((rc = tn_names_add_to_bundle(b, c, err)))
 		goto out;
@@ -553,6 +584,7 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
 	*out = b;
 	b = NULL;
 out:
+	tn_folds_release(&folds);
 	tn_plan_release(&plan);
 	tn_dataset_release(&ds);
 	tn_bundle_free(b);

@@ -59,6 +59,9 @@ enum tn_solver {
 /* "linear", "libsvm" or "liblinear". */
 const char *tn_solver_name(enum tn_solver s);
 
+/* The default of fold_docs: a sample this large calibrates and chooses as well as more. */
+#define TN_FOLD_DOCS 20000
+
 struct tn_train_opts {
 	enum tn_solver solver;
 	int one_vs_one;           /* linear solver: one model per class pair */
@@ -76,6 +79,11 @@ struct tn_train_opts {
 	uint64_t seed;            /* fold shuffling */
 	const double *head_C;     /* per head C (grid search); NULL: C for all */
 	const int *head_balanced; /* per head weighting; NULL: balanced for all */
+	int choose_ngrams;        /* choose the word n-grams among 1-1 and 1-2 of the
+				     feature options by the folds' macro-F1 (choose.c) */
+	size_t fold_docs;         /* the calibration and selection folds use at most
+				     this many documents (a seeded sample of larger
+				     corpora; all with cv); 0: all */
 };
 
 
@@ -116,6 +124,14 @@ int tn_train(struct tn_bundle **out, const struct tn_corpus *c, const struct tn_
  */
 int tn_evaluate(const struct tn_bundle *b, const struct tn_corpus *c, struct tn_confusion *conf,
 		struct tn_err *err);
+
+/*
+ * One line on how bundle b (from tn_train) got its word n-grams: "word n-grams
+ * 1-2, chosen by 5-fold cross-validation on 2535 documents (mean macro-F1 1-1
+ * 0.8601, 1-2 0.8650)", or "word n-grams 1-1" when they were not chosen.
+ * Written into buf (size bytes, truncated).
+ */
+void tn_train_selection_line(const struct tn_bundle *b, char *buf, size_t size);
 
 /* Fits Platt's sigmoid P(y=1|f) = 1 / (1 + exp(A f + B)); y is +1 or -1. */
 void tn_platt_fit(size_t n, const double *f, const int *y, double *A, double *B);

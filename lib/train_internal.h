@@ -9,7 +9,9 @@
 
 #include <libsvm/svm.h>
 #include <linear.h>
+#include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "corpus.h"
 #include "err.h"
@@ -17,6 +19,8 @@
 #include "train.h"
 
 #define TN_CALIB_FOLDS 5
+/* choose.c: a richer word n-gram range must beat the mean out-of-fold macro-F1 by this much. */
+#define TN_CHOOSE_MARGIN 0.002
 
 /* The TF-IDF vectors of a corpus, for libsvm and (after tn_dataset_add_liblinear) liblinear. */
 struct tn_dataset {
@@ -55,11 +59,15 @@ struct tn_head_data {
 	size_t n;               /* labeled documents */
 	size_t *docs;           /* their corpus indices */
 	double *y;              /* class ids */
-	int *cv_fold, *cal_fold;
+	int *cv_fold, *cal_fold;    /* with cv and calibration both, the same folds */
+	int ncal_folds;
 	int *cv_pred;           /* cv: predicted class of each labeled doc */
 	double *cal_dec;        /* calibration: n x npair out-of-fold decision values */
 	size_t *count;          /* documents per class */
 };
+
+/* The next value of the splitmix64 sequence of state *s. */
+uint64_t tn_splitmix64(uint64_t *s);
 
 /* Calls p's progress function, if any. */
 void tn_progress_report(const struct tn_progress *p, const char *stage, size_t done, size_t total);
@@ -124,5 +132,30 @@ int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus
 
 /* Head h's cross-validated confusion matrix (conf is initialised here).  0 or TN_ENOMEM. */
 int tn_plan_cv_confusion(const struct tn_plan *p, size_t h, struct tn_confusion *conf);
+
+/*
+ * The folds of a training run (choose.c): run on the corpus, or on a seeded
+ * sample of o->fold_docs documents when it is larger and o->cv is 0; their
+ * out-of-fold values calibrate the final models and give the CV figures,
+ * and with o->choose_ngrams they choose the word n-grams (1-1 or 1-2).
+ */
+struct tn_folds {
+	struct tn_corpus view;  /* the documents of the folds: a shallow copy of the corpus, or a sample */
+	int sampled;            /* view is a sample (its arrays owned, the texts and heads not) */
+	int ran;                /* plan holds the folds' results */
+	struct tn_plan plan;    /* the chosen candidate's fold tasks, run */
+	struct tn_dataset ds;   /* its vectors of view, with their idf: the final models */
+	float *idf;             /* reuse them when view is not a sample */
+	struct tn_feat_opts fo; /* the chosen features (fo as given when not choosing) */
+	json_t *info;           /* the manifest's "selection" when choosing, else NULL */
+};
+
+/*
+ * Runs the folds, if any are needed (calibration, cv or choosing; else only
+ * f->fo is set).  0, or an error with err set; f is then released.
+ */
+int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_feat_opts *fo,
+		 const struct tn_train_opts *o, const struct tn_progress *prog, struct tn_err *err);
+void tn_folds_release(struct tn_folds *f);
 
 #endif

@@ -45,6 +45,7 @@ struct train_options {
 	int quiet;
 	int grid;
 	int solver_set;          /* --solver given: --kernel rbf does not pick libsvm */
+	int ngrams_set;          /* -n given: the word n-grams are not chosen */
 	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
 	double progress_interval;
 	struct tn_progress_clock clock;
@@ -85,7 +86,11 @@ static const char usage_text[] =
 "                         skip: count and skip malformed records\n"
 "\n"
 "Features:\n"
-"  -n, --ngrams MIN-MAX   word n-gram range, or N for 1-N  [1]\n"
+"  -n, --ngrams MIN-MAX   word n-gram range, or N for 1-N  [chosen: 1-1 or\n"
+"                         1-2, whichever has the higher out-of-fold macro-F1\n"
+"                         (mean over the heads; 1-2 must win by 0.002) on the\n"
+"                         calibration folds, or the --cv folds; the summary\n"
+"                         and the manifest (\"selection\") say which]\n"
 "      --char-ngrams MIN-MAX  also character n-grams of \"<word>\" (e.g. 3-5: a\n"
 "                         little more accurate on some corpora, 3x slower to\n"
 "                         classify), N for 1-N, or off  [off]\n"
@@ -128,8 +133,10 @@ static const char usage_text2[] =
 "      --no-probability   no calibration (faster): classify then scores by\n"
 "                         decision margins.  By default every head is calibrated\n"
 "                         on out-of-fold decision values of a seeded 5-fold\n"
-"                         split: one-vs-rest heads by a softmax with one\n"
-"                         temperature (the label stays the model's decision),\n"
+"                         split (with --cv K: its K folds; a corpus larger than\n"
+"                         --fold-docs: folds of a sample that large): one-vs-rest\n"
+"                         heads by a softmax with one temperature (the label\n"
+"                         stays the model's decision),\n"
 "                         one-vs-one heads by pairwise Platt sigmoids; the\n"
 "                         manifest keeps the reliability table and both\n"
 "                         methods' log loss and macro-F1, the bundle the plot\n"
@@ -150,6 +157,10 @@ static const char usage_select[] =
 "                         weighting (none, balanced); for the bundle the word\n"
 "                         n-gram range 1-1, 1-2 or 1-3.  The choices and every\n"
 "                         score go into the manifest (\"grid\")\n"
+"      --fold-docs N      the calibration folds and the choice of word n-grams\n"
+"                         use a seeded random sample of N documents of a larger\n"
+"                         corpus (the final models train on all; ignored with\n"
+"                         --cv); 0: every document  [20000]\n"
 "\n";
 
 /* The rest of --help (one string would pass C's 4095-byte limit). */
@@ -174,10 +185,11 @@ static const char usage_more[] =
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
-"The defaults (word unigrams, balanced class weights, C = 1, the linear solver)\n"
-"were chosen by leave-one-corpus-out cross-validation on eleven tasks from eight\n"
-"public corpora, among options that keep classify fast (README, \"Choosing the\n"
-"defaults\").\n"
+"The defaults (balanced class weights, C = 1, the linear solver one-vs-rest, no\n"
+"character n-grams) were chosen by leave-one-corpus-out cross-validation on\n"
+"eleven tasks from eight public corpora, among options that keep classify fast;\n"
+"the word n-grams, on which the corpora disagreed, are chosen per corpus by the\n"
+"folds unless -n fixes them (README, \"Choosing the defaults\").\n"
 "\n"
 "Progress: each stage (features, training tasks: every head's final model, its\n"
 "cross-validation folds and calibration folds) with its elapsed time and an ETA\n"
@@ -218,7 +230,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
 	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR, OPT_FOLDDOCS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -249,6 +261,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "cache-mb", required_argument, NULL, OPT_CACHE },
 		{ "cv", required_argument, NULL, OPT_CV },
 		{ "grid", no_argument, NULL, OPT_GRID },
+		{ "fold-docs", required_argument, NULL, OPT_FOLDDOCS },
 		{ "multiclass", required_argument, NULL, OPT_MULTI },
 		{ "test", required_argument, NULL, OPT_TEST },
 		{ "threads", required_argument, NULL, 'j' },
@@ -312,6 +325,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return tn_err_set(err, TN_EINVAL, "--ngrams takes N or MIN-MAX within 1-%d, not '%s'", TN_FEAT_NGRAM_MAX, optarg);
 			o->feat.word_min = (int)a;
 			o->feat.word_max = (int)b;
+			o->ngrams_set = 1;
 			break;
 		case OPT_CHAR:
 			if (!strcmp(optarg, "off"))
@@ -398,6 +412,11 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			break;
 		case OPT_TEST: o->test = optarg; break;
 		case OPT_GRID: o->grid = 1; break;
+		case OPT_FOLDDOCS:
+			if (tn_parse_long(optarg, 0, 1000000000, &a))
+				return tn_err_set(err, TN_EINVAL, "--fold-docs takes a number of documents (0: all), not '%s'", optarg);
+			o->train.fold_docs = (size_t)a;
+			break;
 		case OPT_MULTI:
 			if (tn_parse_enum(optarg, multiclass, &o->train.one_vs_one))
 				return tn_err_set(err, TN_EINVAL, "--multiclass takes ovr or ovo, not '%s'", optarg);
@@ -424,6 +443,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}
+	/* Word n-grams the user did not fix are chosen by the folds (--grid chooses its own). */
+	o->train.choose_ngrams = !o->ngrams_set && !o->grid;
 	o->inputs = argv + optind;
 	o->ninputs = (size_t)(argc - optind);
 	o->corpus.labels = (const char *const *)o->labels;
@@ -646,6 +667,12 @@ static int run(struct train_options *o)
 				o->feat.word_max);
 	} else {
 		rc = tn_train(&b, &c, &o->feat, &o->train, &progress, o->train.cv ? cv : NULL, &err);
+		if (!rc && !o->quiet && o->train.choose_ngrams) {
+			char line[256];
+
+			tn_train_selection_line(b, line, sizeof(line));
+			fprintf(stderr, "%s: %s\n", prog, line);
+		}
 	}
 	if (rc)
 		goto fail;

@@ -671,3 +671,95 @@ EOF
 	has "$stderr" "label field 'error' cannot name a head"
 	[ ! -e m ]
 }
+
+# Word order decides the class: "A bites B" against "B bites A", the same
+# words in both classes.  Prints N such documents per class as JSONL.
+word_order_corpus() {
+	python3 - "$1" <<'PY'
+import random, sys
+r = random.Random(7)
+names = ["dog", "man", "cat", "horse", "child", "farmer", "bird", "fox", "king", "cook"]
+for i in range(int(sys.argv[1])):
+    for label in ("forward", "backward"):
+        a, b = r.sample(names, 2)
+        verb = r.choice(["bites", "chases", "sees", "greets"])
+        first, second = (a, b) if a < b else (b, a)
+        if label == "backward":
+            first, second = second, first
+        print('{"text": "the %s %s the %s today", "label": "%s"}' % (first, verb, second, label))
+PY
+}
+
+@test "without -n, train chooses word 1-1 or 1-2 by the folds' macro-F1, says which and records it" {
+	train -o model --no-progress "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" =~ train:\ word\ n-grams\ (1-[12]),\ chosen\ by\ 5-fold\ cross-validation\ on\ 60\ documents\ \(mean\ macro-F1\ 1-1\ 0\.[0-9]{4},\ 1-2\ 0\.[0-9]{4}\) ]]
+	chosen=${BASH_REMATCH[1]}
+	[ "$(manifest model 'm["selection"]["word_ngrams"]')" = "$chosen" ]
+	[ "$(manifest model '"%d-%d" % tuple(m["features"]["word_ngrams"])')" = "$chosen" ]
+	[ "$(manifest model '[c["word_ngrams"] for c in m["selection"]["candidates"]]')" = "['1-1', '1-2']" ]
+	[ "$(manifest model 'sorted(m["selection"]["candidates"][1]["macro_f1"])')" = "['tone', 'topic']" ]
+	# The rule: 1-2 only when its mean beats 1-1's by more than the margin.
+	[ "$(manifest model '(lambda c: ("1-2" if c[1]["mean_macro_f1"] > c[0]["mean_macro_f1"] + m["selection"]["margin"] else "1-1"))(m["selection"]["candidates"])')" = "$chosen" ]
+	# The calibration used the same 5 folds.
+	[ "$(manifest model 'm["heads"][0]["calibration"]["folds"], m["heads"][0]["calibration"]["documents"]')" = "(5, 60)" ]
+}
+
+@test "the choice follows the corpus: word order needs 1-2, a word that decides keeps 1-1" {
+	word_order_corpus 60 > order.jsonl
+	train -o order -q order.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(manifest order 'm["features"]["word_ngrams"]')" = "[1, 2]" ]
+	[ "$(manifest order 'm["selection"]["candidates"][1]["mean_macro_f1"] > m["selection"]["candidates"][0]["mean_macro_f1"] + 0.1')" = "True" ]
+	# One word decides: both candidates are perfect, the cheaper unigrams stay.
+	python3 -c 'import random
+r = random.Random(3)
+for i in range(120):
+    c = ("red", "blue")[i % 2]
+    print("{\"text\": \"%s the %s %s\", \"label\": \"%s\"}" % (r.choice(["a", "one", "this"]), c, r.choice(["car", "box", "pen"]), c))' > word.jsonl
+	train -o word -q word.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(manifest word 'm["features"]["word_ngrams"], [c["mean_macro_f1"] for c in m["selection"]["candidates"]]')" = "([1, 1], [1.0, 1.0])" ]
+}
+
+@test "-n fixes the word n-grams: nothing is chosen, the summary and manifest say nothing of a choice" {
+	for n in 1 1-2; do
+		train -o "m$n" --no-progress -n "$n" "$DATA/mini.jsonl"
+		[ "$status" -eq 0 ]
+		[[ "$stderr" != *"chosen by"* ]]
+		[ "$(manifest "m$n" '"selection" in m')" = "False" ]
+	done
+	[ "$(manifest m1 'm["features"]["word_ngrams"]')" = "[1, 1]" ]
+	[ "$(manifest m1-2 'm["features"]["word_ngrams"]')" = "[1, 2]" ]
+	# The grid chooses its own, and says so.
+	train -o g -q --grid --cv 2 "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest g '"selection" in m, "grid" in m')" = "(False, True)" ]
+}
+
+@test "--cv K: its folds choose and calibrate, no folds of their own" {
+	train -o model -q --cv 3 "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest model 'm["selection"]["folds"], m["selection"]["documents"], m["selection"]["sampled"]')" = "(3, 60, False)" ]
+	[ "$(manifest model 'm["heads"][0]["calibration"]["folds"], m["heads"][0]["cv"]["folds"]')" = "(3, 3)" ]
+	# The reported CV figure is the chosen candidate's out-of-fold macro-F1.
+	[ "$(manifest model 'abs(m["heads"][0]["cv"]["macro_f1"] - m["selection"]["candidates"][m["features"]["word_ngrams"][1] - 1]["macro_f1"]["topic"]) < 1e-3')" = "True" ]
+}
+
+@test "--fold-docs N: a larger corpus's folds use a sample of N documents, the final models every document" {
+	train -o model -q --fold-docs 40 "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest model 'm["selection"]["documents"], m["selection"]["sampled"]')" = "(40, True)" ]
+	[ "$(manifest model 'm["heads"][0]["documents"], m["heads"][0]["calibration"]["documents"] <= 40')" = "(60, True)" ]
+	# Seeded: the same bundle again.
+	train -o again -q --fold-docs 40 "$DATA/mini.jsonl"
+	cmp model/topic.svm again/topic.svm
+	# 0 and a corpus no larger than N: every document.
+	for n in 0 60; do
+		train -o "all$n" -q --fold-docs "$n" "$DATA/mini.jsonl"
+		[ "$(manifest "all$n" 'm["selection"]["documents"], m["selection"]["sampled"]')" = "(60, False)" ]
+	done
+	train -o bad --fold-docs many "$DATA/mini.jsonl"
+	[ "$status" -eq 2 ]
+	has "$stderr" "train: --fold-docs takes a number of documents (0: all), not 'many'"
+}

@@ -264,7 +264,7 @@ static void test_evaluate_failing_document(void **state)
 }
 
 struct prog_log {
-	int features_end, training_end, naming_end, calls, bad;
+	int features_end, training_end, naming_end, folds_end, chosen_folds_end, calls, bad;
 };
 
 static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
@@ -279,7 +279,13 @@ static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
 		l->training_end++;
 	else if (!strcmp(stage, "naming n-grams") && done == total)
 		l->naming_end++;
-	else if (strcmp(stage, "features") && strcmp(stage, "training") && strcmp(stage, "naming n-grams"))
+	else if (!strcmp(stage, "folds") && done == total)
+		l->folds_end++;
+	else if ((!strcmp(stage, "folds (word 1-1)") || !strcmp(stage, "folds (word 1-2)")) && done == total)
+		l->chosen_folds_end++;
+	else if (strcmp(stage, "features") && strcmp(stage, "training") && strcmp(stage, "naming n-grams") &&
+		 strcmp(stage, "folds") && strcmp(stage, "features (word 1-1)") && strcmp(stage, "features (word 1-2)") &&
+		 strcmp(stage, "folds (word 1-1)") && strcmp(stage, "folds (word 1-2)"))
 		l->bad++;
 }
 
@@ -287,7 +293,7 @@ static void test_progress(void **state)
 {
 	struct fx *f = *state;
 	struct tn_bundle *b = NULL;
-	struct prog_log log = { 0, 0, 0, 0, 0 };
+	struct prog_log log = { 0, 0, 0, 0, 0, 0, 0 };
 	struct tn_progress prog = { on_progress, &log };
 
 	load_mini(f);
@@ -297,7 +303,16 @@ static void test_progress(void **state)
 	assert_int_equal(log.bad, 0);
 	assert_true(log.features_end >= 1);
 	assert_true(log.training_end >= 1);
+	assert_int_equal(log.folds_end, 1);      /* the CV folds, which calibrate too */
 	assert_int_equal(log.naming_end, 1);
+	tn_bundle_free(b);
+	/* Choosing the word n-grams: each candidate's folds, a stage of their own. */
+	memset(&log, 0, sizeof(log));
+	f->to.choose_ngrams = 1;
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, &prog, NULL, &f->err), 0);
+	assert_int_equal(log.bad, 0);
+	assert_int_equal(log.chosen_folds_end, 2);
+	assert_int_equal(log.folds_end, 0);
 	tn_bundle_free(b);
 }
 
