@@ -19,6 +19,9 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+from realnews_score import read_by_id  # noqa: E402
+
 PROG = "calibration.py"
 
 
@@ -64,12 +67,7 @@ def main():
     print(cols)
     print("|" + "---|" * (cols.count("|") - 1))
     for path in args.files:
-        gold = {}
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    r = json.loads(line)
-                    gold[r["id"]] = r
+        gold = read_by_id(path)
         recs = classify(args.model, path, [])
         marg = classify(args.model, path, ["--no-probability"]) if args.margins else None
         for head in heads:

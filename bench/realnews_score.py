@@ -33,6 +33,17 @@ def source_of(rid):
     return "seed"
 
 
+def read_by_id(path):
+    """The records of a JSONL file by their "id"."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                out[r["id"]] = r
+    return out
+
+
 def macro_f1(pairs, classes):
     f1s = []
     for c in classes:
@@ -73,12 +84,7 @@ def main():
     ap.add_argument("extra", nargs=argparse.REMAINDER)
     args = ap.parse_args()
 
-    gold = {}
-    with open(args.file, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                r = json.loads(line)
-                gold[r["id"]] = r
+    gold = read_by_id(args.file)
     run = subprocess.run([args.classify, "-q", "-m", args.model, "-o", "-", args.file] + args.extra,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     if run.returncode not in (0, 3):

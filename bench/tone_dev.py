@@ -80,12 +80,7 @@ def heads_together(kind, argv, tmp):
         subprocess.run([os.path.join(REPO, "bin", "train"), "-q", "-o", os.path.join(tmp, "s"),
                         "--labels", "topic,tone"] + argv + TRAIN, check=True)
     for path in (DEV, NEWS_TEST):
-        gold = {}
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    r = json.loads(line)
-                    gold[r["id"]] = r
+        gold = realnews_score.read_by_id(path)
         if kind == "@JOINT":
             pred = {i: dict(zip(("topic", "tone"), r["joint"].split("_")))
                     for i, r in predict(os.path.join(tmp, "j"), path).items()}
