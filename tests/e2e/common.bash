@@ -11,3 +11,8 @@ tenor_paths() {
 	MODEL="$BATS_FILE_TMPDIR/model"
 	export TENOR_BIN ROOT MODEL
 }
+
+# The word-only news model the classify tests share, trained once per file into $MODEL.
+train_news_model() {
+	"$TENOR_BIN/train" -q -o "$MODEL" --labels topic,tone --char-ngrams off "$ROOT/data/news/train.jsonl"
+}

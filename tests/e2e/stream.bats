@@ -13,7 +13,7 @@ load common
 
 setup_file() {
 	tenor_paths
-	"$TENOR_BIN/train" -q -o "$MODEL" --labels topic,tone --char-ngrams off "$ROOT/data/news/train.jsonl"
+	train_news_model
 }
 
 setup() {

@@ -24,22 +24,10 @@
 #include "../../lib/train.h"
 #include "../../lib/manifest_json.h"
 #include "testutil.h"
+#include "corpusutil.h"
 
 #include <xxhash.h>
 #include <zstd.h>
-
-static void load(struct tn_corpus *c, const char *path, const struct tn_corpus *like)
-{
-	struct tn_corpus_opts o;
-	struct tn_err err;
-	const char *paths[1] = { path };
-
-	tn_corpus_opts_default(&o);
-	o.like = like;
-	tn_corpus_init(c);
-	if (tn_corpus_load(c, paths, 1, &o, &err))
-		fail_msg("%s", err.msg);
-}
 
 static struct tn_bundle *train_b(const struct tn_corpus *c, enum tn_solver solver, int ovo, enum tn_kernel kernel)
 {
@@ -174,8 +162,8 @@ static void test_contributions_sum_to_decision_values(void **state)
 
 	tu_gen_corpus(trp, 7, 300, 4);
 	tu_gen_corpus(hep, 77, 100, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
+	tu_load_corpus(&tr, trp, NULL);
+	tu_load_corpus(&he, hep, &tr);
 	b = train_b(&tr, TN_SOLVER_LINEAR, 0, TN_KERNEL_LINEAR);
 	check_sums(b, &he);
 	tn_bundle_free(b);
@@ -183,7 +171,7 @@ static void test_contributions_sum_to_decision_values(void **state)
 	check_sums(b, &he);
 	tn_bundle_free(b);
 	/* Three classes and two (tone: pos / neg), where one vector points toward the first class. */
-	load(&m, mini, NULL);
+	tu_load_corpus(&m, mini, NULL);
 	b = train_b(&m, TN_SOLVER_LINEAR, 0, TN_KERNEL_LINEAR);
 	check_sums(b, &m);
 	tn_bundle_free(b);
@@ -207,7 +195,7 @@ static void test_refuses_what_it_cannot_explain(void **state)
 	struct tn_err err;
 
 	(void)state;
-	load(&m, mini, NULL);
+	tu_load_corpus(&m, mini, NULL);
 	b = train_b(&m, TN_SOLVER_LINEAR, 1, TN_KERNEL_LINEAR);
 	assert_int_equal(tn_explainer_create(&ex, b, &err), TN_EINVAL);
 	assert_null(ex);

@@ -26,6 +26,7 @@
 #include "../../lib/train.h"
 #include "../../lib/manifest_json.h"
 #include "testutil.h"
+#include "corpusutil.h"
 
 struct fx {
 	char *tmp;
@@ -67,19 +68,6 @@ static int teardown(void **state)
 	tu_rmtree(f->tmp);
 	free(f);
 	return 0;
-}
-
-static void load(struct tn_corpus *c, const char *path, const struct tn_corpus *like)
-{
-	struct tn_corpus_opts o;
-	struct tn_err err;
-	const char *paths[1] = { path };
-
-	tn_corpus_opts_default(&o);
-	o.like = like;
-	tn_corpus_init(c);
-	if (tn_corpus_load(c, paths, 1, &o, &err))
-		fail_msg("%s", err.msg);
 }
 
 static int one_vs_one;  /* the linear solver's multiclass mode for train_bundle */
@@ -336,8 +324,8 @@ static void test_linear_mini(void **state)
 	struct tn_err err;
 	struct stats st;
 
-	load(&tr, f->train_path, NULL);
-	load(&he, f->held_path, &tr);
+	tu_load_corpus(&tr, f->train_path, NULL);
+	tu_load_corpus(&he, f->held_path, &tr);
 	assert_int_equal(tr.ndocs, 48);
 	assert_int_equal(he.ndocs, 12);
 	b = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 0, 1.0);
@@ -372,8 +360,8 @@ static void test_linear_four_classes(void **state)
 
 	tu_gen_corpus(trp, 42, 400, 4);
 	tu_gen_corpus(hep, 4242, 150, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
+	tu_load_corpus(&tr, trp, NULL);
+	tu_load_corpus(&he, hep, &tr);
 	assert_int_equal(tr.heads[0].nclass, 4);
 	/* Soft and hard margins: many bounded support vectors, and few. */
 	for (i = 0; i < sizeof(Cs) / sizeof(*Cs); i++) {
@@ -397,8 +385,8 @@ static void test_probability_mini(void **state)
 	char *dir = tu_path(f->tmp, "prob");
 	struct tn_err err;
 
-	load(&tr, f->train_path, NULL);
-	load(&he, f->held_path, &tr);
+	tu_load_corpus(&tr, f->train_path, NULL);
+	tu_load_corpus(&he, f->held_path, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 1, 1.0);
 	assert_true(tn_head_has_probability(&b->heads[0]));
 	assert_true(tn_head_has_probability(&b->heads[1]));
@@ -422,8 +410,8 @@ static void test_probability_four_classes(void **state)
 
 	tu_gen_corpus(trp, 7, 300, 4);
 	tu_gen_corpus(hep, 77, 100, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
+	tu_load_corpus(&tr, trp, NULL);
+	tu_load_corpus(&he, hep, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 1, 1.0);
 	compare_with_libsvm(b, &he);
 	tn_bundle_free(b);
@@ -439,8 +427,8 @@ static void test_rbf(void **state)
 	struct tn_corpus tr, he;
 	struct tn_bundle *b;
 
-	load(&tr, f->train_path, NULL);
-	load(&he, f->held_path, &tr);
+	tu_load_corpus(&tr, f->train_path, NULL);
+	tu_load_corpus(&he, f->held_path, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_RBF, 0, 1.0);
 	assert_int_equal(tn_head_kernel(&b->heads[0]), TN_KERNEL_RBF);
 	compare_with_libsvm(b, &he);
@@ -462,8 +450,8 @@ static void test_liblinear(void **state)
 	struct stats st;
 
 	/* Three classes (one column each) and two (a single column). */
-	load(&tr, f->train_path, NULL);
-	load(&he, f->held_path, &tr);
+	tu_load_corpus(&tr, f->train_path, NULL);
+	tu_load_corpus(&he, f->held_path, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LIBLINEAR, TN_KERNEL_LINEAR, 0, 1.0);
 	st = compare_with_liblinear(b, &he);
 	assert_int_equal(st.compared, 12 * (3 + 1));
@@ -480,8 +468,8 @@ static void test_liblinear(void **state)
 
 	tu_gen_corpus(trp, 5, 400, 4);
 	tu_gen_corpus(hep, 55, 150, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
+	tu_load_corpus(&tr, trp, NULL);
+	tu_load_corpus(&he, hep, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LIBLINEAR, TN_KERNEL_LINEAR, 0, 0.5);
 	st = compare_with_liblinear(b, &he);
 	assert_int_equal(st.compared, 150 * 4);
@@ -616,8 +604,8 @@ static void test_pairwise_linear(void **state)
 
 	one_vs_one = 1;
 	for (probability = 0; probability <= 1; probability++) {
-		load(&tr, f->train_path, NULL);
-		load(&he, f->held_path, &tr);
+		tu_load_corpus(&tr, f->train_path, NULL);
+		tu_load_corpus(&he, f->held_path, &tr);
 		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability, 1.0);
 		/* One support vector per class pair: 3 for three classes, 1 for two. */
 		assert_int_equal(b->heads[0].svm->l, 3);
@@ -639,8 +627,8 @@ static void test_pairwise_linear(void **state)
 
 	tu_gen_corpus(trp, 11, 400, 4);
 	tu_gen_corpus(hep, 111, 200, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
+	tu_load_corpus(&tr, trp, NULL);
+	tu_load_corpus(&he, hep, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0, 1.0);
 	exact = train_bundle(&tr, TN_SOLVER_LIBSVM, TN_KERNEL_LINEAR, 0, 1.0);
 	assert_int_equal(b->heads[0].svm->l, 6);
@@ -680,8 +668,8 @@ static void test_linear_one_vs_rest(void **state)
 
 	/* 0: margins; 1: the softmax temperature; 2: Platt's sigmoids, checked against svm_predict_probability. */
 	for (probability = 0; probability <= 2; probability++) {
-		load(&tr, f->train_path, NULL);
-		load(&he, f->held_path, &tr);
+		tu_load_corpus(&tr, f->train_path, NULL);
+		tu_load_corpus(&he, f->held_path, &tr);
 		platt = probability == 2;
 		b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, probability != 0, 1.0);
 		platt = 0;
@@ -712,8 +700,8 @@ static void test_linear_one_vs_rest(void **state)
 
 	tu_gen_corpus(trp, 13, 400, 4);
 	tu_gen_corpus(hep, 131, 200, 4);
-	load(&tr, trp, NULL);
-	load(&he, hep, &tr);
+	tu_load_corpus(&tr, trp, NULL);
+	tu_load_corpus(&he, hep, &tr);
 	b = train_bundle(&tr, TN_SOLVER_LINEAR, TN_KERNEL_LINEAR, 0, 1.0);
 	lin = train_bundle(&tr, TN_SOLVER_LIBLINEAR, TN_KERNEL_LINEAR, 0, 1.0);
 	assert_int_equal(b->heads[0].svm->l, 4);
