@@ -737,6 +737,13 @@ static int step_csv(struct tn_source *s, struct tn_raw_doc *doc)
 			return r;
 		if (r)
 			return csv_error(s, doc, row.line, e.msg, 0);
+		if (s->text.len > s->max_doc) {
+			/* Escaping can make a row's JSON longer than its bytes (a NUL is "\u0000"). */
+			char m[160];
+
+			snprintf(m, sizeof(m), "row longer than --max-doc-bytes (%zu) as a JSON object", s->max_doc);
+			return csv_error(s, doc, row.line, m, 0);
+		}
 		if (!emit(s, doc))
 			return 0;
 		if (csv_id(s, row.line))

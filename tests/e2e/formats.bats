@@ -219,3 +219,13 @@ EOF
 	grep -qE "^  international-diplomacy +[0-9]+ +[0-9]+$" <<<"$output"
 	grep -qE "^  economy {17} {1,}[0-9]+ {1,}[0-9]+$" <<<"$output"
 }
+
+@test "CSV: a row whose JSON outgrows --max-doc-bytes (escaped control bytes) is an error record naming its line" {
+	printf 'id,text\na,%s\nb,fine\n' "$(printf 'x\001%.0s' $(seq 1 30))" >rows.csv
+	run --separate-stderr "$C" -q -m "$MODEL" -o - --max-doc-bytes 100 rows.csv
+	[ "$status" -eq 3 ]
+	echo "$output"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *'"error": '*"row longer than --max-doc-bytes (100) as a JSON object"* ]]
+	[[ "${lines[1]}" == '{"id": "b", '* ]]
+}
