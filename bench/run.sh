@@ -185,6 +185,9 @@ ZST=$A/archive.jsonl.zst
 for j in 1 2; do
 	add "tenor-$j" "bin/classify -q -m $MODEL -o $R/out-tenor-$j --force -j $j $ZST"
 done
+# The same documents uncompressed: fastText and scikit-learn read plain text, so
+# this row compares like with like; the .zst rows include zstd's decompression.
+add "tenor-plain-2" "bin/classify -q -m $MODEL -o $R/out-tenor-plain-2 --force -j 2 $A/archive.jsonl"
 [ -z "$CHARS" ] || add "tenor-chars-2" "bin/classify -q -m $CHARS -o $R/out-tenor-chars-2 --force -j 2 $ZST"
 add "zstd-1" "zstd -dc $ZST > /dev/null"
 if [ "$HAVE_FT" = 1 ]; then
@@ -204,7 +207,7 @@ if [ "$HAVE_SK" = 1 ]; then
 fi
 
 # Bring the inputs into the page cache, so that no tool pays for the disk.
-cat "$ZST" "$A"/text-*.txt "$A"/slice-*.txt "$A"/slice.jsonl.zst >/dev/null
+cat "$ZST" "$A"/archive.jsonl "$A"/text-*.txt "$A"/slice-*.txt "$A"/slice.jsonl.zst >/dev/null
 
 FAILED=" "
 run_config() {

@@ -110,7 +110,7 @@ static struct model *train_subset_lin(const struct tn_dataset *ds, const struct 
 	prob.bias = 1.0;
 	set_param(&sp, o, hd, wl, w);
 	memset(&param, 0, sizeof(param));
-	param.solver_type = L2R_L1LOSS_SVC_DUAL;
+	param.solver_type = o->squared_hinge ? L2R_L2LOSS_SVC_DUAL : L2R_L1LOSS_SVC_DUAL;
 	param.C = hd->C;
 	param.eps = 0.1;
 	param.nr_weight = sp.nr_weight;
@@ -202,7 +202,7 @@ static void full_decisions(const struct svm_model *m, const struct svm_node *x, 
  * and *empty set.
  */
 static struct model *train_pair(const struct tn_dataset *ds, const struct tn_head_data *hd,
-				const int *folds, int fold,
+				const struct tn_train_opts *o, const int *folds, int fold,
 				size_t a, size_t b, double *sign, int *empty)
 {
 	struct problem prob;
@@ -244,7 +244,7 @@ static struct model *train_pair(const struct tn_dataset *ds, const struct tn_hea
 	prob.n = ds->nbuckets + 1;
 	prob.bias = 1.0;
 	memset(&param, 0, sizeof(param));
-	param.solver_type = L2R_L1LOSS_SVC_DUAL;
+	param.solver_type = o->squared_hinge ? L2R_L2LOSS_SVC_DUAL : L2R_L1LOSS_SVC_DUAL;
 	param.C = hd->C;
 	param.eps = 0.1;
 	param.nr_weight = 2;
@@ -361,7 +361,7 @@ static void run_task_pairs(const struct tn_dataset *ds, struct tn_head_data *hd,
 		for (b = a + 1; b < k; b++, p++) {
 			double sign = 1.0, *out = t->kind == TN_TASK_CV ? dec : hd->cal_dec;
 			int empty;
-			struct model *m = train_pair(ds, hd, folds, fold, a, b, &sign, &empty);
+			struct model *m = train_pair(ds, hd, o, folds, fold, a, b, &sign, &empty);
 
 			if (!m && !empty)
 				goto out;

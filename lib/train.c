@@ -53,6 +53,8 @@ int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err)
 		return tn_err_set(err, TN_EINVAL, "gamma must be a positive number");
 	if (o->solver != TN_SOLVER_LIBSVM && o->kernel != TN_KERNEL_LINEAR)
 		return tn_err_set(err, TN_EINVAL, "--kernel rbf needs --solver libsvm");
+	if (o->solver == TN_SOLVER_LIBSVM && o->squared_hinge)
+		return tn_err_set(err, TN_EINVAL, "--loss squared-hinge needs --solver linear or liblinear (libsvm's C-SVC has the hinge loss)");
 	if (o->cv == 1 || o->cv < 0 || o->cv > 100)
 		return tn_err_set(err, TN_EINVAL, "cross-validation needs 2..100 folds, not %d", o->cv);
 	if (!(o->eps > 0))
@@ -309,8 +311,9 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct tn_he
 
 	for (k = 0; k < hd->nclass; k++)
 		json_object_set_new(counts, c->heads[h].classes[k], json_integer((json_int_t)hd->count[k]));
-	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
 			 "solver", tn_solver_name(o->solver),
+			 "loss", o->solver == TN_SOLVER_LIBSVM ? "hinge" : o->squared_hinge ? "squared-hinge" : "hinge",
 			 "multiclass", o->solver == TN_SOLVER_LIBSVM || (o->solver == TN_SOLVER_LINEAR && o->one_vs_one) ?
 			 "one-vs-one" : "one-vs-rest",
 			 "C", hd->C,

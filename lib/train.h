@@ -69,6 +69,9 @@ struct tn_train_opts {
 	double C;                 /* default 1 */
 	double gamma;             /* RBF only; default 1 (vectors have unit norm) */
 	int balanced;             /* class weights n / (k * n_c) */
+	int squared_hinge;        /* linear and liblinear solvers: the squared hinge
+				     loss (liblinear's L2-loss dual) instead of the
+				     hinge loss of libsvm's C-SVC */
 	int probability;          /* calibrate probabilities */
 	int platt;                /* one-vs-rest heads in libsvm's form: pairwise Platt sigmoids
 				     (the label then the most probable class) instead of the

@@ -46,6 +46,7 @@ struct train_options {
 	int grid;
 	int solver_set;          /* --solver given: --kernel rbf does not pick libsvm */
 	int ngrams_set;          /* -n given: the word n-grams are not chosen */
+	int loss_set;            /* --loss given: libsvm's solver refuses squared-hinge */
 	int progress_forced;     /* -1, or --no-progress (0) / --progress (1) */
 	double progress_interval;
 	struct tn_progress_clock clock;
@@ -115,8 +116,8 @@ static const char usage_text2[] =
 "                         and quotation marks count as two cue features  [off]\n"
 "\n"
 "Model:\n"
-"  -s, --solver S         linear (default): liblinear's dual solver (the hinge\n"
-"                         loss, C and class weights of libsvm's C-SVC) in\n"
+"  -s, --solver S         linear (default): liblinear's dual solver (--loss, C\n"
+"                         and class weights as libsvm's C-SVC applies them) in\n"
 "                         linear time, saved as a linear libsvm model that\n"
 "                         svm-predict reads; libsvm: libsvm's exact C-SVC,\n"
 "                         quadratic time, linear or RBF, one-vs-one;\n"
@@ -124,6 +125,9 @@ static const char usage_text2[] =
 "      --multiclass M     linear solver with 3+ classes: ovr, one model per\n"
 "                         class against the rest, or ovo, one per class pair\n"
 "                         voting as libsvm does  [ovr]\n"
+"      --loss L           linear and liblinear solvers: squared-hinge (liblinear's\n"
+"                         L2-loss, as scikit-learn's LinearSVC) or hinge (as\n"
+"                         libsvm's C-SVC); libsvm: hinge  [squared-hinge]\n"
 "  -k, --kernel K         linear or rbf; rbf trains with --solver libsvm  [linear]\n"
 "  -C, --cost C           SVM regularisation C  [1]\n"
 "  -g, --gamma G          RBF kernel width  [1; vectors have unit length]\n"
@@ -185,11 +189,12 @@ static const char usage_more[] =
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
-"The defaults (balanced class weights, C = 1, the linear solver one-vs-rest, no\n"
-"character n-grams) were chosen by leave-one-corpus-out cross-validation on\n"
-"eleven tasks from eight public corpora, among options that keep classify fast;\n"
-"the word n-grams, on which the corpora disagreed, are chosen per corpus by the\n"
-"folds unless -n fixes them (README, \"Choosing the defaults\").\n"
+"The defaults (balanced class weights, C = 1, the linear solver one-vs-rest with\n"
+"the squared hinge loss, no character n-grams) were chosen by leave-one-corpus-\n"
+"out cross-validation on eleven tasks from eight public corpora, among options\n"
+"that keep classify fast; the word n-grams, on which the corpora disagreed, are\n"
+"chosen per corpus by the folds unless -n fixes them (README, \"Choosing the\n"
+"defaults\").\n"
 "\n"
 "Progress: each stage (features, training tasks: every head's final model, its\n"
 "cross-validation folds and calibration folds) with its elapsed time and an ETA\n"
@@ -230,7 +235,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
 	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR, OPT_FOLDDOCS };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR, OPT_FOLDDOCS, OPT_LOSS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -263,6 +268,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "grid", no_argument, NULL, OPT_GRID },
 		{ "fold-docs", required_argument, NULL, OPT_FOLDDOCS },
 		{ "multiclass", required_argument, NULL, OPT_MULTI },
+		{ "loss", required_argument, NULL, OPT_LOSS },
 		{ "test", required_argument, NULL, OPT_TEST },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -278,6 +284,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	static const char *const on_error[] = { "stop", "skip", NULL };
 	static const char *const weights[] = { "none", "balanced", NULL };
 	static const char *const multiclass[] = { "ovr", "ovo", NULL };
+	static const char *const losses[] = { "hinge", "squared-hinge", NULL };
 	static const char *const calibrations[] = { "softmax", "platt", NULL };
 	long a, b;
 	int c, e;
@@ -290,16 +297,18 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 	tn_feat_opts_default(&o->feat);
 	tn_train_opts_default(&o->train);
 	/*
-	 * The program's defaults: word unigrams, balanced class weights, the
-	 * pairwise linear solver.  Chosen by leave-one-corpus-out cross-validated
+	 * The program's defaults: word unigrams (or bigrams, chosen by the
+	 * folds), balanced class weights, the linear solver one-vs-rest with the
+	 * squared hinge loss.  Chosen by leave-one-corpus-out cross-validated
 	 * macro-F1 on the training splits of the corpora of bench/corpora.py,
-	 * among the options that keep classify fast: character n-grams gain a
-	 * point on average and cost 3x at classify (README, "Choosing the
+	 * among the options that keep classify fast: character n-grams gain
+	 * little on average and cost 3x at classify (README, "Choosing the
 	 * defaults"; bench/defaults.md).
 	 */
 	o->feat.word_min = 1;
 	o->feat.word_max = 1;
 	o->train.balanced = 1;
+	o->train.squared_hinge = 1;
 	opterr = 0;   /* tn_cli_getopt_error words the refusal */
 	while ((c = getopt_long(argc, argv, ":o:f:t:l:n:b:s:k:C:g:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -417,6 +426,11 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 				return tn_err_set(err, TN_EINVAL, "--fold-docs takes a number of documents (0: all), not '%s'", optarg);
 			o->train.fold_docs = (size_t)a;
 			break;
+		case OPT_LOSS:
+			if (tn_parse_enum(optarg, losses, &o->train.squared_hinge))
+				return tn_err_set(err, TN_EINVAL, "--loss takes hinge or squared-hinge, not '%s'", optarg);
+			o->loss_set = 1;
+			break;
 		case OPT_MULTI:
 			if (tn_parse_enum(optarg, multiclass, &o->train.one_vs_one))
 				return tn_err_set(err, TN_EINVAL, "--multiclass takes ovr or ovo, not '%s'", optarg);
@@ -443,6 +457,9 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		default: return tn_cli_getopt_error(c, argv, optind, optopt, longopts, err);
 		}
 	}
+	/* The default loss is the linear solvers'; libsvm's C-SVC has the hinge loss. */
+	if (!o->loss_set && o->train.solver == TN_SOLVER_LIBSVM)
+		o->train.squared_hinge = 0;
 	/* Word n-grams the user did not fix are chosen by the folds (--grid chooses its own). */
 	o->train.choose_ngrams = !o->ngrams_set && !o->grid;
 	o->inputs = argv + optind;

@@ -217,7 +217,8 @@ same_bundle() {
 	[ "$(ls -a | grep -c tmp)" -eq 0 ]     # no temporary folder left
 	[ "$(head -c 5 model/idf.bin)" = "TNIDF" ]
 	[ "$(manifest model 'm["format"]')" = "tenor-model" ]
-	[ "$(manifest model 'm["version"]')" = "1" ]
+	# Version 3 when the chosen word n-grams reach bigrams (their keys combine token hashes), else 1.
+	[ "$(manifest model '(m["version"], m["features"]["hash"]) in ((1, "xxh3-64"), (3, "xxh3-64+mix")) and (m["version"] == 3) == (m["features"]["word_ngrams"][1] == 2)')" = "True" ]
 	[ "$(manifest model '[h["name"] for h in m["heads"]]')" = "['topic', 'tone']" ]
 	[ "$(manifest model 'm["heads"][0]["classes"]')" = "['food', 'sports', 'tech']" ]
 	[ "$(manifest model 'm["heads"][1]["classes"]')" = "['neg', 'pos']" ]
@@ -326,6 +327,34 @@ EOF
 	has "$output" "Accuracy = "
 	[ "$(grep -cvE '^[012]$' pred.txt)" -eq 0 ]
 	[ "$(wc -l < pred.txt)" = "$(wc -l < sv.txt)" ]
+}
+
+@test "--loss: squared-hinge (the default: liblinear's L2-loss) or hinge, still a libsvm model svm-predict reads" {
+	train -o hinge -q --no-probability -n 1 --loss hinge "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	train -o sq -q --no-probability -n 1 "$DATA/mini.jsonl"     # the default loss
+	[ "$status" -eq 0 ]
+	[ "$(manifest hinge '[h["loss"] for h in m["heads"]]')" = "['hinge', 'hinge']" ]
+	[ "$(manifest sq '[h["loss"] for h in m["heads"]]')" = "['squared-hinge', 'squared-hinge']" ]
+	# Another loss, other weights.
+	! cmp -s hinge/topic.svm sq/topic.svm
+	if command -v svm-predict >/dev/null; then
+		svm_predict_reads sq
+	fi
+	train -o ovo -q --no-probability --loss squared-hinge --multiclass ovo "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest ovo 'm["heads"][0]["loss"], m["heads"][0]["multiclass"]')" = "('squared-hinge', 'one-vs-one')" ]
+	# libsvm's C-SVC has only the hinge loss (its default); a misspelt loss is named.
+	train -o svm -q --no-probability --solver libsvm "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest svm 'm["heads"][0]["loss"]')" = "hinge" ]
+	train -o bad -q --solver libsvm --loss squared-hinge "$DATA/mini.jsonl"
+	[ "$status" -ne 0 ]
+	has "$stderr" "--loss squared-hinge needs --solver linear or liblinear"
+	[ ! -e bad ]
+	train -o bad -q --loss squared "$DATA/mini.jsonl"
+	[ "$status" -eq 2 ]
+	has "$stderr" "--loss takes hinge or squared-hinge, not 'squared'"
 }
 
 @test "--solver liblinear writes liblinear models, whatever the thread count" {
