@@ -14,7 +14,7 @@
 # Environment: TENOR_BIN (folder with train and classify), TENOR_UNIT (folder
 # with the test_* binaries), TENOR_SANITIZED=1 under the sanitizers (tests may
 # then skip what is too slow), TENOR_TEST_TIMEOUT (seconds per binary or bats
-# file, default 900).
+# file, default 900), TENOR_TEST_JOBS (suites run at once, default 2).
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,40 +73,91 @@ tally() {
 	skipped=$((skipped + s))
 }
 
-# Runs "$@" as suite $name, echoing and tallying its output.
-# Each suite's wall time goes to $times, the slowest listed at the end.
+# The suites run TENOR_TEST_JOBS at a time (default 2; 1: one after the
+# other), each into its own log; a suite's log is echoed and tallied, whole,
+# when it ends.  The longest suites start first.  Each suite's wall time goes
+# to $times, the slowest listed at the end.
+jobs_max="${TENOR_TEST_JOBS:-2}"
+case $jobs_max in ''|*[!0-9]*|0) jobs_max=1 ;; esac
+work=$(mktemp -d "${TMPDIR:-/tmp}/tenor-run.XXXXXX") || exit 1
+trap 'rm -f "$log"; rm -rf "$work"' EXIT
+names=()
+cmds=()
 times=()
-run_suite() {
-	local name=$1 status t0=$SECONDS
+add_suite() {
+	names+=("$1")
 	shift
-	echo "# --- $name"
-	timeout -k 10 "$timeout_s" "$@" >"$log" 2>&1
-	status=$?
-	cat "$log"
-	tally "$name" "$status"
-	times+=("$((SECONDS - t0)) $name")
+	cmds+=("$(printf '%q ' "$@")")
+}
+
+start_suite() {
+	local i=$1
+	(
+		t0=$SECONDS
+		eval "timeout -k 10 \"\$timeout_s\" ${cmds[$i]}" >"$work/$i.log" 2>&1
+		status=$?
+		echo "$status $((SECONDS - t0))" >"$work/$i.tmp" && mv "$work/$i.tmp" "$work/$i.done"
+	) &
+}
+
+# Echoes and tallies every finished suite not reported yet.
+reported=()
+report_done() {
+	local i status secs
+	for i in "${!names[@]}"; do
+		[ -z "${reported[$i]:-}" ] && [ -f "$work/$i.done" ] || continue
+		reported[$i]=1
+		read -r status secs <"$work/$i.done"
+		echo "# --- ${names[$i]}"
+		cat "$work/$i.log"
+		cp "$work/$i.log" "$log"
+		tally "${names[$i]}" "$status"
+		times+=("$secs ${names[$i]}")
+	done
 }
 
 shopt -s nullglob
+bats_files=(tests/e2e/*.bats)
+have_bats=1
+if ! command -v bats >/dev/null 2>&1; then
+	failures+=("bats is not installed: ${#bats_files[@]} end-to-end file(s) not run")
+	failed=$((failed + 1))
+	have_bats=0
+fi
+# The slowest end-to-end files first (measured: train, classify, counts), then the rest and the units.
+if [ "$have_bats" = 1 ]; then
+	for b in tests/e2e/train.bats tests/e2e/classify.bats tests/e2e/counts.bats; do
+		[ -f "$b" ] && add_suite "e2e/$(basename "$b")" bats --tap "$b"
+	done
+	for b in "${bats_files[@]}"; do
+		case $b in tests/e2e/train.bats|tests/e2e/classify.bats|tests/e2e/counts.bats) continue ;; esac
+		add_suite "e2e/$(basename "$b")" bats --tap "$b"
+	done
+fi
 units=("$TENOR_UNIT"/test_*)
+nunits=0
 for t in "${units[@]}"; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
-	run_suite "unit/$(basename "$t")" "$t"
+	add_suite "unit/$(basename "$t")" "$t"
+	nunits=$((nunits + 1))
 done
-if [ ${#units[@]} -eq 0 ]; then
+if [ "$nunits" -eq 0 ]; then
 	failures+=("no unit test binaries in '$TENOR_UNIT'")
 	failed=$((failed + 1))
 fi
 
-bats_files=(tests/e2e/*.bats)
-if ! command -v bats >/dev/null 2>&1; then
-	failures+=("bats is not installed: ${#bats_files[@]} end-to-end file(s) not run")
-	failed=$((failed + 1))
-else
-	for b in "${bats_files[@]}"; do
-		run_suite "e2e/$(basename "$b")" bats --tap "$b"
+running=0
+for i in "${!names[@]}"; do
+	while [ "$running" -ge "$jobs_max" ]; do
+		wait -n
+		running=$((running - 1))
+		report_done
 	done
-fi
+	start_suite "$i"
+	running=$((running + 1))
+done
+wait
+report_done
 
 echo "#"
 echo "# slowest suites (wall seconds):"

@@ -540,9 +540,10 @@ def main():
         wn, cn = fs.get("word_ngrams", [0, 0]), fs.get("char_ngrams", [0, 0])
         h0 = (mm.get("heads") or [{}])[0]
         model_desc = ("; word %d-%d grams, character n-grams %s, 2^%s buckets, "
-                      "%s solver, class weights %s" % (
+                      "%s solver, %s loss, class weights %s" % (
                           wn[0], wn[1], "%d-%d" % tuple(cn) if cn and cn[1] else "off",
-                          fs.get("bits", "?"), h0.get("solver", "?"), h0.get("class_weight", "?")))
+                          fs.get("bits", "?"), h0.get("solver", "?"), h0.get("loss", "hinge"),
+                          h0.get("class_weight", "?")))
     except (OSError, ValueError, TypeError, IndexError):
         pass
     os.makedirs(args.out, exist_ok=True)
