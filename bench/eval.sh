@@ -133,10 +133,10 @@ m = json.load(open(sys.argv[1]))
 f, h = m["features"], m["heads"][0]
 r = lambda v: "off" if not v else "%d-%d" % tuple(v)
 print("word n-grams %s (this task's; the others' are in each table), character n-grams %s, hashed into 2^%d buckets, min_df %d, %s tf, %s; "
-      "%s %s, %s, C=%g, class weights %s" % (
+      "%s solver, %s kernel, %s loss, %s, C=%g, class weights %s" % (
       r(f.get("word_ngrams")), r(f.get("char_ngrams")), f["bits"], f["min_df"],
       "1 + ln" if f.get("sublinear_tf") else "raw", f.get("weighting", "?"),
-      h.get("solver", "libsvm"), h.get("kernel", "linear"), h.get("multiclass", "?"),
+      h.get("solver", "libsvm"), h.get("kernel", "linear"), h.get("loss", "hinge"), h.get("multiclass", "?"),
       h.get("C", 1), h.get("class_weight", "none")))
 EOF
 }

@@ -128,7 +128,9 @@ def table(results, info):
         r = results.get(cfg)
         if not r:
             continue
-        if cfg.startswith(("tenor", "zstd")):
+        if cfg == "tenor-plain-2":
+            where = "archive.jsonl"
+        elif cfg.startswith(("tenor", "zstd")):
             where = "archive.jsonl.zst"
         else:
             where = "normalised text" + (" in halves" if r["threads"] == 2 else "")
