@@ -143,14 +143,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtenor.a
 .SECONDARY: $(LIB_OBJ) $(PROG_OBJ)
 
 # The test runner counts every unit and end-to-end test and prints one summary.
+# The builds behind test, asan and fuzz compile on every core (BUILD_JOBS).
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 test: test-deps
-	@$(MAKE) --no-print-directory WERROR=1 build $(UNIT_BIN:$(BUILD)/%=build/%)
+	@$(MAKE) -j$(BUILD_JOBS) --no-print-directory WERROR=1 build $(UNIT_BIN:$(BUILD)/%=build/%)
 	@$(MAKE) --no-print-directory models
 	@TENOR_BIN=$(CURDIR)/$(BIN) TENOR_UNIT=$(CURDIR)/$(BUILD)/tests tests/run.sh
 
 asan: test-deps
 	@$(MAKE) --no-print-directory models
-	@$(MAKE) --no-print-directory WERROR=1 SAN=1 BUILD=build/asan BIN=build/asan/bin OPT="-O1 -g" \
+	@$(MAKE) -j$(BUILD_JOBS) --no-print-directory WERROR=1 SAN=1 BUILD=build/asan BIN=build/asan/bin OPT="-O1 -g" \
 	  build/asan/bin/tenor build/asan/bin/train build/asan/bin/classify $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  TENOR_BIN=$(CURDIR)/build/asan/bin TENOR_UNIT=$(CURDIR)/build/asan/tests TENOR_SANITIZED=1 tests/run.sh
@@ -191,8 +194,12 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzutil.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) $(LDLIBS) -o $@
 
+# The harnesses' objects are kept, not deleted as intermediates, so that a
+# second make fuzz relinks only what changed.
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
 fuzz-build: fuzz-deps
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@$(MAKE) -j$(BUILD_JOBS) --no-print-directory $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	@FUZZ_BIN=$(CURDIR)/$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZERS="$(FUZZ_NAMES)" tests/fuzz/run.sh
