@@ -313,7 +313,7 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct tn_he
 		json_object_set_new(counts, c->heads[h].classes[k], json_integer((json_int_t)hd->count[k]));
 	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
 			 "solver", tn_solver_name(o->solver),
-			 "loss", o->solver == TN_SOLVER_LIBSVM ? "hinge" : o->squared_hinge ? "squared-hinge" : "hinge",
+			 "loss", o->squared_hinge ? "squared-hinge" : "hinge",   /* libsvm: hinge (tn_train_opts_check) */
 			 "multiclass", o->solver == TN_SOLVER_LIBSVM || (o->solver == TN_SOLVER_LINEAR && o->one_vs_one) ?
 			 "one-vs-one" : "one-vs-rest",
 			 "C", hd->C,

@@ -46,8 +46,8 @@
 #include "metrics.h"
 
 enum tn_solver {
-	TN_SOLVER_LINEAR,         /* the default: liblinear's dual solver (hinge loss, C,
-				     class weights; the bias a feature of value 1) in
+	TN_SOLVER_LINEAR,         /* the default: liblinear's dual solver (squared_hinge's
+				     loss, C, class weights; the bias a feature of value 1) in
 				     linear time, saved as a linear libsvm model:
 				     one-vs-rest (one support vector per class, see
 				     solve.c), or with one_vs_one each class pair
