@@ -30,12 +30,12 @@ passed=0
 failed=0
 skipped=0
 failures=()
-log=$(mktemp "${TMPDIR:-/tmp}/tenor-run.XXXXXX") || exit 1
-trap 'rm -f "$log"' EXIT
+work=$(mktemp -d "${TMPDIR:-/tmp}/tenor-run.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
 
-# Counts the TAP results in $log for the suite named $1 that exited with $2.
+# Counts the TAP results in log $3 for the suite named $1 that exited with $2.
 tally() {
-	local name=$1 status=$2 counts p f s plan seen missing
+	local name=$1 status=$2 log=$3 counts p f s plan seen missing
 	counts=$(awk '
 		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan = $0 + 0; next }
 		/^(not )?ok([ \t]|$)/ {
@@ -79,22 +79,18 @@ tally() {
 # to $times, the slowest listed at the end.
 jobs_max="${TENOR_TEST_JOBS:-2}"
 case $jobs_max in ''|*[!0-9]*|0) jobs_max=1 ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/tenor-run.XXXXXX") || exit 1
-trap 'rm -f "$log"; rm -rf "$work"' EXIT
-names=()
-cmds=()
+names=()   # e2e/FILE.bats (run by bats) or unit/test_NAME (a binary in $TENOR_UNIT)
 times=()
-add_suite() {
-	names+=("$1")
-	shift
-	cmds+=("$(printf '%q ' "$@")")
-}
 
 start_suite() {
-	local i=$1
+	local i=$1 cmd
+	case ${names[$i]} in
+	e2e/*) cmd=(bats --tap "tests/${names[$i]}") ;;
+	*) cmd=("$TENOR_UNIT/${names[$i]#unit/}") ;;
+	esac
 	(
 		t0=$SECONDS
-		eval "timeout -k 10 \"\$timeout_s\" ${cmds[$i]}" >"$work/$i.log" 2>&1
+		timeout -k 10 "$timeout_s" "${cmd[@]}" >"$work/$i.log" 2>&1
 		status=$?
 		echo "$status $((SECONDS - t0))" >"$work/$i.tmp" && mv "$work/$i.tmp" "$work/$i.done"
 	) &
@@ -110,8 +106,7 @@ report_done() {
 		read -r status secs <"$work/$i.done"
 		echo "# --- ${names[$i]}"
 		cat "$work/$i.log"
-		cp "$work/$i.log" "$log"
-		tally "${names[$i]}" "$status"
+		tally "${names[$i]}" "$status" "$work/$i.log"
 		times+=("$secs ${names[$i]}")
 	done
 }
@@ -124,21 +119,21 @@ if ! command -v bats >/dev/null 2>&1; then
 	failed=$((failed + 1))
 	have_bats=0
 fi
-# The slowest end-to-end files first (measured: train, classify, counts), then the rest and the units.
+# The slowest end-to-end files first (measured), then the rest and the units.
 if [ "$have_bats" = 1 ]; then
-	for b in tests/e2e/train.bats tests/e2e/classify.bats tests/e2e/counts.bats; do
-		[ -f "$b" ] && add_suite "e2e/$(basename "$b")" bats --tap "$b"
+	slow=" train.bats classify.bats counts.bats "
+	for b in $slow; do
+		[ -f "tests/e2e/$b" ] && names+=("e2e/$b")
 	done
 	for b in "${bats_files[@]}"; do
-		case $b in tests/e2e/train.bats|tests/e2e/classify.bats|tests/e2e/counts.bats) continue ;; esac
-		add_suite "e2e/$(basename "$b")" bats --tap "$b"
+		[[ $slow == *" ${b##*/} "* ]] || names+=("e2e/${b##*/}")
 	done
 fi
 units=("$TENOR_UNIT"/test_*)
 nunits=0
 for t in "${units[@]}"; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
-	add_suite "unit/$(basename "$t")" "$t"
+	names+=("unit/${t##*/}")
 	nunits=$((nunits + 1))
 done
 if [ "$nunits" -eq 0 ]; then

@@ -176,14 +176,14 @@ def targets(results):
     rows = []
 
     def ratio(peer, need, what, mine="tenor-2"):
-        t2 = results.get(mine)
+        t = results.get(mine)
         p = results.get(peer)
-        if t2 and p:
-            x = t2["mbps"] / p["mbps"]
+        if t and p:
+            x = t["mbps"] / p["mbps"]
             # The same ratio in CPU time (the same bytes): steadier on a busy machine.
-            c = p["cpu"] / t2["cpu"] if t2["cpu"] > 0 else float("nan")
+            c = p["cpu"] / t["cpu"] if t["cpu"] > 0 else float("nan")
             rows.append((what, "%.2fx (%s vs %s MB/s); %.2fx by CPU time"
-                         % (x, fmt_rate(t2["mbps"]), fmt_rate(p["mbps"]), c), x >= need))
+                         % (x, fmt_rate(t["mbps"]), fmt_rate(p["mbps"]), c), x >= need))
         else:
             rows.append((what, "not measured", None))
 
