@@ -8,7 +8,9 @@
  * (callgrind, classify -j 1 on 10 MB of the bench archive: 190 M -> 129 M
  * instructions in the tokenizer, 112 M with a token's bytes four a step
  * without end checks; a SWAR variant, 8 bytes a step, cost more on these short
- * words: 210 M).
+ * words: 210 M).  On x86-64, ascii_blocks goes first: 16 bytes a step with
+ * SSE2 (in every x86-64 processor), whose branches follow the blocks rather
+ * than each token's length (the byte loop mispredicts at most token ends).
  */
 #include "text.h"
 #include "buf.h"
@@ -16,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void tn_tokens_init(struct tn_tokens *t)
 {
@@ -133,6 +138,95 @@ static const unsigned char ascii_table[256] = { F64(0), F64(64), F64(128), F64(1
 #undef F8
 #undef F
 
+#ifdef __SSE2__
+/*
+ * The block path of tokenize_ascii, the same rules as ascii_table: while 32
+ * bytes or more remain (a token's 16-byte copy may read past its block), a
+ * block's letters and digits become a bit mask and each run of set bits is a
+ * token (or the part of one) in this block, copied folded 16 bytes at once:
+ * the bytes buffer has room for 3 an input byte, and what lies past the run is
+ * overwritten or beyond nbytes.  Letters fold by setting 0x20, which digits
+ * already have.  Returns where it stopped: at a STOP byte (*stop set) or with
+ * fewer than 32 bytes left; *pn, *pnb, *open and *full as in tokenize_ascii.
+ */
+static const unsigned char *ascii_blocks(struct tn_tokens *t, const unsigned char *p,
+					 const unsigned char *e, size_t *pn, size_t *pnb,
+					 int *open, int *full, int *stop)
+{
+	const __m128i c20 = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
+	const __m128i d_lo = _mm_set1_epi8('0' - 1), d_hi = _mm_set1_epi8('9' + 1);
+	const __m128i a_lo = _mm_set1_epi8('a' - 1), a_hi = _mm_set1_epi8('z' + 1);
+	uint32_t *off = t->off;
+	char *bytes = t->bytes;
+	size_t n = *pn, nb = *pnb;
+
+	*stop = 0;
+	while (e - p >= 32) {
+		/* Signed compares: bytes >= 0x80 are negative, so neither digit nor letter. */
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		__m128i f = _mm_or_si128(v, c20);
+		__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, d_lo), _mm_cmpgt_epi8(d_hi, v));
+		__m128i let = _mm_and_si128(_mm_cmpgt_epi8(f, a_lo), _mm_cmpgt_epi8(a_hi, f));
+		uint32_t w = (uint32_t)_mm_movemask_epi8(_mm_or_si128(dig, let));
+		uint32_t st = (uint32_t)_mm_movemask_epi8(v) |
+			      (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+		uint32_t lim = st ? (uint32_t)__builtin_ctz(st) : 16;
+
+		w &= ((uint32_t)1 << lim) - 1;
+		if (*open) {
+			/* The open token goes on with the block's first run (maybe empty). */
+			uint32_t run = (uint32_t)__builtin_ctz(~w);
+			size_t tl = nb - off[n];
+			size_t room = *full || tl >= TN_TOKEN_MAX ? 0 : TN_TOKEN_MAX - tl;
+
+			_mm_storeu_si128((__m128i *)(bytes + nb), f);
+			nb += run < room ? run : room;
+			if (run == lim) {
+				if (lim < 16) {
+					p += lim;
+					goto stopped;
+				}
+				p += 16;
+				continue;
+			}
+			off[++n] = (uint32_t)nb;
+			*open = 0;
+			w &= w + 1;
+		}
+		while (w) {
+			uint32_t s0 = (uint32_t)__builtin_ctz(w);
+			uint32_t run = (uint32_t)__builtin_ctz(~(w >> s0));
+			__m128i tok = _mm_or_si128(_mm_loadu_si128((const __m128i *)(p + s0)), c20);
+
+			off[n] = (uint32_t)nb;
+			_mm_storeu_si128((__m128i *)(bytes + nb), tok);
+			nb += run;
+			if (s0 + run == lim) {
+				/* Open at the block's end or before a STOP byte. */
+				*open = 1;
+				*full = 0;
+				break;
+			}
+			off[++n] = (uint32_t)nb;
+			w &= w + ((uint32_t)1 << s0);
+		}
+		if (lim < 16) {
+			p += lim;
+			goto stopped;
+		}
+		p += 16;
+	}
+	*pn = n;
+	*pnb = nb;
+	return p;
+stopped:
+	*stop = 1;
+	*pn = n;
+	*pnb = nb;
+	return p;
+}
+#endif
+
 /*
  * The tokens of s[i..len) while it is ASCII, appended to t, in two tight
  * loops on locals (separators, then a token's letters and digits).  Stops at
@@ -150,6 +244,15 @@ static size_t tokenize_ascii(struct tn_tokens *t, const unsigned char *s, size_t
 	size_t n = t->n, nb = t->nbytes;
 	unsigned char k;
 
+#ifdef __SSE2__
+	{
+		int stop;
+
+		p = ascii_blocks(t, p, e, &n, &nb, open, full, &stop);
+		if (stop)
+			goto out;
+	}
+#endif
 	if (p == e)
 		goto out;
 	for (;;) {

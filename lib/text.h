@@ -23,7 +23,12 @@
 
 #define TN_TOKEN_MAX 256
 
-/* Tokens of one text: folded bytes back to back, token i at bytes[off[i]..off[i+1]). */
+/*
+ * Tokens of one text: folded bytes back to back, token i at bytes[off[i]..off[i+1]).
+ * At least 16 bytes of bytes[] follow bytes[nbytes] (tn_text_tokenize reserves 3
+ * an input byte, the most folding makes, and 16 more), so a reader may load 16
+ * bytes from any token's start.
+ */
 struct tn_tokens {
 	char *bytes;
 	size_t nbytes, bytes_cap;

@@ -311,6 +311,142 @@ static void test_utf8_prefix(void **state)
 	}
 }
 
+/*
+ * One piece of a random text for test_random_texts: its bytes, and what the
+ * rules make of it: a letter or digit (one code point, folded to `fold`,
+ * whose code points are added one at a time), a separator, or a Han
+ * character (a token of its own).
+ */
+struct piece {
+	const char *bytes;
+	enum { P_WORD, P_SEP, P_SOLO } kind;
+	const char *fold[2];
+};
+
+static const struct piece pieces[] = {
+	{ "a", P_WORD, { "a" } }, { "Q", P_WORD, { "q" } }, { "z", P_WORD, { "z" } },
+	{ "Z", P_WORD, { "z" } }, { "0", P_WORD, { "0" } }, { "9", P_WORD, { "9" } },
+	{ "m", P_WORD, { "m" } }, { "A", P_WORD, { "a" } },
+	{ " ", P_SEP, { "" } }, { ".", P_SEP, { "" } }, { "\n", P_SEP, { "" } }, { "@", P_SEP, { "" } },
+	{ "[", P_SEP, { "" } }, { "`", P_SEP, { "" } }, { "{", P_SEP, { "" } }, { "/", P_SEP, { "" } },
+	{ ":", P_SEP, { "" } }, { "\x7f", P_SEP, { "" } },
+	{ "\xc3\xa9", P_WORD, { "\xc3\xa9" } },          /* é */
+	{ "\xc3\x89", P_WORD, { "\xc3\xa9" } },          /* É -> é */
+	{ "\xc3\x9f", P_WORD, { "s", "s" } },            /* ß -> ss */
+	{ "\xe2\x80\x94", P_SEP, { "" } },               /* em dash */
+	{ "\xe4\xb8\xad", P_SOLO, { "\xe4\xb8\xad" } },  /* 中 */
+};
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+/* Appends a code point's folded bytes to the reference's open token, within TN_TOKEN_MAX. */
+static void ref_add(char *tok, size_t *tl, int *full, const char *cp)
+{
+	size_t l = strlen(cp);
+
+	if (*full || *tl + l > TN_TOKEN_MAX) {
+		*full = 1;
+		return;
+	}
+	memcpy(tok + *tl, cp, l);
+	*tl += l;
+}
+
+/*
+ * Random texts of the pieces above, mostly ASCII, with runs long enough to
+ * cross the 16-byte blocks of the ASCII path and to pass TN_TOKEN_MAX,
+ * against a reference tokenizer that applies text.h's rules piece by piece.
+ */
+static void test_random_texts(void **state)
+{
+	static char text[4096], want[4096 * 3];
+	static uint32_t want_off[4096];
+	struct tn_tokens t;
+	int iter;
+
+	(void)state;
+	tn_tokens_init(&t);
+	for (iter = 0; iter < 3000; iter++) {
+		size_t len = 0, nw = 0, wb = 0, tl = 0, i;
+		size_t target = rnd(iter % 10 == 0 ? 3000 : 200);
+		char tok[TN_TOKEN_MAX];
+		int open = 0, full = 0;
+		uint32_t ascii_only = rnd(3) == 0, long_words = rnd(4) == 0;
+
+		while (len < target) {
+			/* Runs of one kind: a word, a gap, or a non-ASCII piece now and then. */
+			size_t run = long_words ? 1 + rnd(300) : 1 + rnd(12);
+			const struct piece *pc;
+			size_t k;
+
+			if (!ascii_only && rnd(8) == 0) {
+				pc = &pieces[18 + rnd(5)];
+				run = 1;
+			} else if (rnd(2)) {
+				pc = &pieces[rnd(8)];
+			} else {
+				pc = &pieces[8 + rnd(10)];
+				run = 1 + rnd(3);
+			}
+			for (k = 0; k < run && len + 4 < sizeof(text); k++) {
+				const struct piece *q = pc->kind == P_WORD && pc < &pieces[8] ? &pieces[rnd(8)] : pc;
+				int j;
+
+				memcpy(text + len, q->bytes, strlen(q->bytes));
+				len += strlen(q->bytes);
+				if (q->kind == P_SEP || q->kind == P_SOLO) {
+					if (open) {
+						memcpy(want + wb, tok, tl);
+						wb += tl;
+						want_off[++nw] = (uint32_t)wb;
+						open = 0;
+					}
+					if (q->kind == P_SEP)
+						continue;
+				}
+				if (!open) {
+					want_off[nw] = (uint32_t)wb;
+					open = 1;
+					full = 0;
+					tl = 0;
+				}
+				for (j = 0; j < 2 && q->fold[j]; j++)
+					ref_add(tok, &tl, &full, q->fold[j]);
+				if (q->kind == P_SOLO) {
+					memcpy(want + wb, tok, tl);
+					wb += tl;
+					want_off[++nw] = (uint32_t)wb;
+					open = 0;
+				}
+			}
+		}
+		if (open) {
+			memcpy(want + wb, tok, tl);
+			wb += tl;
+			want_off[++nw] = (uint32_t)wb;
+		}
+		assert_int_equal(tn_text_tokenize(&t, text, len, NULL), 0);
+		if (t.n != nw)
+			fail_msg("text %d (%zu bytes): %zu tokens, expected %zu", iter, len, t.n, nw);
+		for (i = 0; i < nw; i++) {
+			size_t a = want_off[i], b = want_off[i + 1];
+
+			if (t.off[i + 1] - t.off[i] != b - a || memcmp(t.bytes + t.off[i], want + a, b - a))
+				fail_msg("text %d (%zu bytes): token %zu is '%.*s', expected '%.*s'", iter, len, i,
+					 (int)(t.off[i + 1] - t.off[i]), t.bytes + t.off[i], (int)(b - a), want + a);
+		}
+	}
+	tn_tokens_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_token_cap),
 		cmocka_unit_test(test_ascii_unicode_switches),
 		cmocka_unit_test(test_utf8_prefix),
+		cmocka_unit_test(test_random_texts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
