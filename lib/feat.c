@@ -38,6 +38,19 @@ struct tn_feat_scratch {
 	int table_bits;
 	int bits;
 	struct tn_tone_keys tone;
+	struct hash_memo *memo;  /* hash_tokens' cache, or NULL */
+	uint64_t memo_seed;      /* the seed of the memo's hashes */
+};
+
+/*
+ * hash_tokens' cache of the hashes of short tokens: direct-mapped, keyed by
+ * the token's bytes (a token of 1 to 8 bytes, none of them NUL, is its bytes
+ * zero-padded to 64 bits; key 0 is no token).  A hit gives exactly the hash
+ * XXH3 gives; a miss computes it and takes the slot.
+ */
+#define MEMO_BITS 12
+struct hash_memo {
+	uint64_t key, hash;
 };
 
 #define EMPTY UINT64_MAX
@@ -106,6 +119,7 @@ void tn_feat_scratch_free(struct tn_feat_scratch *s)
 		return;
 	tn_tokens_release(&s->tok);
 	tn_tone_keys_release(&s->tone);
+	free(s->memo);
 	free(s->hash);
 	free(s->touched);
 	free(s->tmp);
@@ -170,10 +184,43 @@ static void hash_tokens(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 	const char *bytes = s->tok.bytes;
 	const uint32_t *off = s->tok.off;
 	uint64_t *hash = s->hash, seed = o->seed;
+	struct hash_memo *memo = s->memo;
 	size_t i, n = s->tok.n;
 
-	for (i = 0; i < n; i++)
-		hash[i] = XXH3_64bits_withSeed(bytes + off[i], off[i + 1] - off[i], seed);
+	if (memo && s->memo_seed != seed) {
+		memset(memo, 0, ((size_t)1 << MEMO_BITS) * sizeof(*memo));
+		s->memo_seed = seed;
+	}
+	if (!memo && n >= 64 && (memo = s->memo = calloc((size_t)1 << MEMO_BITS, sizeof(*memo))))
+		s->memo_seed = seed;
+	if (!memo) {
+		for (i = 0; i < n; i++)
+			hash[i] = XXH3_64bits_withSeed(bytes + off[i], off[i + 1] - off[i], seed);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = off[i + 1] - off[i];
+		uint64_t key;
+		struct hash_memo *m;
+
+		if (len - 1 >= 8) {
+			hash[i] = XXH3_64bits_withSeed(bytes + off[i], len, seed);
+			continue;
+		}
+		/* The 8 bytes from the token's start are inside the buffer (text.h). */
+		memcpy(&key, bytes + off[i], 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		key &= UINT64_MAX << (64 - 8 * len);
+#else
+		key &= UINT64_MAX >> (64 - 8 * len);
+#endif
+		m = &memo[(key * 0x9E3779B97F4A7C15ULL) >> (64 - MEMO_BITS)];
+		if (m->key != key) {
+			m->key = key;
+			m->hash = XXH3_64bits_withSeed(bytes + off[i], len, seed);
+		}
+		hash[i] = m->hash;
+	}
 }
 
 /*

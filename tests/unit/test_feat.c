@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <xxhash.h>
 
 #include "../../lib/feat.h"
 #include "testutil.h"
@@ -517,6 +518,74 @@ static void test_text_to_vector(void **state)
 	free(idf);
 }
 
+struct memo_check {
+	uint64_t seed;
+	size_t n;
+};
+
+static void memo_check_one(void *ctx, uint32_t bucket, uint64_t hash, const char *ngram, size_t len)
+{
+	struct memo_check *m = ctx;
+	uint64_t want = XXH3_64bits_withSeed(ngram, len, m->seed);
+
+	(void)bucket;
+	if (hash != want)
+		fail_msg("token '%.*s': hash %016llx, XXH3 gives %016llx", (int)len, ngram,
+			 (unsigned long long)hash, (unsigned long long)want);
+	m->n++;
+}
+
+/*
+ * Token hashes go through a per-scratch cache of short tokens (hash_tokens):
+ * every hash must still be XXH3's, through hits, misses and evictions (6,000
+ * distinct tokens of 1 to 12 bytes for a 4,096-slot cache, each seen several
+ * times, tokens differing only past their length's bytes), and after the seed
+ * changes with the same scratch.
+ */
+static void test_token_hash_memo(void **state)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct tn_feat_opts o;
+	struct tn_feat_scratch *s;
+	char *text = malloc(200000);
+	size_t len = 0, want = 0;
+	uint64_t r = 12345;
+	int rep, i, pass;
+
+	(void)state;
+	assert_non_null(text);
+	for (rep = 0; rep < 3; rep++)
+		for (i = 0; i < 6000; i++) {
+			int l = 1 + i % 12, j;
+			uint64_t x = (uint64_t)i * 2654435761u + (uint64_t)rep * (i % 7 == 0);
+
+			for (j = 0; j < l; j++, x /= 36)
+				text[len++] = alpha[x % 36];
+			text[len++] = ' ';
+			want++;
+			if ((r = r * 6364136223846793005ULL + 1) >> 62 == 0) {
+				/* Now and then a prefix of the token just written. */
+				memcpy(text + len, text + len - (size_t)l - 1, (size_t)(l > 1 ? l - 1 : 1));
+				len += (size_t)(l > 1 ? l - 1 : 1);
+				text[len++] = ' ';
+				want++;
+			}
+		}
+	tn_feat_opts_default(&o);
+	o.word_min = o.word_max = 1;
+	s = tn_feat_scratch_create(&o);
+	assert_non_null(s);
+	for (pass = 0; pass < 2; pass++) {
+		struct memo_check m = { o.seed, 0 };
+
+		assert_int_equal(tn_feat_each_ngram(&o, s, text, len, memo_check_one, &m, NULL), 0);
+		assert_int_equal(m.n, want);
+		o.seed ^= 0xABCDEF;
+	}
+	tn_feat_scratch_free(s);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_weigh),
 		cmocka_unit_test(test_tf_weight),
 		cmocka_unit_test(test_text_to_vector),
+		cmocka_unit_test(test_token_hash_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
