@@ -94,7 +94,8 @@ record() {
 	fi
 	[ -n "$m" ] || { skip "$ds" "$tool" "bench/metrics.py could not score '$pred'"; return; }
 	local acc f1; acc=$(cut -f1 <<<"$m"); f1=$(cut -f2 <<<"$m")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$tool" "$acc" "$f1" "$secs" "$size" >>"$RESULTS"
+	# The predictions too (columns 7 and 8), for the report's bootstrap intervals.
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$tool" "$acc" "$f1" "$secs" "$size" "$pred" "$pfield" >>"$RESULTS"
 	say "$ds: $tool: accuracy $acc, macro-F1 $f1, train $(printf '%.2f' "$secs") s"
 }
 
@@ -290,16 +291,36 @@ git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
 	echo
 	echo "Macro-F1 on each test split; gap: Tenor's minus the best peer's, in points (x 100)."
 	echo "Tenor's word n-grams are those its train chose on the train split (\"selection\")."
+	echo "95% interval: how far the gap moves with the choice of test documents (paired"
+	echo "bootstrap, \`bench/metrics.py gap\`: 2,000 draws of the test documents with replacement,"
+	echo "both tools scored on each draw; 2.5 and 97.5 percentiles); Tenor >=: the share of draws"
+	echo "where Tenor scores at least the best peer.  An interval that holds 0 is a gap this test"
+	echo "split cannot tell from chance; the best peer is the highest of six, picked on the same split."
 	echo
-	echo "| task | Tenor word n-grams | Tenor | best peer | its macro-F1 | gap |"
-	echo "|---|---|---:|---|---:|---:|"
+	echo "| task | Tenor word n-grams | Tenor | best peer | its macro-F1 | gap | 95% interval | Tenor >= |"
+	echo "|---|---|---:|---|---:|---:|---|---:|"
 	for d in "${DONE[@]}"; do
 		IFS=: read -r ds tr te f <<<"$d"
-		awk -F'\t' -v ds="$ds" -v ng="$(cat "$WORK/$ds/tenor.ngrams" 2>/dev/null || echo '?')" '
-			$1 == ds && $2 == "tenor" { t = $4 }
-			$1 == ds && $2 != "tenor" && $4 != "-" && $4 + 0 > best { best = $4 + 0; who = $2 }
+		# ds, Tenor's macro-F1, best peer, its macro-F1, Tenor's and the peer's predictions.
+		row=$(awk -F'\t' -v ds="$ds" '
+			$1 == ds && $2 == "tenor" { t = $4; tp = $7; tf = $8 }
+			$1 == ds && $2 != "tenor" && $4 != "-" && $4 + 0 > best { best = $4 + 0; who = $2; bp = $7; bf = $8 }
 			END { if (t != "" && t != "-" && who != "")
-				printf "| %s | %s | %s | %s | %.4f | %+.1f |\n", ds, ng, t, who, best, 100 * (t - best) }' "$RESULTS"
+				printf "%s\t%.4f\t%s\t%s\t%s\t%s", t, best, who, tp, tf, bp "\t" bf }' "$RESULTS")
+		[ -n "$row" ] || continue
+		IFS=$'\t' read -r t best who tp tf bp bf <<<"$row"
+		ci="-" share="-"
+		# shellcheck disable=SC2086  # tp may list several shards
+		if [ -n "$tp" ] && [ -n "$bp" ] &&
+			g=$("$PY" bench/metrics.py gap --truth "$te" --field "$f" --a $tp ${tf:+--a-field "$tf"} \
+				--b $bp ${bf:+--b-field "$bf"}); then
+			IFS=$'\t' read -r _ lo hi sh <<<"$g"
+			ci=$(awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%+.1f to %+.1f", 100 * a, 100 * b }')
+			share=$(awk -v s="$sh" 'BEGIN { printf "%.0f%%", 100 * s }')
+		fi
+		awk -v ds="$ds" -v ng="$(cat "$WORK/$ds/tenor.ngrams" 2>/dev/null || echo '?')" -v t="$t" \
+			-v who="$who" -v best="$best" -v ci="$ci" -v sh="$share" 'BEGIN {
+			printf "| %s | %s | %s | %s | %.4f | %+.1f | %s | %s |\n", ds, ng, t, who, best, 100 * (t - best), ci, sh }'
 	done
 	awk -F'\t' '
 		$2 == "tenor" && $4 != "-" { t[$1] = $4; ds[$1] = 1 }

@@ -21,9 +21,17 @@ Usage:
       FILE holds one predicted label a line, in TEST's order; with
       --pred-field, FILE holds JSON records (plain or .zst) joined to TEST by
       "id", the prediction in field F.  Prints accuracy and macro-F1.
+  bench/metrics.py gap --truth TEST.jsonl --field label --a FILE [--a-field F]
+                       --b FILE [--b-field F] [--resamples 2000] [--seed 1]
+      Macro-F1 of A minus that of B on the test split, and how far chance in
+      the choice of test documents moves it: a paired bootstrap (the test
+      documents drawn with replacement, both tools scored on the same draw).
+      Prints the gap, the 2.5 and 97.5 percentiles of the resampled gaps (a
+      95% interval) and the share of draws where A scores at least B.
 """
 import argparse
 import json
+import random
 import subprocess
 import sys
 
@@ -111,6 +119,40 @@ def read_pred_records(path, field):
     return out
 
 
+def load_pred(paths, field, ids):
+    """Predictions in the truth's order: from record files joined by id (field
+    given) or from one line-per-label file."""
+    if field:
+        recs = {}
+        for p in paths:
+            recs.update(read_pred_records(p, field))
+        return [recs.get(i, "") for i in ids]
+    if len(paths) != 1:
+        sys.exit("metrics.py: one line-per-label prediction file at a time")
+    return read_pred_lines(paths[0])
+
+
+def bootstrap_gap(truth, a, b, resamples=2000, seed=1):
+    """Return (gap, lo, hi, share): macro-F1(a) - macro-F1(b), the 2.5 and
+    97.5 percentiles of the gap over RESAMPLES paired bootstrap draws of the
+    documents, and the share of draws with a gap >= 0."""
+    if not len(truth) == len(a) == len(b):
+        raise ValueError("%d true labels, %d and %d predictions" % (len(truth), len(a), len(b)))
+    gap = score(truth, a)["macro_f1"] - score(truth, b)["macro_f1"]
+    rng = random.Random(seed)
+    n = len(truth)
+    gaps = []
+    for _ in range(resamples):
+        idx = [rng.randrange(n) for _ in range(n)]
+        t = [truth[i] for i in idx]
+        gaps.append(score(t, [a[i] for i in idx])["macro_f1"] -
+                    score(t, [b[i] for i in idx])["macro_f1"])
+    gaps.sort()
+    k = int(0.025 * resamples)
+    lo, hi = gaps[k], gaps[resamples - 1 - k]
+    return gap, lo, hi, sum(g >= 0 for g in gaps) / resamples
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -122,18 +164,27 @@ def main():
     sc.add_argument("--pred-field",
                     help="PRED holds JSON records; take the label from this field")
     sc.add_argument("--json", action="store_true", help="print the full scores as JSON")
+    gp = sub.add_parser("gap", help="macro-F1 of A minus B, with a paired bootstrap interval")
+    gp.add_argument("--truth", required=True)
+    gp.add_argument("--field", default="label")
+    gp.add_argument("--a", required=True, nargs="+", help="the first tool's prediction file(s)")
+    gp.add_argument("--a-field", help="A holds JSON records; the label's field")
+    gp.add_argument("--b", required=True, nargs="+", help="the second tool's prediction file(s)")
+    gp.add_argument("--b-field", help="B holds JSON records; the label's field")
+    gp.add_argument("--resamples", type=int, default=2000)
+    gp.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
     ids, truth = read_truth(args.truth, args.field)
-    if args.pred_field:
-        recs = {}
-        for p in args.pred:
-            recs.update(read_pred_records(p, args.pred_field))
-        pred = [recs.get(i, "") for i in ids]
-    else:
-        if len(args.pred) != 1:
-            sys.exit("metrics.py: one line-per-label prediction file at a time")
-        pred = read_pred_lines(args.pred[0])
+    if args.cmd == "gap":
+        try:
+            g = bootstrap_gap(truth, load_pred(args.a, args.a_field, ids),
+                              load_pred(args.b, args.b_field, ids), args.resamples, args.seed)
+        except ValueError as e:
+            sys.exit("metrics.py: %s" % e)
+        print("%.4f\t%.4f\t%.4f\t%.3f" % g)
+        return
+    pred = load_pred(args.pred, args.pred_field, ids)
     try:
         s = score(truth, pred)
     except ValueError as e:

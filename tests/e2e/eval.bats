@@ -223,3 +223,36 @@ EOF
 	[ "$status" -eq 1 ]
 	[ "$output" = "metrics.py: 11 true labels but 5 predictions" ]
 }
+
+@test "metrics.py gap: the paired bootstrap's gap, 95% interval and share, repeatable" {
+	write_three_class
+	# A perfect tool against pred.txt: gap 1 - 40/63 = 0.3651, A never below B.
+	sed 's/.*"label": "\(.\)".*/\1/' truth.jsonl >perfect.txt
+	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a perfect.txt --b pred.txt --resamples 500
+	[ "$status" -eq 0 ]
+	IFS=$'\t' read -r gap lo hi share <<<"$output"
+	[ "$gap" = "0.3651" ]
+	[ "$share" = "1.000" ]
+	awk -v lo="$lo" -v hi="$hi" -v g="$gap" 'BEGIN { exit !(lo > 0 && lo < g && g < hi && hi <= 1) }'
+	# The same seed gives the same draws; a tool against itself is 0 on every draw.
+	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a perfect.txt --b pred.txt --resamples 500
+	[ "$output" = "$(printf '%s\t%s\t%s\t%s' "$gap" "$lo" "$hi" "$share")" ]
+	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a pred.txt --b pred.txt --resamples 200
+	[ "$output" = "$(printf '0.0000\t0.0000\t0.0000\t1.000')" ]
+	# Reversed, the interval is mirrored and the share 0.
+	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a pred.txt --b perfect.txt --resamples 500
+	IFS=$'\t' read -r rgap rlo rhi rshare <<<"$output"
+	[ "$rgap" = "-0.3651" ]
+	# (A draw of only documents both get right ties them: a few in 500.)
+	awk -v s="$rshare" 'BEGIN { exit !(s < 0.05) }'
+	[ "$rlo" = "$(awk -v x="$hi" 'BEGIN { printf "%.4f", -x }')" ]
+	[ "$rhi" = "$(awk -v x="$lo" 'BEGIN { printf "%.4f", -x }')" ]
+	# Records and line files mix; a short file is an error.
+	paste -d' ' <(seq 0 10) pred.txt | awk '{ printf "{\"id\": \"d%s\", \"label\": \"%s\"}\n", $1, $2 }' >pred.jsonl
+	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a perfect.txt --b pred.jsonl --b-field label --resamples 500
+	[ "$output" = "$(printf '%s\t%s\t%s\t%s' "$gap" "$lo" "$hi" "$share")" ]
+	head -n 5 pred.txt >short.txt
+	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a perfect.txt --b short.txt
+	[ "$status" -eq 1 ]
+	[ "$output" = "metrics.py: 11 true labels, 11 and 5 predictions" ]
+}
