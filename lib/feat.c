@@ -35,7 +35,8 @@ struct tn_feat_scratch {
 	uint32_t *touched, *tmp; /* the bucket of every n-gram occurrence */
 	size_t touched_n, touched_cap;
 	uint64_t *table;         /* open addressing: count << 32 | bucket, or EMPTY */
-	int table_bits;
+	int table_bits;          /* its size; the last document used 2^cur_bits slots */
+	int cur_bits;
 	int bits;
 	struct tn_tone_keys tone;
 	struct hash_memo *memo;  /* hash_tokens' cache, or NULL */
@@ -46,7 +47,8 @@ struct tn_feat_scratch {
  * hash_tokens' cache of the hashes of short tokens: direct-mapped, keyed by
  * the token's bytes (a token of 1 to 8 bytes, none of them NUL, is its bytes
  * zero-padded to 64 bits; key 0 is no token).  A hit gives exactly the hash
- * XXH3 gives; a miss computes it and takes the slot.
+ * XXH3 gives; a miss computes it and takes the slot.  (Keys of up to 16 bytes
+ * mispredicted more and missed more: callgrind --branch-sim.)
  */
 #define MEMO_BITS 12
 struct hash_memo {
@@ -421,17 +423,41 @@ static int dedupe(struct tn_feat_scratch *s, struct tn_counts *c)
 		s->table = t;
 		s->table_bits = tb;
 	}
-	tb = s->table_bits;
+	/*
+	 * This document's size, not the largest allocated: the table's other
+	 * slots are empty too, and a table grown by one long document spread
+	 * every later short one over it (a 1,000,000-token document before 100 MB
+	 * of the bench archive: classify -j 1 took 0.81 s user, 0.76 s without).
+	 */
+	s->cur_bits = tb;
 	mask = ((uint64_t)1 << tb) - 1;
 	if (reserve_counts(c, n))
 		return TN_ENOMEM;
-	/* The slot of each unique bucket goes into c->count until the end. */
+	/*
+	 * The slot of each unique bucket goes into c->count until the end.  The
+	 * first probe, where most searches end, has no branch on whether the
+	 * bucket is new (a coin toss to the branch predictor): the pair is
+	 * written either way and kept by advancing m only when it is new
+	 * (callgrind --branch-sim, classify -j 1 on 10 MB of the bench archive:
+	 * counting's mispredictions 887 K -> 265 K; on 1 GB, 5.47 -> 4.96 s).
+	 */
 	for (i = 0; i < n; i++) {
 		uint32_t b = s->touched[i];
 		uint64_t h = ((uint64_t)b * 0x9E3779B97F4A7C15ULL) >> (64 - tb);
+		uint64_t e = s->table[h];
+		uint64_t fresh = e == EMPTY, hit = ((uint32_t)e == b) + fresh;
 
+		if (__builtin_expect(hit != 0, 1)) {
+			/* fresh ? 1 << 32 | b : e + (1 << 32), by masks. */
+			s->table[h] = (e & (fresh - 1)) + ((uint64_t)1 << 32) + (b & (0 - fresh));
+			c->bucket[m] = b;
+			c->count[m] = (uint32_t)h;
+			m += fresh;
+			continue;
+		}
+		h = (h + 1) & mask;
 		for (;;) {
-			uint64_t e = s->table[h];
+			e = s->table[h];
 
 			if (e == EMPTY) {
 				s->table[h] = ((uint64_t)1 << 32) | b;
@@ -477,30 +503,30 @@ static int sort_counts(struct tn_feat_scratch *s, struct tn_counts *c)
 	/* Buckets are unique: sort them, then look each count up again in the table. */
 	for (i = 0; i < n; i++) {
 		uint32_t b = c->bucket[i];
-		uint64_t h = ((uint64_t)b * 0x9E3779B97F4A7C15ULL) >> (64 - s->table_bits);
+		uint64_t h = ((uint64_t)b * 0x9E3779B97F4A7C15ULL) >> (64 - s->cur_bits);
 
 		while (s->table[h] != EMPTY)
-			h = (h + 1) & (((uint64_t)1 << s->table_bits) - 1);
+			h = (h + 1) & (((uint64_t)1 << s->cur_bits) - 1);
 		s->table[h] = ((uint64_t)c->count[i] << 32) | b;
 	}
 	memcpy(s->touched, c->bucket, n * sizeof(*c->bucket));
 	sort_u32(s->touched, s->tmp, n);
 	for (i = 0; i < n; i++) {
 		uint32_t b = s->touched[i];
-		uint64_t h = ((uint64_t)b * 0x9E3779B97F4A7C15ULL) >> (64 - s->table_bits);
+		uint64_t h = ((uint64_t)b * 0x9E3779B97F4A7C15ULL) >> (64 - s->cur_bits);
 
 		while ((uint32_t)s->table[h] != b)
-			h = (h + 1) & (((uint64_t)1 << s->table_bits) - 1);
+			h = (h + 1) & (((uint64_t)1 << s->cur_bits) - 1);
 		c->bucket[i] = b;
 		c->count[i] = (uint32_t)(s->table[h] >> 32);
 	}
 	/* Empty the table again (every pair's cluster). */
 	for (i = 0; i < n; i++) {
-		uint64_t h = ((uint64_t)c->bucket[i] * 0x9E3779B97F4A7C15ULL) >> (64 - s->table_bits);
+		uint64_t h = ((uint64_t)c->bucket[i] * 0x9E3779B97F4A7C15ULL) >> (64 - s->cur_bits);
 
 		while (s->table[h] != EMPTY) {
 			s->table[h] = EMPTY;
-			h = (h + 1) & (((uint64_t)1 << s->table_bits) - 1);
+			h = (h + 1) & (((uint64_t)1 << s->cur_bits) - 1);
 		}
 	}
 	return 0;
