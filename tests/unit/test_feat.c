@@ -537,8 +537,8 @@ static void memo_check_one(void *ctx, uint32_t bucket, uint64_t hash, const char
 
 /*
  * Token hashes go through a per-scratch cache of short tokens (hash_tokens):
- * every hash must still be XXH3's, through hits, misses and evictions (6,000
- * distinct tokens of 1 to 12 bytes for a 4,096-slot cache, each seen several
+ * every hash must still be XXH3's, through hits, misses and evictions (40,000
+ * distinct tokens of 1 to 12 bytes for a 16,384-slot cache, each seen several
  * times, tokens differing only past their length's bytes), and after the seed
  * changes with the same scratch.
  */
@@ -547,7 +547,7 @@ static void test_token_hash_memo(void **state)
 	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	struct tn_feat_opts o;
 	struct tn_feat_scratch *s;
-	char *text = malloc(200000);
+	char *text = malloc(2000000);
 	size_t len = 0, want = 0;
 	uint64_t r = 12345;
 	int rep, i, pass;
@@ -555,7 +555,7 @@ static void test_token_hash_memo(void **state)
 	(void)state;
 	assert_non_null(text);
 	for (rep = 0; rep < 3; rep++)
-		for (i = 0; i < 6000; i++) {
+		for (i = 0; i < 40000; i++) {
 			int l = 1 + i % 12, j;
 			uint64_t x = (uint64_t)i * 2654435761u + (uint64_t)rep * (i % 7 == 0);
 
