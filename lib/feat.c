@@ -31,6 +31,7 @@ const double tn_feat_log_table[16] = {
 struct tn_feat_scratch {
 	struct tn_tokens tok;
 	uint64_t *hash;          /* one hash a token */
+	uint8_t *code;           /* one tone code a token (tone keys built) */
 	size_t hash_cap;
 	uint32_t *touched, *tmp; /* the bucket of every n-gram occurrence */
 	size_t touched_n, touched_cap;
@@ -40,6 +41,7 @@ struct tn_feat_scratch {
 	int bits;
 	struct tn_tone_keys tone;
 	struct hash_memo *memo;  /* hash_tokens' cache, or NULL */
+	uint8_t *memo_code;      /* the tone code of each memo slot (tone keys built) */
 	uint64_t memo_seed;      /* the seed of the memo's hashes */
 };
 
@@ -51,7 +53,8 @@ struct tn_feat_scratch {
  * a thread, allocated at the first document: 4,096 missed more on the bench
  * archive's emails (classify -j 1 on 1 GB: 5.02 -> 4.78 s; 65,536 no
  * faster), and keys of up to 16 bytes mispredicted more (callgrind
- * --branch-sim).
+ * --branch-sim).  When the scratch has tone keys, the memo keeps each slot's
+ * tone code (tn_tone_code) beside it, 16 KiB more.
  */
 #define MEMO_BITS 14
 struct hash_memo {
@@ -126,6 +129,7 @@ void tn_feat_scratch_free(struct tn_feat_scratch *s)
 	tn_tone_keys_release(&s->tone);
 	free(s->memo);
 	free(s->hash);
+	free(s->code);
 	free(s->touched);
 	free(s->tmp);
 	free(s->table);
@@ -178,38 +182,69 @@ static inline void bump(struct tn_feat_scratch *s, uint64_t h)
 	s->touched[s->touched_n++] = (uint32_t)(h & (((uint64_t)1 << s->bits) - 1));
 }
 
+/* Room for n tokens' hashes and tone codes: 0 or TN_ENOMEM. */
+static int grow_hash(struct tn_feat_scratch *s, size_t n)
+{
+	uint64_t *h;
+	uint8_t *c;
+
+	if (n <= s->hash_cap)
+		return 0;
+	h = realloc(s->hash, n * sizeof(*h));
+	if (!h)
+		return TN_ENOMEM;
+	s->hash = h;
+	c = realloc(s->code, n);
+	if (!c)
+		return TN_ENOMEM;
+	s->code = c;
+	s->hash_cap = n;
+	return 0;
+}
+
 /*
- * The feature hash of every token (word n-grams and tone features use them).
- * On locals: a store into s->hash (uint64_t) may alias o->seed, which made
- * every token reload the seed, the bytes and the offsets (callgrind, 10 MB
- * of the bench archive: hash_tokens with XXH3 77.7 M -> 71.6 M instructions).
+ * The feature hash of every token (word n-grams and tone features use them),
+ * and with tone keys its tone code.  On locals: a store into s->hash
+ * (uint64_t) may alias o->seed, which made every token reload the seed, the
+ * bytes and the offsets (callgrind, 10 MB of the bench archive: hash_tokens
+ * with XXH3 77.7 M -> 71.6 M instructions).
  */
 static void hash_tokens(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 {
 	const char *bytes = s->tok.bytes;
 	const uint32_t *off = s->tok.off;
+	const struct tn_tone_keys *tk = s->tone.table ? &s->tone : NULL;
 	uint64_t *hash = s->hash, seed = o->seed;
+	uint8_t *code = s->code, *memo_code;
 	struct hash_memo *memo = s->memo;
-	size_t i, n = s->tok.n;
+	size_t i, n = s->tok.n, slots = (size_t)1 << MEMO_BITS;
 
 	if (memo && s->memo_seed != seed) {
-		memset(memo, 0, ((size_t)1 << MEMO_BITS) * sizeof(*memo));
+		memset(memo, 0, slots * (sizeof(*memo) + 1));
 		s->memo_seed = seed;
 	}
-	if (!memo && n && (memo = s->memo = calloc((size_t)1 << MEMO_BITS, sizeof(*memo))))
+	/* One block: the slots, then their tone codes. */
+	if (!memo && n && (memo = s->memo = calloc(slots, sizeof(*memo) + 1))) {
+		s->memo_code = (uint8_t *)(memo + slots);
 		s->memo_seed = seed;
+	}
 	if (!memo) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			hash[i] = XXH3_64bits_withSeed(bytes + off[i], off[i + 1] - off[i], seed);
+			if (tk)
+				code[i] = tn_tone_code(tk, hash[i]);
+		}
 		return;
 	}
+	memo_code = s->memo_code;
 	for (i = 0; i < n; i++) {
-		size_t len = off[i + 1] - off[i];
+		size_t len = off[i + 1] - off[i], slot;
 		uint64_t key;
-		struct hash_memo *m;
 
 		if (len - 1 >= 8) {
 			hash[i] = XXH3_64bits_withSeed(bytes + off[i], len, seed);
+			if (tk)
+				code[i] = tn_tone_code(tk, hash[i]);
 			continue;
 		}
 		/* The 8 bytes from the token's start are inside the buffer (text.h). */
@@ -219,12 +254,16 @@ static void hash_tokens(const struct tn_feat_opts *o, struct tn_feat_scratch *s)
 #else
 		key &= UINT64_MAX >> (64 - 8 * len);
 #endif
-		m = &memo[(key * 0x9E3779B97F4A7C15ULL) >> (64 - MEMO_BITS)];
-		if (m->key != key) {
-			m->key = key;
-			m->hash = XXH3_64bits_withSeed(bytes + off[i], len, seed);
+		slot = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - MEMO_BITS));
+		if (memo[slot].key != key) {
+			memo[slot].key = key;
+			memo[slot].hash = XXH3_64bits_withSeed(bytes + off[i], len, seed);
+			if (tk)
+				memo_code[slot] = tn_tone_code(tk, memo[slot].hash);
 		}
-		hash[i] = m->hash;
+		hash[i] = memo[slot].hash;
+		if (tk)
+			code[i] = memo_code[slot];
 	}
 }
 
@@ -545,14 +584,8 @@ static int count_unordered(const struct tn_feat_opts *o, struct tn_feat_scratch 
 	if (rc)
 		return rc;
 	ntok = s->tok.n;
-	if (ntok > s->hash_cap) {
-		uint64_t *h = realloc(s->hash, ntok * sizeof(*h));
-
-		if (!h)
-			return TN_ENOMEM;
-		s->hash = h;
-		s->hash_cap = ntok;
-	}
+	if (grow_hash(s, ntok))
+		return TN_ENOMEM;
 	/* Upper bound on n-grams: per word order, and per char order. */
 	need = ntok * (size_t)(o->word_max ? o->word_max - o->word_min + 1 : 0) + 1;
 	if (o->char_max)
@@ -576,7 +609,7 @@ static int count_unordered(const struct tn_feat_opts *o, struct tn_feat_scratch 
 	if (o->char_max)
 		count_chars(o, s);
 	if (tn_tone_on(&o->tone))
-		s->touched_n += tn_tone_count(&o->tone, &s->tone, &s->tok, s->hash, text, len,
+		s->touched_n += tn_tone_count(&o->tone, &s->tone, &s->tok, s->hash, s->code, text, len,
 					      ((uint64_t)1 << s->bits) - 1, s->touched + s->touched_n);
 	return dedupe(s, c);
 }
@@ -702,14 +735,8 @@ int tn_feat_each_ngram(const struct tn_feat_opts *o, struct tn_feat_scratch *s, 
 	if (rc)
 		return rc;
 	n = s->tok.n;
-	if (n > s->hash_cap) {
-		uint64_t *h = realloc(s->hash, n * sizeof(*h));
-
-		if (!h)
-			return TN_ENOMEM;
-		s->hash = h;
-		s->hash_cap = n;
-	}
+	if (grow_hash(s, n))
+		return TN_ENOMEM;
 	/* The same hashes as count_words and count_chars, with the n-gram's text. */
 	hash_tokens(o, s);
 	for (k = o->word_min; k >= 1 && k <= o->word_max && (size_t)k <= n; k++)

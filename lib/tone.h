@@ -106,6 +106,45 @@ struct tn_tone_keys {
 	uint64_t attr_class, quote_class;
 };
 
+/*
+ * A token's tone code: 0 when its hash is no key, else TN_TONE_KEY | kind << 5
+ * | (score + 16), so the per-token work can be cached with the hash (feat.c's
+ * memo) and the walk over a document skips the tokens whose code is 0, eight
+ * at a time.
+ */
+#define TN_TONE_KEY 0x80
+static inline uint8_t tn_tone_code_pack(int score, int kind)
+{
+	return (uint8_t)(TN_TONE_KEY | kind << 5 | (score + 16));
+}
+
+static inline int tn_tone_code_score(uint8_t c)
+{
+	return (c & 31) - 16;
+}
+
+static inline int tn_tone_code_kind(uint8_t c)
+{
+	return c >> 5 & 3;
+}
+
+/* The code of the token with feature hash h (k built): one bit test for most tokens. */
+static inline uint8_t tn_tone_code(const struct tn_tone_keys *k, uint64_t h)
+{
+	size_t b = (size_t)(h >> 40) & (((size_t)1 << TN_TONE_FILTER_BITS) - 1), mask, i;
+	uint64_t key = h | 1;
+
+	if (!(k->filter[b / 64] >> (b % 64) & 1))
+		return 0;
+	mask = ((size_t)1 << k->tbits) - 1;
+	i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - k->tbits));
+	while (k->table[i].key && k->table[i].key != key)
+		i = (i + 1) & mask;
+	if (!k->table[i].key)
+		return 0;
+	return tn_tone_code_pack(k->table[i].score, k->table[i].kind);
+}
+
 /* Builds k for t and seed (t->lex, if any, bound to seed).  0 or TN_ENOMEM. */
 int tn_tone_keys_init(struct tn_tone_keys *k, const struct tn_tone_opts *t, uint64_t seed);
 /* Frees what tn_tone_keys_init allocated; accepts a zeroed k. */
@@ -126,12 +165,12 @@ static inline size_t tn_tone_max(size_t ntok)
 /*
  * Appends the buckets (hash & mask) of the tone features of one document to
  * out: tok and hash are its tokens and their feature hashes (XXH3 of each
- * token with k->seed), text[0..len) its raw UTF-8 (for quotation marks).
- * Returns the number written, at most tn_tone_max(tok->n).  Thread-safe for
- * distinct out.
+ * token with k->seed), code their tn_tone_code(k, hash[i]), text[0..len) its
+ * raw UTF-8 (for quotation marks).  Returns the number written, at most
+ * tn_tone_max(tok->n).  Thread-safe for distinct out.
  */
 size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
-		     const struct tn_tokens *tok, const uint64_t *hash,
+		     const struct tn_tokens *tok, const uint64_t *hash, const uint8_t *code,
 		     const char *text, size_t len, uint64_t mask, uint32_t *out);
 
 /*
@@ -139,7 +178,8 @@ size_t tn_tone_count(const struct tn_tone_opts *t, const struct tn_tone_keys *k,
  * with its bucket, its full hash and a name (not NUL-terminated, valid only
  * during the call): "NOT_word" for a word in a negation scope, "[lexicon +2]"
  * for a lexicon class, "[reporting word]", "[quotation mark]".  For naming
- * features (names.h, explain.h), not for the hot path.
+ * features (names.h, explain.h), not for the hot path: it looks every token
+ * up itself (tn_tone_code), so it also checks the codes tn_tone_count is given.
  */
 typedef void (*tn_tone_name_fn)(void *ctx, uint32_t bucket, uint64_t hash, const char *name, size_t len);
 void tn_tone_each(const struct tn_tone_opts *t, const struct tn_tone_keys *k,

@@ -305,6 +305,114 @@ static void test_tone_names(void **state)
 	tn_counts_release(&b);
 }
 
+/* Appends a bucket to a growing array (tn_feat_each_ngram's callback). */
+struct bucket_list {
+	uint32_t *b;
+	size_t n, cap;
+	size_t tone;   /* how many of them were tone features */
+};
+
+static void list_bucket(void *ctx, uint32_t bucket, uint64_t hash, const char *name, size_t len)
+{
+	struct bucket_list *l = ctx;
+
+	(void)hash;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->b = realloc(l->b, l->cap * sizeof(*l->b));
+		assert_non_null(l->b);
+	}
+	l->b[l->n++] = bucket;
+	if (len >= 4 && (!memcmp(name, "NOT_", 4) || name[0] == '['))
+		l->tone++;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The hot path's tone codes come from feat.c's token cache (16,384 slots,
+ * keyed by tokens of up to 8 bytes; longer ones are looked up each time);
+ * tn_feat_each_ngram's tone walk looks every token up itself.  Over 3,000
+ * random documents on one scratch each (cues, lexicon and reporting words,
+ * a long lexicon word, and about 100,000 distinct other tokens, so slots are
+ * taken over and over), every document's counted buckets and counts must be
+ * the named ones.
+ */
+static void test_tone_codes_cached(void **state)
+{
+	static const char *const keys[] = {
+		"not", "no", "never", "don't", "said", "according", "accept", "bad",
+		"good", "war", "agreement", "disagreement", "the", "deal", "talks",
+	};
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz";
+	struct tu_tmp_fx *fx = *state;
+	struct tn_feat_opts o;
+	struct tn_feat_scratch *hot, *named;
+	struct bucket_list l = { NULL, 0, 0, 0 };
+	struct tn_counts c;
+	char text[1024];
+	uint64_t r = 0x1234567;
+	size_t skipped, tone = 0;
+	int d;
+
+	unigrams(&o);
+	o.tone.neg_scope = 3;
+	o.tone.attribution = 1;
+	o.tone.lex = lexicon(fx->dir, "accept\t1\nbad\t-3\ngood\t2\nwar\t-2\nagreement\t2\n"
+			     "disagreement\t-2\n", &skipped);
+	hot = tn_feat_scratch_create(&o);
+	named = tn_feat_scratch_create(&o);
+	assert_non_null(hot);
+	assert_non_null(named);
+	tn_counts_init(&c);
+	for (d = 0; d < 3000; d++) {
+		size_t len = 0, i, j;
+		int t;
+
+		for (t = 0; t < 40; t++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			if ((r >> 60) < 6) {
+				const char *k = keys[(r >> 32) % (sizeof(keys) / sizeof(*keys))];
+
+				memcpy(text + len, k, strlen(k));
+				len += strlen(k);
+			} else {
+				int wl = 1 + (int)((r >> 20) % 11);
+
+				for (i = 0; i < (size_t)wl; i++)
+					text[len++] = alpha[(r >> (i % 8 * 5 + 3)) % 26 ^ (i & 1)];
+			}
+			text[len++] = (r >> 40) % 9 ? ' ' : '"';
+		}
+		l.n = l.tone = 0;
+		assert_int_equal(tn_feat_each_ngram(&o, named, text, len, list_bucket, &l, NULL), 0);
+		assert_int_equal(tn_feat_count(&o, hot, text, len, &c, NULL), 0);
+		tone += l.tone;
+		qsort(l.b, l.n, sizeof(*l.b), cmp_u32);
+		for (i = 0, j = 0; i < c.n; i++) {
+			size_t k;
+
+			for (k = 0; k < c.count[i]; k++, j++) {
+				assert_true(j < l.n);
+				assert_int_equal(l.b[j], c.bucket[i]);
+			}
+		}
+		assert_int_equal(j, l.n);
+	}
+	/* The documents did exercise the tone features: cues, lexicon, reporting, quotes. */
+	assert_true(tone > 3000 * 5);
+	tn_counts_release(&c);
+	tn_feat_scratch_free(hot);
+	tn_feat_scratch_free(named);
+	tn_lex_unref(o.tone.lex);
+	free(l.b);
+}
+
 static void test_opts_check(void **state)
 {
 	struct tn_feat_opts o;
@@ -330,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_attribution),
 		cmocka_unit_test(test_opts_check),
 		cmocka_unit_test_setup_teardown(test_tone_names, tu_tmp_setup, tu_tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_tone_codes_cached, tu_tmp_setup, tu_tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
