@@ -61,26 +61,11 @@ static uint64_t class_hash(const char *name, uint64_t seed)
 	return XXH3_64bits_withSeed(name, strlen(name), seed ^ NEG_SALT ^ 0x544f4e45ULL);
 }
 
-static struct tn_tone_slot *slot_of(const struct tn_tone_keys *k, uint64_t key)
-{
-	size_t mask = ((size_t)1 << k->tbits) - 1, i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - k->tbits));
-
-	while (k->table[i].key && k->table[i].key != key)
-		i = (i + 1) & mask;
-	return &k->table[i];
-}
-
-/* The bit of token hash h in k->filter (tn_tone_code tests the same bit). */
-static size_t filter_bit(uint64_t h)
-{
-	return (size_t)(h >> 40) & (((size_t)1 << TN_TONE_FILTER_BITS) - 1);
-}
-
 static struct tn_tone_slot *put(struct tn_tone_keys *k, const char *w)
 {
 	uint64_t key = token_hash(w, strlen(w), k->seed) | 1;
-	struct tn_tone_slot *e = slot_of(k, key);
-	size_t b = filter_bit(key);
+	struct tn_tone_slot *e = &k->table[tn_tone_slot(k, key)];
+	size_t b = tn_tone_filter_bit(key);
 
 	k->filter[b / 64] |= (uint64_t)1 << (b % 64);
 

@@ -128,21 +128,32 @@ static inline int tn_tone_code_kind(uint8_t c)
 	return c >> 5 & 3;
 }
 
+/* The bit of token hash h in k->filter. */
+static inline size_t tn_tone_filter_bit(uint64_t h)
+{
+	return (size_t)(h >> 40) & (((size_t)1 << TN_TONE_FILTER_BITS) - 1);
+}
+
+/* The index of key's slot in k->table: the key's, or the empty one where it would go. */
+static inline size_t tn_tone_slot(const struct tn_tone_keys *k, uint64_t key)
+{
+	size_t mask = ((size_t)1 << k->tbits) - 1, i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - k->tbits));
+
+	while (k->table[i].key && k->table[i].key != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
 /* The code of the token with feature hash h (k built): one bit test for most tokens. */
 static inline uint8_t tn_tone_code(const struct tn_tone_keys *k, uint64_t h)
 {
-	size_t b = (size_t)(h >> 40) & (((size_t)1 << TN_TONE_FILTER_BITS) - 1), mask, i;
-	uint64_t key = h | 1;
+	size_t b = tn_tone_filter_bit(h);
+	const struct tn_tone_slot *e;
 
 	if (!(k->filter[b / 64] >> (b % 64) & 1))
 		return 0;
-	mask = ((size_t)1 << k->tbits) - 1;
-	i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - k->tbits));
-	while (k->table[i].key && k->table[i].key != key)
-		i = (i + 1) & mask;
-	if (!k->table[i].key)
-		return 0;
-	return tn_tone_code_pack(k->table[i].score, k->table[i].kind);
+	e = &k->table[tn_tone_slot(k, h | 1)];
+	return e->key ? tn_tone_code_pack(e->score, e->kind) : 0;
 }
 
 /* Builds k for t and seed (t->lex, if any, bound to seed).  0 or TN_ENOMEM. */
