@@ -67,11 +67,15 @@ static int sample_view(struct tn_folds *f, const struct tn_corpus *c, size_t m, 
 	v->text = malloc(m * sizeof(*v->text));
 	v->len = malloc(m * sizeof(*v->len));
 	v->label = malloc(m * (c->nheads ? c->nheads : 1) * sizeof(*v->label));
-	if (!v->text || !v->len || !v->label) {
+	v->group = c->group ? malloc(m * sizeof(*v->group)) : NULL;
+	f->sampled = 1;   /* view_release frees what was allocated */
+	if (!v->text || !v->len || !v->label || (c->group && !v->group)) {
 		free(idx);
 		return TN_ENOMEM;
 	}
 	for (i = 0; i < m; i++) {
+		if (v->group)
+			v->group[i] = c->group[idx[i]];
 		v->text[i] = c->text[idx[i]];
 		v->len[i] = c->len[idx[i]];
 		v->bytes += c->len[idx[i]];
@@ -82,7 +86,6 @@ static int sample_view(struct tn_folds *f, const struct tn_corpus *c, size_t m, 
 	v->ndocs = m;
 	v->nheads = c->nheads;
 	v->heads = c->heads;   /* shared, not owned */
-	f->sampled = 1;
 	return 0;
 }
 
@@ -92,6 +95,7 @@ static void view_release(struct tn_folds *f)
 		free(f->view.text);
 		free(f->view.len);
 		free(f->view.label);
+		free(f->view.group);
 	}
 	memset(&f->view, 0, sizeof(f->view));
 	f->sampled = 0;
@@ -271,6 +275,9 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 				    "criterion", "mean over the heads of the out-of-fold macro-F1",
 				    "folds", o->cv ? o->cv : TN_CALIB_FOLDS, "documents", (json_int_t)f->view.ndocs,
 				    "sampled", f->sampled, "margin", TN_CHOOSE_MARGIN, "candidates", tried);
+		if (f->info && c->group_field &&
+		    json_object_set_new(f->info, "group_field", json_string(c->group_field)))
+			json_decref(f->info), f->info = NULL;
 		if (!f->info)
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
@@ -283,7 +290,7 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 void tn_train_selection_line(const struct tn_bundle *b, char *buf, size_t size)
 {
 	json_t *sel = json_object_get(tn_bundle_info(b), "selection"), *cand;
-	const char *chosen = json_string_value(json_object_get(sel, "word_ngrams"));
+	const char *chosen = json_string_value(json_object_get(sel, "word_ngrams")), *group;
 	size_t i, n;
 	int len;
 
@@ -291,9 +298,11 @@ void tn_train_selection_line(const struct tn_bundle *b, char *buf, size_t size)
 		snprintf(buf, size, "word n-grams %d-%d", b->feat.word_min, b->feat.word_max);
 		return;
 	}
+	group = json_string_value(json_object_get(sel, "group_field"));
 	len = snprintf(buf, size, "word n-grams %s, chosen by %d-fold cross-validation on %" JSON_INTEGER_FORMAT
-		       " documents (mean macro-F1", chosen, (int)json_integer_value(json_object_get(sel, "folds")),
-		       json_integer_value(json_object_get(sel, "documents")));
+		       " documents%s%s (mean macro-F1", chosen, (int)json_integer_value(json_object_get(sel, "folds")),
+		       json_integer_value(json_object_get(sel, "documents")), group ? " grouped by " : "",
+		       group ? group : "");
 	json_array_foreach(json_object_get(sel, "candidates"), i, cand) {
 		n = len > 0 && (size_t)len < size ? (size_t)len : size;
 		len += snprintf(buf + n, size - n, "%s %s %.4f", i ? "," : "",

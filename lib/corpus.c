@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 void tn_corpus_opts_default(struct tn_corpus_opts *o)
 {
@@ -41,6 +42,8 @@ void tn_corpus_release(struct tn_corpus *c)
 	free(c->text);
 	free(c->len);
 	free(c->label);
+	free(c->group);
+	free(c->group_field);
 	for (i = 0; i < c->nheads; i++) {
 		for (k = 0; k < c->heads[i].nclass; k++)
 			free(c->heads[i].classes[k]);
@@ -230,12 +233,21 @@ int tn_loader_add_doc(struct tn_loader *L, const char *text, size_t len, size_t 
 		if (!lab)
 			return TN_ENOMEM;
 		c->label = lab;
+		if (L->o->group_field) {
+			uint64_t *g = realloc(c->group, cap * sizeof(*g));
+
+			if (!g)
+				return TN_ENOMEM;
+			c->group = g;
+		}
 		c->cap = cap;
 	}
 	c->text[c->ndocs] = strndup(text, len);
 	if (!c->text[c->ndocs])
 		return TN_ENOMEM;
 	c->len[c->ndocs] = len;
+	if (c->group)
+		c->group[c->ndocs] = 0;   /* no group yet (finish_groups) */
 	for (k = 0; k < c->nheads; k++)
 		c->label[c->ndocs * c->nheads + k] = -1;
 	c->bytes += len;
@@ -266,6 +278,57 @@ int tn_loader_set_label(struct tn_loader *L, size_t doc, size_t h, const char *v
 		return rc;
 	L->c->label[doc * L->c->nheads + h] = id;
 	return 0;
+}
+
+void tn_loader_set_group(struct tn_loader *L, size_t doc, const char *v, size_t n)
+{
+	uint64_t h;
+
+	if (n == 0)
+		return;
+	h = XXH3_64bits(v, n);
+	L->c->group[doc] = h ? h : 1;   /* 0 marks "no group field" until finish_groups */
+}
+
+/* Documents without the group field become groups of their own. */
+static int finish_groups(struct tn_corpus *c, const char *field, struct tn_err *err)
+{
+	size_t d;
+
+	if (!c->group)
+		return 0;
+	c->group_missing = 0;
+	for (d = 0; d < c->ndocs; d++) {
+		if (c->group[d])
+			continue;
+		c->group[d] = XXH3_64bits_withSeed(&d, sizeof(d), 0x67726f7570);
+		c->group_missing++;
+	}
+	if (c->ndocs && c->group_missing == c->ndocs)
+		return tn_err_set(err, TN_EINVAL, "no record has the group field '%s'", field);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t tn_corpus_group_count(const struct tn_corpus *c)
+{
+	uint64_t *g;
+	size_t i, n = 0;
+
+	if (!c->group || !c->ndocs || !(g = malloc(c->ndocs * sizeof(*g))))
+		return 0;
+	memcpy(g, c->group, c->ndocs * sizeof(*g));
+	qsort(g, c->ndocs, sizeof(*g), cmp_u64);
+	for (i = 0; i < c->ndocs; i++)
+		n += i == 0 || g[i] != g[i - 1];
+	free(g);
+	return n;
 }
 
 static int keep_error(struct tn_corpus *c, const struct tn_err *e)
@@ -314,12 +377,15 @@ static int load_csv(struct tn_loader *L, struct tn_lines *lines, struct tn_err *
 							     : tn_err_set(err, rc, "read '%s': %s", L->path, e.msg);
 					break;
 				}
-				if (tn_csv_column(csv, o->text_field) < 0) {
+				if (tn_csv_column(csv, o->text_field) < 0 ||
+				    (o->group_field && tn_csv_column(csv, o->group_field) < 0)) {
 					struct tn_buf names = TN_BUF_INIT;
+					int text = tn_csv_column(csv, o->text_field) < 0;
 
 					tn_csv_header_names(csv, &names);
-					rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column (it has %s)",
-							L->path, (unsigned long long)row.line, o->text_field, names.ptr);
+					rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column%s (it has %s)",
+							L->path, (unsigned long long)row.line,
+							text ? o->text_field : o->group_field, text ? "" : " (the group field)", names.ptr);
 					tn_buf_release(&names);
 					break;
 				}
@@ -423,6 +489,10 @@ static int load_one(struct tn_loader *L, const char *path, struct tn_err *err)
 					path, (unsigned long long)L->lineno, o->max_line);
 		} else if (fmt == TN_FORMAT_JSONL) {
 			rc = tn_loader_parse_jsonl(L, line, len, err);
+		} else if (fmt == TN_FORMAT_FASTTEXT && o->group_field) {
+			rc = tn_err_set(err, TN_EINVAL, "read '%s': fastText records have no fields to group by; "
+					"the group field needs JSONL, CSV or TSV", path);
+			break;
 		} else if (fmt == TN_FORMAT_FASTTEXT) {
 			rc = tn_loader_parse_fasttext(L, line, len, err);
 		} else if (!header_done) {
@@ -555,8 +625,19 @@ int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
 	}
 	if (rc == TN_ENOMEM)
 		tn_err_set(err, rc, "out of memory");
+	if (!rc && o->group_field) {
+		if (!strcmp(o->group_field, o->text_field))
+			rc = tn_err_set(err, TN_EINVAL, "group field '%s' is the text field", o->group_field);
+		for (i = 0; i < c->nheads && !rc; i++)
+			if (!strcmp(c->heads[i].name, o->group_field))
+				rc = tn_err_set(err, TN_EINVAL, "group field '%s' is a label field", o->group_field);
+		if (!rc && (!(c->group = malloc(sizeof(*c->group))) || !(c->group_field = strdup(o->group_field))))
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
 	for (i = 0; i < npaths && !rc; i++)
 		rc = load_one(&L, paths[i], err);
+	if (!rc)
+		rc = finish_groups(c, o->group_field, err);
 	if (!rc && !o->like && sort_classes(c))
 		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 	free(L.cls_cap);

@@ -10,6 +10,11 @@
  *  - fastText: "__label__X [__label__Y ...] text"; one head named "label" that
  *    takes the first label of the line.
  * A document may lack a head's label: it then trains only the heads it has.
+ * With a group field (opts.group_field; JSONL, CSV and TSV), each document
+ * also gets the 64-bit hash of that field's value (a string, or an integer
+ * written as text): documents with equal values form a group, which training
+ * keeps on one side of every fold split (train.h).  A document without the
+ * field is a group of its own.  The group field is never a head.
  * Class names of a head are sorted (bytewise); a class id is its position.
  *
  * Not thread-safe; a loaded corpus is read-only and may be shared by threads.
@@ -40,6 +45,9 @@ struct tn_corpus {
 	size_t nheads;
 	struct tn_corpus_head *heads;
 	int32_t *label;          /* ndocs x nheads: class id, or -1 if missing */
+	uint64_t *group;         /* ndocs group hashes, or NULL without opts.group_field */
+	size_t group_missing;    /* documents without the group field (each its own group) */
+	char *group_field;       /* its name (owned), or NULL */
 	uint64_t bytes;          /* text bytes in all */
 	size_t nskipped;         /* malformed records skipped (opts.skip_errors) */
 	char *errors[TN_CORPUS_KEEP_ERRORS]; /* the first skipped records' messages (owned) */
@@ -52,6 +60,7 @@ struct tn_corpus_opts {
 	const char *text_field;        /* default "text" */
 	const char *const *labels;     /* NULL: discover */
 	size_t nlabels;
+	const char *group_field;       /* NULL: no groups */
 	int skip_errors;               /* count and skip malformed records */
 	const struct tn_corpus *like;  /* evaluation: heads and classes of a training corpus */
 	size_t max_line;               /* longest record, default TN_MAX_DOC_BYTES_DEFAULT (16 MiB) */
@@ -70,6 +79,9 @@ void tn_corpus_release(struct tn_corpus *c);
  */
 int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
 		   const struct tn_corpus_opts *o, struct tn_err *err);
+
+/* The number of distinct groups of c (0 without a group field or if out of memory). */
+size_t tn_corpus_group_count(const struct tn_corpus *c);
 
 /* The format a path would be read as, from its name (".jsonl", ".tsv", ".txt"...). */
 enum tn_format tn_format_from_name(const char *path);

@@ -39,8 +39,9 @@ int tn_loader_parse_jsonl(struct tn_loader *L, const char *line, size_t len, str
 	const struct tn_corpus_opts *o = L->o;
 	json_error_t je;
 	json_t *root, *text, *v;
-	const char *key;
-	size_t doc, i;
+	const char *key, *gs = NULL;
+	char gtmp[32];
+	size_t doc, i, gn = 0;
 	int rc = 0;
 
 	root = json_loadb(line, len, 0, &je);
@@ -75,10 +76,19 @@ int tn_loader_parse_jsonl(struct tn_loader *L, const char *line, size_t len, str
 			goto out;
 		}
 	}
+	if (o->group_field) {
+		v = json_object_get(root, o->group_field);
+		if (v && !json_is_null(v) && !json_label(v, gtmp, sizeof(gtmp), &gs, &gn)) {
+			rc = tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: group field '%s' is not a string",
+					L->path, (unsigned long long)L->lineno, o->group_field);
+			goto out;
+		}
+	}
 	/* Heads are discovered before the document is added, so the matrix is wide enough. */
 	if (!o->like && !o->labels) {
 		json_object_foreach(root, key, v) {
-			if (!strcmp(key, "id") || !strcmp(key, o->text_field) || !json_is_string(v))
+			if (!strcmp(key, "id") || !strcmp(key, o->text_field) || !json_is_string(v) ||
+			    (o->group_field && !strcmp(key, o->group_field)))
 				continue;
 			tn_loader_head_index(L, key, 1, err, &rc);
 			if (rc)
@@ -106,6 +116,8 @@ int tn_loader_parse_jsonl(struct tn_loader *L, const char *line, size_t len, str
 		L->c->ndocs--;
 		L->c->bytes -= L->c->len[doc];
 		free(L->c->text[doc]);
+	} else if (gs) {
+		tn_loader_set_group(L, doc, gs, gn);
 	}
 out:
 	json_decref(root);
@@ -184,12 +196,17 @@ int tn_loader_parse_tsv_header(struct tn_loader *L, struct tn_tsv_state *st, con
 		return tn_err_set(err, TN_ENOMEM, "out of memory");
 	L->tsv_ncols = (size_t)nf;
 	L->tsv_text_col = -1;
+	L->tsv_group_col = -1;
 	for (i = 0; i < (size_t)nf; i++) {
 		const char *name = st->f[i];
 
 		L->tsv_head_of_col[i] = -1;
 		if (!strcmp(name, o->text_field)) {
 			L->tsv_text_col = (int)i;
+			continue;
+		}
+		if (o->group_field && !strcmp(name, o->group_field)) {
+			L->tsv_group_col = (int)i;
 			continue;
 		}
 		if (!strcmp(name, "id"))
@@ -201,6 +218,9 @@ int tn_loader_parse_tsv_header(struct tn_loader *L, struct tn_tsv_state *st, con
 	if (L->tsv_text_col < 0)
 		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column",
 				  L->path, (unsigned long long)L->lineno, o->text_field);
+	if (o->group_field && L->tsv_group_col < 0)
+		return tn_err_set(err, TN_EFORMAT, "read '%s' line %llu: the header has no '%s' column (the group field)",
+				  L->path, (unsigned long long)L->lineno, o->group_field);
 	return 0;
 }
 
@@ -218,7 +238,7 @@ int tn_loader_parse_tsv(struct tn_loader *L, struct tn_tsv_state *st, const char
 				  L->path, (unsigned long long)L->lineno, nf, L->tsv_ncols);
 	/* All fields are checked before a label is interned (see parse_jsonl). */
 	for (i = 0; i < (size_t)nf; i++)
-		if ((i == (size_t)L->tsv_text_col || L->tsv_head_of_col[i] >= 0) &&
+		if ((i == (size_t)L->tsv_text_col || (int)i == L->tsv_group_col || L->tsv_head_of_col[i] >= 0) &&
 		    (rc = tn_loader_check_text(L, st->f[i], st->fl[i], err)))
 			return rc;
 	if (tn_loader_add_doc(L, st->f[L->tsv_text_col], st->fl[L->tsv_text_col], &doc))
@@ -235,6 +255,8 @@ int tn_loader_parse_tsv(struct tn_loader *L, struct tn_tsv_state *st, const char
 			return rc;
 		}
 	}
+	if (L->tsv_group_col >= 0)
+		tn_loader_set_group(L, doc, st->f[L->tsv_group_col], st->fl[L->tsv_group_col]);
 	return 0;
 }
 

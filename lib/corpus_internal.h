@@ -22,6 +22,7 @@ struct tn_loader {
 	/* TSV: column roles */
 	int tsv_text_col;
 	int *tsv_head_of_col;   /* head index, or -1 */
+	int tsv_group_col;      /* the group field's column, or -1 */
 	size_t tsv_ncols;
 	/* class lists per head while loading */
 	size_t *cls_cap;
@@ -45,6 +46,8 @@ int tn_loader_add_doc(struct tn_loader *L, const char *text, size_t len, size_t 
 int tn_loader_check_text(struct tn_loader *L, const char *s, size_t n, struct tn_err *err);
 /* Sets document doc's label of head h to class v[0..n) (interned); an empty v leaves it missing. */
 int tn_loader_set_label(struct tn_loader *L, size_t doc, size_t h, const char *v, size_t n, struct tn_err *err);
+/* Sets document doc's group to the hash of v[0..n); an empty v leaves it without one. */
+void tn_loader_set_group(struct tn_loader *L, size_t doc, const char *v, size_t n);
 
 /*
  * One record into L, from a line without its newline.  0, or TN_EFORMAT /

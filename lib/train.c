@@ -87,12 +87,146 @@ uint64_t tn_splitmix64(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Stratified folds: each class shuffled with the seed, then dealt round-robin. */
-static int assign_folds(const struct tn_head_data *hd, int k, uint64_t seed, int *fold)
+/* A head's document and its corpus group, sorted by group. */
+struct group_doc {
+	uint64_t group;
+	size_t i;               /* index among the head's documents */
+};
+
+static int cmp_group_doc(const void *a, const void *b)
+{
+	const struct group_doc *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* A run of gd: one group. */
+struct group_run {
+	size_t start, n;
+	uint64_t order;         /* seeded random tie-break */
+};
+
+static int cmp_group_run(const void *a, const void *b)
+{
+	const struct group_run *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;   /* larger groups first */
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * The head's documents sorted by group into *gd, and the groups (largest
+ * first, ties in seeded random order) into *runs.  0 or TN_ENOMEM.
+ */
+static int head_groups(const struct tn_head_data *hd, const uint64_t *group, uint64_t seed,
+		       struct group_doc **gd, struct group_run **runs, size_t *nruns)
+{
+	size_t i, g = 0;
+
+	*gd = malloc((hd->n ? hd->n : 1) * sizeof(**gd));
+	*runs = malloc((hd->n ? hd->n : 1) * sizeof(**runs));
+	if (!*gd || !*runs)
+		return TN_ENOMEM;
+	for (i = 0; i < hd->n; i++) {
+		(*gd)[i].group = group[hd->docs[i]];
+		(*gd)[i].i = i;
+	}
+	qsort(*gd, hd->n, sizeof(**gd), cmp_group_doc);
+	for (i = 0; i < hd->n; i++) {
+		if (i == 0 || (*gd)[i].group != (*gd)[i - 1].group) {
+			uint64_t s = seed ^ (*gd)[i].group;
+
+			(*runs)[g].start = i;
+			(*runs)[g].n = 0;
+			(*runs)[g].order = tn_splitmix64(&s);
+			g++;
+		}
+		(*runs)[g - 1].n++;
+	}
+	qsort(*runs, g, sizeof(**runs), cmp_group_run);
+	*nruns = g;
+	return 0;
+}
+
+size_t tn_head_group_count(const struct tn_head_data *hd, const uint64_t *group)
+{
+	struct group_doc *gd = NULL;
+	struct group_run *runs = NULL;
+	size_t g = 0;
+
+	if (head_groups(hd, group, 0, &gd, &runs, &g))
+		g = 0;
+	free(gd);
+	free(runs);
+	return g;
+}
+
+/*
+ * Grouped folds: every document of a group in one fold.  Groups are placed
+ * largest first, each into the fold where its classes are least represented
+ * so far relative to the classes' totals (the sum over its documents of the
+ * fold's count of their class / the class's count), the smaller fold on a
+ * tie: a greedy stratification that deals single-document groups round-robin
+ * within each class, as the ungrouped folds do.
+ */
+static int assign_group_folds(const struct tn_head_data *hd, const uint64_t *group, int k, uint64_t seed,
+			      int *fold)
+{
+	struct group_doc *gd = NULL;
+	struct group_run *runs = NULL;
+	size_t *have = calloc((size_t)k * (hd->nclass ? hd->nclass : 1), sizeof(*have));
+	size_t *size = calloc((size_t)k, sizeof(*size));
+	size_t g, nruns = 0, j;
+	int rc, f;
+
+	rc = !have || !size ? TN_ENOMEM : head_groups(hd, group, seed, &gd, &runs, &nruns);
+	for (g = 0; !rc && g < nruns; g++) {
+		const struct group_run *r = &runs[g];
+		double best = 0;
+		int bf = 0;
+
+		for (f = 0; f < k; f++) {
+			double cost = 0;
+
+			for (j = r->start; j < r->start + r->n; j++) {
+				size_t y = (size_t)hd->y[gd[j].i];
+
+				cost += (double)have[(size_t)f * hd->nclass + y] / (double)hd->count[y];
+			}
+			if (f == 0 || cost < best - 1e-12 || (cost < best + 1e-12 && size[f] < size[bf])) {
+				best = cost;
+				bf = f;
+			}
+		}
+		for (j = r->start; j < r->start + r->n; j++) {
+			fold[gd[j].i] = bf;
+			have[(size_t)bf * hd->nclass + (size_t)hd->y[gd[j].i]]++;
+		}
+		size[bf] += r->n;
+	}
+	free(gd);
+	free(runs);
+	free(have);
+	free(size);
+	return rc;
+}
+
+/*
+ * Stratified folds: each class shuffled with the seed, then dealt round-robin;
+ * with groups (the corpus's group hashes, or NULL), assign_group_folds.
+ */
+static int assign_folds(const struct tn_head_data *hd, const uint64_t *group, int k, uint64_t seed, int *fold)
 {
 	size_t *idx = malloc((hd->n ? hd->n : 1) * sizeof(*idx));
 	size_t c, i, m, next = 0;
 
+	if (group) {
+		free(idx);
+		return assign_group_folds(hd, group, k, seed, fold);
+	}
 	if (!idx)
 		return TN_ENOMEM;
 	for (c = 0; c < hd->nclass; c++) {
@@ -282,10 +416,18 @@ static int head_data_build(const struct tn_corpus *c, size_t h, const struct tn_
 		return tn_err_set(err, TN_EINVAL, "head '%s' has a single class ('%s'): nothing to learn",
 				  ch->name, ch->classes[0]);
 	npair = hd->nclass * (hd->nclass - 1) / 2;
+	if (c->group && (o->cv || o->probability)) {
+		int nf = o->cv ? o->cv : TN_CALIB_FOLDS;
+		size_t g = tn_head_group_count(hd, c->group);
+
+		if (g < (size_t)nf)
+			return tn_err_set(err, TN_EINVAL, "head '%s': its documents form %zu group%s, fewer than the %d folds",
+					  ch->name, g, g == 1 ? "" : "s", nf);
+	}
 	if (o->cv) {
 		hd->cv_fold = malloc(hd->n * sizeof(int));
 		hd->cv_pred = malloc(hd->n * sizeof(int));
-		if (!hd->cv_fold || !hd->cv_pred || assign_folds(hd, o->cv, o->seed, hd->cv_fold))
+		if (!hd->cv_fold || !hd->cv_pred || assign_folds(hd, c->group, o->cv, o->seed, hd->cv_fold))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	if (o->probability) {
@@ -297,7 +439,7 @@ static int head_data_build(const struct tn_corpus *c, size_t h, const struct tn_
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 		if (o->cv)
 			memcpy(hd->cal_fold, hd->cv_fold, hd->n * sizeof(int));
-		else if (assign_folds(hd, TN_CALIB_FOLDS, o->seed ^ 0xca11b, hd->cal_fold))
+		else if (assign_folds(hd, c->group, TN_CALIB_FOLDS, o->seed ^ 0xca11b, hd->cal_fold))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -503,6 +645,9 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_plan
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 			json_object_set_new(hd->info, "cv", tn_confusion_json(&conf, (const char *const *)ch->classes));
 			json_object_set_new(json_object_get(hd->info, "cv"), "folds", json_integer(o->cv));
+			if (c->group_field)
+				json_object_set_new(json_object_get(hd->info, "cv"), "group_field",
+						    json_string(c->group_field));
 			if (cv_conf)
 				cv_conf[h] = conf;
 			else

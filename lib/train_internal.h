@@ -66,6 +66,9 @@ struct tn_head_data {
 	size_t *count;          /* documents per class */
 };
 
+/* The number of distinct groups among hd's documents (0 if out of memory). */
+size_t tn_head_group_count(const struct tn_head_data *hd, const uint64_t *group);
+
 /* The next value of the splitmix64 sequence of state *s. */
 uint64_t tn_splitmix64(uint64_t *s);
 

@@ -161,6 +161,14 @@ static const char usage_select[] =
 "                         weighting (none, balanced); for the bundle the word\n"
 "                         n-gram range 1-1, 1-2 or 1-3.  The choices and every\n"
 "                         score go into the manifest (\"grid\")\n"
+"      --group FIELD      keep the documents that share FIELD's value (the\n"
+"                         source, author or thread they came from) in one fold\n"
+"                         of every split: calibration, the choice of word\n"
+"                         n-grams, --cv and --grid.  Use it when such documents\n"
+"                         are near-duplicates, or the folds score the model on\n"
+"                         copies of its training text and flatter it.  A record\n"
+"                         without FIELD is a group of its own; FIELD is never\n"
+"                         a head  [none: folds split documents]\n"
 "      --fold-docs N      the calibration folds and the choice of word n-grams\n"
 "                         use a seeded random sample of N documents of a larger\n"
 "                         corpus (the final models train on all; ignored with\n"
@@ -235,7 +243,8 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 {
 	enum { OPT_CHAR = 256, OPT_MINDF, OPT_RAWTF, OPT_SEED, OPT_BAL, OPT_PROB, OPT_EPS, OPT_CACHE,
 	       OPT_CV, OPT_TEST, OPT_ONERR, OPT_GRID, OPT_CW, OPT_MULTI, OPT_NOPROB, OPT_TOPFEAT, OPT_INSPECT, OPT_CALIB,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR, OPT_FOLDDOCS, OPT_LOSS };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INTERVAL, OPT_NEG, OPT_LEX, OPT_ATTR, OPT_FOLDDOCS, OPT_LOSS,
+	       OPT_GROUP };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -267,6 +276,7 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 		{ "cv", required_argument, NULL, OPT_CV },
 		{ "grid", no_argument, NULL, OPT_GRID },
 		{ "fold-docs", required_argument, NULL, OPT_FOLDDOCS },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "multiclass", required_argument, NULL, OPT_MULTI },
 		{ "loss", required_argument, NULL, OPT_LOSS },
 		{ "test", required_argument, NULL, OPT_TEST },
@@ -319,6 +329,11 @@ static int parse_options(struct train_options *o, int argc, char **argv, struct 
 			o->corpus.format = (enum tn_format)a;
 			break;
 		case 't': o->corpus.text_field = optarg; break;
+		case OPT_GROUP:
+			if (!*optarg)
+				return tn_err_set(err, TN_EINVAL, "--group takes a field name");
+			o->corpus.group_field = optarg;
+			break;
 		case 'l':
 			if (split_labels(o, optarg, err))
 				return TN_EINVAL;
@@ -553,6 +568,7 @@ static int evaluate_test(const struct train_options *o, const struct tn_corpus *
 
 	co.like = train;
 	co.labels = NULL;
+	co.group_field = NULL;   /* groups only shape the training folds */
 	tn_corpus_init(&test);
 	rc = tn_corpus_load(&test, paths, 1, &co, err);
 	if (rc) {
@@ -663,6 +679,15 @@ static int run(struct train_options *o)
 	if (!o->quiet)
 		fprintf(stderr, "%s: read %zu documents (%.1f MB), %zu head%s\n", prog, c.ndocs, (double)c.bytes / 1e6,
 			c.nheads, c.nheads == 1 ? "" : "s");
+	if (!o->quiet && c.group_field) {
+		size_t ng = tn_corpus_group_count(&c);
+
+		fprintf(stderr, "%s: %zu group%s by '%s'", prog, ng, ng == 1 ? "" : "s", c.group_field);
+		if (c.group_missing)
+			fprintf(stderr, " (%zu document%s without it, each a group of its own)", c.group_missing,
+				c.group_missing == 1 ? "" : "s");
+		fprintf(stderr, "; folds keep each group whole\n");
+	}
 	if (c.ndocs > 20000 && !o->quiet && o->train.solver == TN_SOLVER_LIBSVM)
 		fprintf(stderr, "%s: %zu documents: libsvm's training time grows about quadratically "
 			"with them; the default --solver linear trains in linear time\n", prog, c.ndocs);
@@ -698,9 +723,10 @@ static int run(struct train_options *o)
 		goto fail;
 	}
 	for (h = 0; o->train.cv && h < b->nheads; h++) {
-		char title[64];
+		char title[128];
 
-		snprintf(title, sizeof(title), "%d-fold cross-validation", o->train.cv);
+		snprintf(title, sizeof(title), "%d-fold cross-validation%s%.64s", o->train.cv,
+			 c.group_field ? ", grouped by " : "", c.group_field ? c.group_field : "");
 		print_report(title, b->heads[h].name, &cv[h], c.heads[h].classes);
 	}
 	rc = tn_bundle_save(b, o->output, &err);

@@ -775,6 +775,44 @@ for i in range(120):
 	[ "$(manifest model 'abs(m["heads"][0]["cv"]["macro_f1"] - m["selection"]["candidates"][m["features"]["word_ngrams"][1] - 1]["macro_f1"]["topic"]) < 1e-3')" = "True" ]
 }
 
+@test "--group FIELD: the folds keep each group whole, and the summary, CV and manifest say so" {
+	# 60 groups of three copies of a text whose words are the group's own,
+	# labels unrelated to them: split copies are remembered, whole groups not.
+	python3 -c 'for g in range(60):
+    for k in range(3):
+        print("{\"text\": \"q%da q%db q%dc\", \"label\": \"%s\", \"src\": \"s%d\"}" % (g, g, g, ("odd", "even")[g * 37 % 11 % 2], g))' > grp.jsonl
+	train -o split --no-progress --cv 5 -l label grp.jsonl
+	[ "$status" -eq 0 ]
+	has "$output" "head 'label', 5-fold cross-validation:"
+	[ "$(manifest split 'm["heads"][0]["cv"]["accuracy"] > 0.9, "group_field" in m["heads"][0]["cv"]')" = "(True, False)" ]
+	train -o grouped --no-progress --cv 5 --group src grp.jsonl
+	[ "$status" -eq 0 ]
+	has "$stderr" "train: 60 groups by 'src'; folds keep each group whole"
+	has "$stderr" "on 180 documents grouped by src (mean macro-F1"
+	has "$output" "head 'label', 5-fold cross-validation, grouped by src:"
+	[ "$(manifest grouped '[h["name"] for h in m["heads"]]')" = "['label']" ]
+	[ "$(manifest grouped 'm["selection"]["group_field"], m["heads"][0]["cv"]["group_field"]')" = "('src', 'src')" ]
+	[ "$(manifest grouped 'm["heads"][0]["cv"]["accuracy"] < 0.7')" = "True" ]
+	# The sampled folds of --fold-docs keep the groups too; without --cv as well.
+	train -o sampled -q --fold-docs 60 --group src grp.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(manifest sampled 'm["selection"]["sampled"], m["selection"]["group_field"], m["selection"]["candidates"][0]["mean_macro_f1"] < 0.7')" = "(True, 'src', True)" ]
+	# A field no record has, fewer groups than folds, fastText: errors that say so.
+	train -o bad -q --group nope grp.jsonl
+	[ "$status" -eq 1 ]
+	has "$stderr" "no record has the group field 'nope'"
+	[ ! -e bad ]
+	sed -n '1,3p;10,12p' grp.jsonl > two.jsonl   # groups s0 (odd) and s3 (even)
+	train -o bad -q --group src two.jsonl
+	[ "$status" -eq 1 ]
+	has "$stderr" "head 'label': its documents form 2 groups, fewer than the 5 folds"
+	train -o bad -q --group src "$DATA/mini.ft"
+	[ "$status" -eq 1 ]
+	has "$stderr" "fastText records have no fields to group by"
+	train -o bad -q --group "" grp.jsonl
+	[ "$status" -eq 2 ]
+}
+
 @test "--fold-docs N: a larger corpus's folds use a sample of N documents, the final models every document" {
 	train -o model -q --fold-docs 40 "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]

@@ -844,6 +844,81 @@ static void test_too_many_classes(void **state)
 	free(p);
 }
 
+/* The group field: one hash per document, equal values equal hashes, never a head. */
+static void test_groups(void **state)
+{
+	struct fx *f = *state;
+	const char *src[] = { "src" };
+	const char *jsonl =
+		"{\"id\": \"a\", \"text\": \"one\", \"label\": \"x\", \"src\": \"p\"}\n"
+		"{\"id\": \"b\", \"text\": \"two\", \"label\": \"y\", \"src\": \"q\"}\n"
+		"{\"id\": \"c\", \"text\": \"three\", \"label\": \"x\", \"src\": \"p\"}\n"
+		"{\"id\": \"d\", \"text\": \"four\", \"label\": \"y\"}\n"
+		"{\"id\": \"e\", \"text\": \"five\", \"label\": \"x\", \"src\": null}\n"
+		"{\"id\": \"f\", \"text\": \"six\", \"label\": \"y\", \"src\": 7}\n"
+		"{\"id\": \"g\", \"text\": \"seven\", \"label\": \"x\", \"src\": \"7\"}\n";
+
+	f->o.group_field = "src";
+	assert_int_equal(load_str(f, "g.jsonl", jsonl), 0);
+	assert_int_equal(f->c.ndocs, 7);
+	assert_int_equal(f->c.nheads, 1);          /* src is not a head */
+	assert_string_equal(f->c.heads[0].name, "label");
+	assert_string_equal(f->c.group_field, "src");
+	assert_non_null(f->c.group);
+	assert_true(f->c.group[0] == f->c.group[2]);
+	assert_true(f->c.group[0] != f->c.group[1]);
+	/* Without the field (absent or null): a group of its own each. */
+	assert_true(f->c.group[3] != f->c.group[4]);
+	assert_true(f->c.group[3] != f->c.group[0] && f->c.group[3] != f->c.group[1]);
+	assert_int_equal(f->c.group_missing, 2);
+	/* An integer counts as its text, as labels do. */
+	assert_true(f->c.group[5] == f->c.group[6]);
+	assert_int_equal(tn_corpus_group_count(&f->c), 5);
+
+	/* The same documents as TSV and CSV give the same groups. */
+	{
+		uint64_t g[7];
+
+		memcpy(g, f->c.group, sizeof(g));
+		assert_int_equal(load_str(f, "g.tsv", "id\ttext\tlabel\tsrc\na\tone\tx\tp\nb\ttwo\ty\tq\n"
+					  "c\tthree\tx\tp\nd\tfour\ty\t\ne\tfive\tx\t\nf\tsix\ty\t7\ng\tseven\tx\t7\n"), 0);
+		assert_int_equal(f->c.nheads, 1);
+		assert_memory_equal(f->c.group, g, 3 * sizeof(uint64_t));
+		assert_true(f->c.group[5] == g[5]);
+		assert_int_equal(f->c.group_missing, 2);
+		assert_int_equal(load_str(f, "g.csv", "id,text,label,src\na,one,x,p\nb,two,y,q\nc,three,x,p\n"), 0);
+		assert_memory_equal(f->c.group, g, 3 * sizeof(uint64_t));
+	}
+
+	/* Without group_field nothing is grouped and src is a head. */
+	f->o.group_field = NULL;
+	assert_int_equal(load_str(f, "g2.jsonl", jsonl), 0);
+	assert_null(f->c.group);
+	assert_int_equal(f->c.nheads, 2);
+
+	/* Refused: a header without the column, a record where it is not a string,
+	   no record with it, fastText, the text or a label field as the group. */
+	f->o.group_field = "src";
+	assert_int_equal(load_str(f, "n.tsv", "text\tlabel\none\tx\n"), TN_EFORMAT);
+	assert_err(f, "n.tsv", "the header has no 'src' column (the group field)");
+	assert_int_equal(load_str(f, "n.csv", "text,label\none,x\n"), TN_EFORMAT);
+	assert_err(f, "n.csv", "no 'src' column (the group field)");
+	assert_int_equal(load_str(f, "o.jsonl", "{\"text\": \"a\", \"label\": \"x\", \"src\": [1]}\n"), TN_EFORMAT);
+	assert_err(f, "o.jsonl", "line 1: group field 'src' is not a string");
+	assert_int_equal(load_str(f, "m.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n"), TN_EINVAL);
+	assert_true(tu_has(f->err.msg, "no record has the group field 'src'"));
+	assert_int_equal(load_str(f, "g.ft", "__label__x one\n"), TN_EINVAL);
+	assert_err(f, "g.ft", "fastText records have no fields to group by");
+	f->o.group_field = "text";
+	assert_int_equal(load_str(f, "t.jsonl", jsonl), TN_EINVAL);
+	assert_true(tu_has(f->err.msg, "group field 'text' is the text field"));
+	f->o.group_field = "src";
+	f->o.labels = src;
+	f->o.nlabels = 1;
+	assert_int_equal(load_str(f, "l.jsonl", jsonl), TN_EINVAL);
+	assert_true(tu_has(f->err.msg, "group field 'src' is a label field"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -873,6 +948,7 @@ int main(void)
 		T(test_stdin),
 		T(test_empty_inputs),
 		T(test_too_many_classes),
+		T(test_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,22 @@ static void load_path(struct fx *f, const char *path, const char *const *labels,
 		fail_msg("%s", f->err.msg);
 }
 
+/* Like load_path, with the documents grouped by field group. */
+static void load_grouped(struct fx *f, const char *content, const char *group)
+{
+	struct tn_corpus_opts o;
+	char *p = tu_path(f->tmp, "g.jsonl");
+	const char *paths[1] = { p };
+
+	tu_write_str(p, content);
+	tn_corpus_opts_default(&o);
+	o.group_field = group;
+	tn_corpus_release(&f->c);
+	if (tn_corpus_load(&f->c, paths, 1, &o, &f->err))
+		fail_msg("%s", f->err.msg);
+	free(p);
+}
+
 static void load_mini(struct fx *f)
 {
 	char *p = tu_data("mini.jsonl");
@@ -373,6 +389,63 @@ static void test_threads_do_not_matter(void **state)
 	free(gen);
 }
 
+/*
+ * Grouped folds: 60 groups of three copies of one text, each group's words its
+ * own, its label unrelated to them.  Folds that split a group score the model
+ * on copies of its training text (near-perfect); folds that keep groups whole
+ * leave it nothing to go by (near chance).
+ */
+static void test_grouped_folds(void **state)
+{
+	struct fx *f = *state;
+	struct tn_bundle *b = NULL;
+	struct tn_confusion conf[1];
+	double acc_split, acc_grouped, mf1;
+	char *content = calloc(60 * 3, 160), *w = content;
+	json_t *cv;
+	int g, k;
+
+	assert_non_null(content);
+	for (g = 0; g < 60; g++)
+		for (k = 0; k < 3; k++)
+			w += sprintf(w, "{\"text\": \"q%da q%db q%dc q%dd q%de\", \"label\": \"%s\", \"src\": \"s%d\"}\n",
+				     g, g, g, g, g, (g * 37 % 11) % 2 ? "odd" : "even", g);
+	f->to.cv = 5;
+	f->to.probability = 0;
+
+	load_grouped(f, content, NULL);
+	assert_null(f->c.group);
+	assert_int_equal(f->c.nheads, 2);     /* src is a head when not the group */
+	load_text(f, content, (const char *const[]){ "label" }, 1);
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, NULL, conf, &f->err), 0);
+	tn_confusion_scores(&conf[0], &acc_split, &mf1, NULL);
+	assert_null(json_object_get(json_object_get(b->heads[0].info, "cv"), "group_field"));
+	tn_confusion_release(&conf[0]);
+	tn_bundle_free(b);
+
+	load_grouped(f, content, "src");
+	assert_int_equal(f->c.nheads, 1);
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, NULL, conf, &f->err), 0);
+	assert_int_equal(conf[0].total, 180);
+	tn_confusion_scores(&conf[0], &acc_grouped, &mf1, NULL);
+	cv = json_object_get(b->heads[0].info, "cv");
+	assert_string_equal(json_string_value(json_object_get(cv, "group_field")), "src");
+	tn_confusion_release(&conf[0]);
+	tn_bundle_free(b);
+	b = NULL;
+
+	assert_true(acc_split > 0.95);
+	assert_true(acc_grouped < 0.7);
+
+	/* Fewer groups than folds: refused, naming the count. */
+	load_grouped(f, "{\"text\": \"a b\", \"label\": \"x\", \"src\": \"1\"}\n"
+		     "{\"text\": \"c d\", \"label\": \"y\", \"src\": \"2\"}\n"
+		     "{\"text\": \"a e\", \"label\": \"x\", \"src\": \"3\"}\n"
+		     "{\"text\": \"c f\", \"label\": \"y\", \"src\": \"3\"}\n", "src");
+	assert_train_fails(f, TN_EINVAL, "form 3 groups, fewer than the 5 folds");
+	free(content);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -382,6 +455,7 @@ int main(void)
 		T(test_refused_settings),
 		T(test_head_info),
 		T(test_cross_validation),
+		T(test_grouped_folds),
 		T(test_evaluate),
 		T(test_evaluate_failing_document),
 		T(test_progress),
