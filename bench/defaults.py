@@ -87,6 +87,8 @@ def run_one(train_bin, corpus, fields, options, extra, folds, work):
     out_dir = os.path.join(work, "bundle")
     shutil.rmtree(out_dir, ignore_errors=True)
     cmd = [train_bin, "-q", "-o", out_dir, "--cv", str(folds), "--labels", ",".join(fields)]
+    if corpus.group:
+        cmd += ["--group", corpus.group]   # folds keep the corpus's groups whole, as its test split
     cmd += shlex.split(options) + shlex.split(extra) + corpus.train
     before = os.times()
     t0 = time.monotonic()

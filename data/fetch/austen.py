@@ -11,11 +11,12 @@ title page (everything before the first chapter heading) and the chapter and
 volume headings are left out.  One object a line in OUT/train.jsonl and
 OUT/test.jsonl:
 
-    {"id": "emma:c012:p003", "text": "...", "label": "emma"}
+    {"id": "emma:c012:p003", "text": "...", "label": "emma", "chapter": "emma:c012"}
 
 (chapter 12 of the novel counted from 1, passage 3 of it counted from 0; the
 label is the package's object name).  A chapter goes whole to the test split
-when sha256("novel:cNNN") % 5 == 0.  Characters' names make the task easier
+when sha256("novel:cNNN") % 5 == 0 (its "chapter": `bin/train --group chapter` keeps
+a chapter in one fold of its cross-validation too).  Characters' names make the task easier
 than authorship within one author would otherwise be; it stays a task of
 medium-length literary text with six mildly unbalanced classes.
 
@@ -65,7 +66,8 @@ def passages(name, lines):
         nonlocal cur, k
         if cur:
             recs.append({"id": "%s:c%03d:p%03d" % (name, cur_ch, k),
-                         "text": " ".join(" ".join(cur).split()), "label": name})
+                         "text": " ".join(" ".join(cur).split()), "label": name,
+                         "chapter": "%s:c%03d" % (name, cur_ch)})
             k += 1
             cur = []
 
@@ -101,7 +103,7 @@ def main():
             common.die(PROG, "object %s is not a character vector" % name)
         recs.extend(passages(name, books[name]))
     n_train, n_test = common.write_splits(args.out, recs,
-                                          key=lambda r: r["id"].rsplit(":", 1)[0])
+                                          key=lambda r: r["chapter"])
     counts = common.label_counts(recs)
     common.write_source(args.out, __file__, [source], labels=counts)
     common.log(PROG, "wrote %s/train.jsonl (%d passages), test.jsonl (%d); %s"

@@ -29,7 +29,8 @@ object a line in OUT/train.jsonl and OUT/test.jsonl:
      "label": "utils", "source": "grep"}
 
 The split is by source package, so a library and its -dev package stay on
-one side: sha256(source) % 5 == 0 is test.  Short texts, 20 unbalanced classes.
+one side: sha256(source) % 5 == 0 is test (and `bin/train --group source`
+keeps them in one fold of its cross-validation).  Short texts, 20 unbalanced classes.
 
 Usage: data/fetch/debdesc.py [--out DIR] [--release 12.15]
 """

@@ -12,12 +12,14 @@ a closing quote, followed by white space and an upper-case letter or an
 opening quote, except after Mr. Mrs. Dr. St. and U.S.; a last short group
 joins the one before it).  One object a line in OUT/train.jsonl and OUT/test.jsonl:
 
-    {"id": "sotu-1961-john-f-kennedy:012", "text": "...", "label": "Democratic"}
+    {"id": "sotu-1961-john-f-kennedy:012", "text": "...", "label": "Democratic",
+     "address": "sotu-1961-john-f-kennedy"}
 
 An address goes whole to the test split when sha256(address id) % 5 == 0, so
 that no passage is tested against passages of its own speech.  (The
-cross-validation folds of bin/train on the train split are not grouped by
-address: its figures are higher than a test on unseen addresses.)
+cross-validation folds of bin/train on the train split keep an address whole
+only with `--group address`; without, its figures are higher than a test on
+unseen addresses.)
 
 Usage: data/fetch/sotu_party.py [--out DIR] [--sotu FILE]
 """
@@ -64,7 +66,8 @@ def build(addresses):
         if a["year"] < FIRST_YEAR or a.get("party") not in PARTIES:
             continue
         for k, p in enumerate(passages(a["text"])):
-            recs.append({"id": "%s:%03d" % (a["id"], k), "text": p, "label": a["party"]})
+            recs.append({"id": "%s:%03d" % (a["id"], k), "text": p, "label": a["party"],
+                         "address": a["id"]})
     return recs
 
 
@@ -82,7 +85,7 @@ def main():
     recs = build(addresses)
     if not recs:
         common.die(PROG, "no passages built from %s" % args.sotu)
-    n_train, n_test = common.write_splits(args.out, recs, key=lambda r: r["id"].split(":")[0])
+    n_train, n_test = common.write_splits(args.out, recs, key=lambda r: r["address"])
     src = os.path.join(os.path.dirname(args.sotu), "SOURCE.json")
     sources = json.load(open(src))["sources"] if os.path.isfile(src) else []
     common.write_source(args.out, __file__, sources, labels=common.label_counts(recs))

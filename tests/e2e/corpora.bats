@@ -137,10 +137,11 @@ austen.MIN_WORDS = 4
 lines = ["EMMA", "", "By Jane Austen", "", "CHAPTER I", "", "One two", "three.", "", "Four five six seven.",
          "", "CHAPTER II", "", "Eight.", ""]
 for r in austen.passages("emma", lines):
-    print(r["id"], r["text"])
+    print(r["id"], r["chapter"], r["text"])
 EOF
 	[ "$status" -eq 0 ]
-	[ "$output" = "$(printf "%s\n" "emma:c001:p000 One two three. Four five six seven." "emma:c002:p000 Eight.")" ]
+	# "chapter": the group the test split keeps whole (and bin/train --group chapter)
+	[ "$output" = "$(printf "%s\n" "emma:c001:p000 emma:c001 One two three. Four five six seven." "emma:c002:p000 emma:c002 Eight.")" ]
 }
 
 @test "debdesc.py: deb822 stanzas and long descriptions" {
@@ -178,6 +179,24 @@ print(manpages.render(page))
 EOF
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf "%s\n" NAME "foo - does foo" "" "SEE ALSO" "bar, baz")" ]
+}
+
+@test "bench/corpora.py: a grouped corpus fetched without its group field counts as missing" {
+	run py <<'EOF'
+import json, os, sys, tempfile
+sys.path.insert(0, sys.argv[1] + "/bench")
+import corpora
+d = tempfile.mkdtemp()
+corpora.REPO = d
+c = corpora.Corpus("x", [], ["tr.jsonl"], ["te.jsonl"], {"label": "x"}, "", group="chapter")
+for name, rec in (("tr.jsonl", {"id": "a", "text": "t", "label": "y", "chapter": "a:c1"}),
+                  ("te.jsonl", {"id": "b", "text": "t", "label": "y"})):
+    with open(os.path.join(d, name), "w") as f:
+        f.write(json.dumps(rec) + "\n")
+print(corpora.missing(c))
+EOF
+	[ "$status" -eq 0 ]
+	[ "$output" = "['te.jsonl']" ]
 }
 
 @test "bench/corpora.py: list names the eleven tasks; an unknown task is an error" {
