@@ -58,7 +58,7 @@ CORPORA = [
            ["data/news/train.jsonl", EXT + "/realnews/train.jsonl"],
            ["data/news/test.jsonl", EXT + "/realnews/dev.jsonl"],
            {"topic": "news-topic", "tone": "news-tone"},
-           "data/news (hand-written) + real passages (Reuters, State of the Union)"),
+           "data/news (hand-written) + real passages (Reuters, State of the Union)", group="doc"),
     Corpus("debdesc", ["data/fetch/debdesc.py"],
            [EXT + "/debdesc/train.jsonl"], [EXT + "/debdesc/test.jsonl"],
            {"label": "debdesc"}, "Debian 12.15 package descriptions by Section", group="source"),
@@ -115,8 +115,10 @@ def stale(path, group):
 
 
 def missing(corpus):
+    """The files still to fetch: absent, or fetched (under data/external) before
+    the fetch script wrote the group field."""
     return [p for p in corpus.train + corpus.test if not os.path.isfile(os.path.join(REPO, p))
-            or (corpus.group and stale(os.path.join(REPO, p), corpus.group))]
+            or (corpus.group and p.startswith(EXT + "/") and stale(os.path.join(REPO, p), corpus.group))]
 
 
 def fetch(corpus):

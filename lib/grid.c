@@ -141,9 +141,12 @@ int tn_train_grid(struct tn_bundle **out, const struct tn_corpus *c, struct tn_f
 	rc = tn_train(out, c, &ff, &fin, prog, cv_conf, err);
 	if (!rc) {
 		*fo = ff;
-		json_object_set_new((*out)->info, "grid",
-				    json_pack("{s:i, s:s, s:O}", "folds", g->folds, "criterion", "mean cross-validated macro-F1",
-					      "tried", tried));
+		json_t *info = json_pack("{s:i, s:s, s:O}", "folds", g->folds, "criterion",
+					 "mean cross-validated macro-F1", "tried", tried);
+
+		if (info && c->group_field)
+			json_object_set_new(info, "group_field", json_string(c->group_field));
+		json_object_set_new((*out)->info, "grid", info);
 	}
 out:
 	json_decref(tried);

@@ -32,7 +32,11 @@ stripped.  This script writes, for each labels file, OUT/train.jsonl,
 OUT/dev.jsonl and OUT/test.jsonl with one object per passage, in label-file
 order:
 
-    {"id": "<doc>:<start>-<end>", "text": "...", "topic": "...", "tone": "..."}
+    {"id": "<doc>:<start>-<end>", "text": "...", "topic": "...", "tone": "...",
+     "doc": "<doc>"}
+
+("doc": the source document, which the splits keep whole; `bin/train --labels
+topic,tone --group doc` keeps it in one fold of its cross-validation too.)
 
 It exits non-zero with a message naming the label file and line if any
 location does not resolve (unknown source or document, offset out of range,
@@ -197,7 +201,8 @@ def rebuild(label_path, texts, split, doc_split):
                 print("realnews.py: warning: %s: duplicate location %s" % (where, pid),
                       file=sys.stderr)
             seen.add(pid)
-            out.append({"id": pid, "text": passage, "topic": lab["topic"], "tone": lab["tone"]})
+            out.append({"id": pid, "text": passage, "topic": lab["topic"], "tone": lab["tone"],
+                        "doc": lab["doc"]})
     return out
 
 

@@ -188,15 +188,19 @@ sys.path.insert(0, sys.argv[1] + "/bench")
 import corpora
 d = tempfile.mkdtemp()
 corpora.REPO = d
-c = corpora.Corpus("x", [], ["tr.jsonl"], ["te.jsonl"], {"label": "x"}, "", group="chapter")
-for name, rec in (("tr.jsonl", {"id": "a", "text": "t", "label": "y", "chapter": "a:c1"}),
-                  ("te.jsonl", {"id": "b", "text": "t", "label": "y"})):
+os.makedirs(os.path.join(d, "data/external"))
+ext = lambda n: "data/external/" + n
+# A committed file (data/news) without the field is not a fetch to redo.
+c = corpora.Corpus("x", [], [ext("tr.jsonl"), "own.jsonl"], [ext("te.jsonl")], {"label": "x"}, "", group="chapter")
+for name, rec in ((ext("tr.jsonl"), {"id": "a", "text": "t", "label": "y", "chapter": "a:c1"}),
+                  (ext("te.jsonl"), {"id": "b", "text": "t", "label": "y"}),
+                  ("own.jsonl", {"id": "c", "text": "t", "label": "y"})):
     with open(os.path.join(d, name), "w") as f:
         f.write(json.dumps(rec) + "\n")
 print(corpora.missing(c))
 EOF
 	[ "$status" -eq 0 ]
-	[ "$output" = "['te.jsonl']" ]
+	[ "$output" = "['data/external/te.jsonl']" ]
 }
 
 @test "bench/corpora.py: list names the eleven tasks; an unknown task is an error" {

@@ -797,6 +797,10 @@ for i in range(120):
 	train -o sampled -q --fold-docs 60 --group src grp.jsonl
 	[ "$status" -eq 0 ]
 	[ "$(manifest sampled 'm["selection"]["sampled"], m["selection"]["group_field"], m["selection"]["candidates"][0]["mean_macro_f1"] < 0.7')" = "(True, 'src', True)" ]
+	# --grid's folds too.
+	train -o grid -q --grid --cv 3 --group src grp.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(manifest grid 'm["grid"]["group_field"], m["heads"][0]["cv"]["group_field"]')" = "('src', 'src')" ]
 	# A field no record has, fewer groups than folds, fastText: errors that say so.
 	train -o bad -q --group nope grp.jsonl
 	[ "$status" -eq 1 ]
