@@ -38,4 +38,12 @@
 /* --threads of both programs. */
 #define TN_MAX_THREADS 1024
 
+/*
+ * Memory that the linear solver's training tasks running at once may take:
+ * each holds about two dense weight vectors of 2^bits doubles per class
+ * (liblinear's model and its solver's copy), so the tasks that run in
+ * parallel are as many as fit in this (at least one), up to the threads.
+ */
+#define TN_LINEAR_TASKS_MEMORY ((size_t)1 << 30)
+
 #endif

@@ -7,8 +7,43 @@
 #include "train_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * rand() and srand() for the whole process, with one state per thread.
+ * liblinear's dual solver shuffles with rand(), and glibc's rand() has one
+ * state for the process: tasks drawing from it in parallel would get numbers
+ * in the order the threads happen to ask, and models that depend on the
+ * schedule.  These definitions take the place of the C library's (the
+ * program's own symbols come first, for liblinear's calls as for ours) and
+ * run glibc's own generator (random_r on a 128-byte TYPE_3 state, which is
+ * what rand() runs) on a state of the calling thread: after srand(s) a thread
+ * draws exactly the numbers rand() gives after srand(s) in a process of one
+ * thread, so a task's model depends on its seed alone, whatever thread runs
+ * it and whatever runs beside it (test_train: test_threads_do_not_matter).
+ */
+static _Thread_local struct random_data rand_data;
+static _Thread_local char rand_state[128];
+static _Thread_local int rand_seeded;
+
+void srand(unsigned seed)
+{
+	memset(&rand_data, 0, sizeof(rand_data));
+	initstate_r(seed, rand_state, sizeof(rand_state), &rand_data);
+	rand_seeded = 1;
+}
+
+int rand(void)
+{
+	int32_t r;
+
+	if (!rand_seeded)
+		srand(1);   /* as the C library's rand() before any srand() */
+	random_r(&rand_data, &r);
+	return (int)r;
+}
 
 static void set_param(struct svm_parameter *p, const struct tn_train_opts *o, const struct tn_head_data *hd,
 		      int *wl, double *w)

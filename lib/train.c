@@ -535,33 +535,43 @@ int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus
 	struct tn_task *tasks = p->tasks;
 	struct tn_head_data *hds = p->hds;
 
+	int nthreads = omp_get_max_threads();
+
 	tn_progress_report(prog, "training", 0, nt);
 	if (o->solver != TN_SOLVER_LIBSVM) {
+		size_t k = 2, per, fit;
+
 		if (!ds->lx && tn_dataset_add_liblinear(ds))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
-		/* Serial: liblinear draws from rand() (see train.h). */
-		for (t = 0; t < nt; t++) {
-			if (final || tasks[t].kind != TN_TASK_FINAL) {
-				srand((unsigned)(o->seed + t));   /* process-wide: see train.h */
-				tn_solve_task(ds, hds, o, &tasks[t]);
-			}
-			tn_progress_report(prog, "training", t + 1, nt);
-		}
-	} else {
-		/* Tasks are listed final model first, so the longest start first. */
-#pragma omp parallel for schedule(dynamic, 1) default(none) shared(ds, hds, o, tasks, nt, prog, done, final)
-		for (size_t i = 0; i < nt; i++) {
-			size_t now;
-
-			if (final || tasks[i].kind != TN_TASK_FINAL)
-				tn_solve_task(ds, hds, o, &tasks[i]);
-#pragma omp atomic capture
-			now = ++done;
-			if (omp_get_thread_num() == 0)
-				tn_progress_report(prog, "training", now, nt);
-		}
-		tn_progress_report(prog, "training", nt, nt);
+		for (t = 0; t < p->nheads; t++)
+			k = hds[t].nclass > k ? hds[t].nclass : k;
+		/* Dense weights: 2 x (2^bits + 1) doubles per class (one vector for two classes). */
+		per = 2 * ((size_t)ds->nbuckets + 1) * sizeof(double) * (k == 2 ? 1 : k);
+		fit = TN_LINEAR_TASKS_MEMORY / per;
+		if (fit < (size_t)nthreads)
+			nthreads = fit ? (int)fit : 1;
 	}
+	/*
+	 * Tasks are listed final model first, so the longest start first.  Each
+	 * liblinear task seeds its thread's rand() (solve.c) with its index, so
+	 * that its model does not depend on the thread or the schedule.
+	 */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) default(none) \
+	shared(ds, hds, o, tasks, nt, prog, done, final)
+	for (size_t i = 0; i < nt; i++) {
+		size_t now;
+
+		if (final || tasks[i].kind != TN_TASK_FINAL) {
+			if (o->solver != TN_SOLVER_LIBSVM)
+				srand((unsigned)(o->seed + i));
+			tn_solve_task(ds, hds, o, &tasks[i]);
+		}
+#pragma omp atomic capture
+		now = ++done;
+		if (omp_get_thread_num() == 0 && now < nt)
+			tn_progress_report(prog, "training", now, nt);
+	}
+	tn_progress_report(prog, "training", nt, nt);   /* once, from the calling thread */
 	for (t = 0; t < nt; t++)
 		if (tasks[t].rc)
 			return tn_err_set(err, TN_ENOMEM, "out of memory training head '%s'", c->heads[tasks[t].head].name);

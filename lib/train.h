@@ -16,22 +16,25 @@
  * and the sigmoids are stored in the libsvm model as probA/probB, where
  * libsvm's own svm_predict_probability reads them too.
  *
- * Calls into libsvm happen inside parallel regions; libsvm's svm_train keeps no
- * global state besides its print function.  liblinear's dual solver shuffles
- * with rand(), a global state: liblinear tasks therefore run one after the
- * other, each after srand() with a seed of its own, so that they are
- * deterministic too (they are fast: seconds where libsvm takes minutes).  With
- * liblinear the bias is a feature of value 1 at index 2^bits + 1, as
- * liblinear's own tools expect.
+ * Calls into libsvm and liblinear happen inside parallel regions; libsvm's
+ * svm_train keeps no global state besides its print function.  liblinear's
+ * dual solver shuffles with rand(): the library defines rand() and srand()
+ * with one state per thread (solve.c), and every liblinear task seeds its
+ * thread's with a seed of its own, so that tasks run in parallel and stay
+ * deterministic.  As many liblinear tasks run at once as their dense weight
+ * vectors fit in TN_LINEAR_TASKS_MEMORY (limits.h).  With liblinear the bias
+ * is a feature of value 1 at index 2^bits + 1, as liblinear's own tools
+ * expect.
  *
  * Process-wide side effects, the only ones of the library:
  *  - libsvm's and liblinear's print hooks (svm_set_print_string_function,
  *    set_print_string_function) are set once per process, by the first
  *    tn_train_check (which tn_train and tn_train_grid call), to a function that
  *    drops the text: from then on neither library prints, for any caller;
- *  - srand() is called before every liblinear task (tn_train, tn_train_grid
- *    with the linear or liblinear solver): the caller's rand() sequence is
- *    reset, and nothing else may use rand() while they run.
+ *  - rand() and srand() are the library's, per thread (glibc's generator,
+ *    the same numbers after the same srand()); srand() is called before every
+ *    liblinear task (tn_train, tn_train_grid with the linear or liblinear
+ *    solver) on the thread that runs it.
  */
 #ifndef TN_TRAIN_H
 #define TN_TRAIN_H

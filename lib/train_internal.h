@@ -88,8 +88,9 @@ void tn_dataset_release(struct tn_dataset *ds);
 
 /*
  * Runs task t on the dataset with o's solver; t->rc is 0 or TN_ENOMEM.
- * Thread-safe for distinct tasks with libsvm; liblinear draws from rand()
- * (train.h), so its tasks run one at a time, each after srand().
+ * Thread-safe for distinct tasks.  liblinear draws from rand(), which
+ * solve.c makes per thread: the caller seeds it with srand() on the thread
+ * that runs the task.
  */
 void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const struct tn_train_opts *o,
 		   struct tn_task *t);

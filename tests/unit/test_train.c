@@ -446,6 +446,43 @@ static void test_grouped_folds(void **state)
 	free(content);
 }
 
+/*
+ * rand() and srand() are per thread (solve.c), with glibc's generator: the
+ * C library's numbers after srand(1), and threads drawing side by side each
+ * get the sequence of their own seed, as one thread alone would.
+ */
+static void test_rand_per_thread(void **state)
+{
+	enum { N = 2000, T = 4 };
+	static int alone[2][N], got[T][N];
+	int i, t;
+
+	(void)state;
+	srand(1);
+	assert_int_equal(rand(), 1804289383);
+	assert_int_equal(rand(), 846930886);
+	for (t = 0; t < 2; t++) {
+		srand(42u + (unsigned)t);
+		for (i = 0; i < N; i++)
+			alone[t][i] = rand();
+	}
+	assert_true(memcmp(alone[0], alone[1], sizeof(alone[0])) != 0);
+#pragma omp parallel num_threads(T) default(none) shared(got) private(i)
+	{
+		int me = omp_get_thread_num();
+
+		srand(42u + (unsigned)(me % 2));
+		for (i = 0; i < N; i++) {
+			got[me][i] = rand();
+			if (i % 100 == 0) {
+#pragma omp barrier
+			}
+		}
+	}
+	for (t = 0; t < omp_get_max_threads() && t < T; t++)
+		assert_memory_equal(got[t], alone[t % 2], sizeof(alone[0]));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -456,6 +493,7 @@ int main(void)
 		T(test_head_info),
 		T(test_cross_validation),
 		T(test_grouped_folds),
+		T(test_rand_per_thread),
 		T(test_evaluate),
 		T(test_evaluate_failing_document),
 		T(test_progress),
