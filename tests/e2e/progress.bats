@@ -138,9 +138,11 @@ EOF
 	"$T" -o m --labels topic,tone --cv 5 --progress-interval 0.001 "$ROOT/data/news/train.jsonl" 2>err
 	cat err
 	! grep -q $'\r' err
-	# 12 tasks (2 heads x (final model + 5 folds)) and the calibration folds.
-	grep -qE '^train: training [0-9]+/[0-9]+, [0-9]+:[0-9]{2}:[0-9]{2}, ETA [0-9]+:[0-9]{2}:[0-9]{2}$' err
-	grep -qE '^train: training ([0-9]+)/\1, [0-9]+:[0-9]{2}:[0-9]{2}$' err
+	# Each word n-gram candidate's 12 fold tasks (2 heads x 5 folds + 2 models),
+	# run in parallel, move with an ETA; then the final models, whose stage
+	# ends once at N/N.
+	grep -qE '^train: folds \(word 1-[12]\) [0-9]+/12, [0-9]+:[0-9]{2}:[0-9]{2}, ETA [0-9]+:[0-9]{2}:[0-9]{2}$' err
+	[ "$(grep -cE '^train: training ([0-9]+)/\1, [0-9]+:[0-9]{2}:[0-9]{2}$' err)" -eq 1 ]
 	tail -n 1 err | grep -qE "^train: wrote 'm' \(2 heads\) in [0-9.]+ s$"
 	"$T" -o m2 --labels topic --progress-interval 0.001 --no-progress "$ROOT/data/news/train.jsonl" 2>err2
 	! grep -q '^train: training' err2
