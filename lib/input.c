@@ -711,6 +711,20 @@ int tn_input_is_archive(const struct tn_input *in)
 	return in->archive;
 }
 
+/*
+ * Where the header being read starts: libarchive's position, or, when it has
+ * none (a negative ARCHIVE_FATAL after a failed read, e.g. a damaged 7-Zip
+ * header), the compressed bytes read so far.
+ */
+static uint64_t header_position(struct tn_input *in)
+{
+	la_int64_t p = archive_read_header_position(in->a);
+
+	if (p < 0)
+		p = archive_filter_bytes(in->a, -1);
+	return p < 0 ? 0 : (uint64_t)p;
+}
+
 uint64_t tn_input_error_offset(const struct tn_input *in)
 {
 	return in->err_pos;
@@ -780,7 +794,7 @@ int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struc
 		struct tn_err why;
 		int k = 0;
 
-		in->err_pos = (uint64_t)archive_read_header_position(in->a);
+		in->err_pos = header_position(in);
 		tn_err_set(&why, TN_EIO, "%s", archive_error_string(in->a) ? archive_error_string(in->a) : "damaged header");
 		do
 			r = archive_read_next_header(in->a, &e);
@@ -807,7 +821,7 @@ int tn_input_next(struct tn_input *in, const char **name, int *is_regular, struc
 		/* ARCHIVE_FAILED spoils one member; the next header may still read. */
 		if (r != ARCHIVE_FAILED || ++in->fails >= 100)
 			in->done = 1;
-		in->err_pos = (uint64_t)archive_read_header_position(in->a);
+		in->err_pos = header_position(in);
 		if (in->last_member) {
 			const char *m = archive_error_string(in->a);
 

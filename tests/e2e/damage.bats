@@ -84,6 +84,18 @@ distinct_ids() { grep -o '^{"id": "[^"]*"' <<<"$output" | sort -u | wc -l; }
 	done
 }
 
+@test "a damaged 7-Zip header is one error record at a byte within the file, not at libarchive's error code" {
+	# The fuzzer's input (its first byte picks the harness's file name): a
+	# 7-Zip header whose sizes make libarchive ask for 7 GB, then fail.
+	tail -c +2 "$ROOT/tests/fuzz/regress/input/7z-header-7gb-calloc" >d.7z
+	size=$(stat -c %s d.7z)
+	run --separate-stderr "$C" -q -m "$MODEL" -o - d.7z
+	[ "$status" -eq 3 ]
+	[ "$(count)" -eq 1 ]
+	[[ "${lines[0]}" =~ ^\{\"id\":\ \"d\.7z:@([0-9]+)\",\ \"error\":\ \"read\ \'d\.7z\':\ Damaged\ 7-Zip\ archive ]]
+	[ "${BASH_REMATCH[1]}" -le "$size" ]
+}
+
 @test "a zip member with a bad CRC and a .gz with a bad trailer CRC give error records" {
 	mkdir m
 	for i in 1 2 3; do echo "Trade talks number $i went well." >m/d$i.txt; done
