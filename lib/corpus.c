@@ -316,17 +316,25 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+size_t tn_count_distinct(uint64_t *v, size_t n)
+{
+	size_t i, d = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 0; i < n; i++)
+		d += i == 0 || v[i] != v[i - 1];
+	return d;
+}
+
 size_t tn_corpus_group_count(const struct tn_corpus *c)
 {
 	uint64_t *g;
-	size_t i, n = 0;
+	size_t n;
 
 	if (!c->group || !c->ndocs || !(g = malloc(c->ndocs * sizeof(*g))))
 		return 0;
 	memcpy(g, c->group, c->ndocs * sizeof(*g));
-	qsort(g, c->ndocs, sizeof(*g), cmp_u64);
-	for (i = 0; i < c->ndocs; i++)
-		n += i == 0 || g[i] != g[i - 1];
+	n = tn_count_distinct(g, c->ndocs);
 	free(g);
 	return n;
 }

@@ -80,6 +80,8 @@ void tn_corpus_release(struct tn_corpus *c);
 int tn_corpus_load(struct tn_corpus *c, const char *const *paths, size_t npaths,
 		   const struct tn_corpus_opts *o, struct tn_err *err);
 
+/* The number of distinct values of v[0..n) (v is sorted in place). */
+size_t tn_count_distinct(uint64_t *v, size_t n);
 /* The number of distinct groups of c (0 without a group field or if out of memory). */
 size_t tn_corpus_group_count(const struct tn_corpus *c);
 

@@ -153,15 +153,16 @@ static int head_groups(const struct tn_head_data *hd, const uint64_t *group, uin
 
 size_t tn_head_group_count(const struct tn_head_data *hd, const uint64_t *group)
 {
-	struct group_doc *gd = NULL;
-	struct group_run *runs = NULL;
-	size_t g = 0;
+	uint64_t *g = malloc((hd->n ? hd->n : 1) * sizeof(*g));
+	size_t i, n;
 
-	if (head_groups(hd, group, 0, &gd, &runs, &g))
-		g = 0;
-	free(gd);
-	free(runs);
-	return g;
+	if (!g)
+		return 0;
+	for (i = 0; i < hd->n; i++)
+		g[i] = group[hd->docs[i]];
+	n = tn_count_distinct(g, hd->n);
+	free(g);
+	return n;
 }
 
 /*
@@ -220,13 +221,11 @@ static int assign_group_folds(const struct tn_head_data *hd, const uint64_t *gro
  */
 static int assign_folds(const struct tn_head_data *hd, const uint64_t *group, int k, uint64_t seed, int *fold)
 {
-	size_t *idx = malloc((hd->n ? hd->n : 1) * sizeof(*idx));
-	size_t c, i, m, next = 0;
+	size_t *idx, c, i, m, next = 0;
 
-	if (group) {
-		free(idx);
+	if (group)
 		return assign_group_folds(hd, group, k, seed, fold);
-	}
+	idx = malloc((hd->n ? hd->n : 1) * sizeof(*idx));
 	if (!idx)
 		return TN_ENOMEM;
 	for (c = 0; c < hd->nclass; c++) {
