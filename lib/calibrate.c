@@ -320,6 +320,33 @@ out:
 	return rc;
 }
 
+int tn_platt_oof_labels(const struct tn_head_data *hd, int *pred)
+{
+	size_t k = hd->nclass, npair = k * (k - 1) / 2, i;
+	double *p = malloc(k * sizeof(double)), *r = malloc(k * k * sizeof(double));
+	double *A = malloc(npair * sizeof(double)), *B = malloc(npair * sizeof(double));
+	int f, rc = TN_ENOMEM;
+
+	if (!p || !r || !A || !B)
+		goto out;
+	for (f = 0; f < hd->ncal_folds; f++) {
+		if (fit_pairs(hd, hd->cal_fold, f, A, B))
+			goto out;
+		for (i = 0; i < hd->n; i++)
+			if (hd->cal_fold[i] == f) {
+				pair_probs(hd, i, A, B, r, p);
+				pred[i] = (int)argmax(k, p);
+			}
+	}
+	rc = 0;
+out:
+	free(p);
+	free(r);
+	free(A);
+	free(B);
+	return rc;
+}
+
 static json_t *figures_json(const struct method_figures *mf)
 {
 	return json_pack("{s:f, s:f}", "log_loss", round(mf->log_loss * 1e4) / 1e4,

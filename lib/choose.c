@@ -21,6 +21,7 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,23 +129,32 @@ static int fold_decision(const struct tn_head_data *hd, size_t i, int ovr, int *
 	return (int)best;
 }
 
-/* Head h's out-of-fold macro-F1: the CV predictions, else the calibration folds' decisions.  -1: out of memory. */
-static double fold_macro_f1(const struct tn_head_data *hd, int ovr)
+/*
+ * Head h's out-of-fold macro-F1: the CV predictions, else the calibration
+ * folds' labels (cross-fitted Platt labels when platt, else the decisions).
+ * -1: out of memory.
+ */
+static double fold_macro_f1(const struct tn_head_data *hd, int ovr, int platt)
 {
 	struct tn_confusion conf;
 	int *votes = malloc(hd->nclass * sizeof(*votes));
+	int *pred = !hd->cv_pred && platt ? malloc(hd->n * sizeof(*pred)) : NULL;
 	double mf1 = -1;
 	size_t i;
 
-	if (!votes || tn_confusion_init(&conf, hd->nclass)) {
+	if (!votes || (!hd->cv_pred && platt && (!pred || tn_platt_oof_labels(hd, pred))) ||
+	    tn_confusion_init(&conf, hd->nclass)) {
 		free(votes);
+		free(pred);
 		return -1;
 	}
 	for (i = 0; i < hd->n; i++)
-		tn_confusion_add(&conf, (int)hd->y[i], hd->cv_pred ? hd->cv_pred[i] : fold_decision(hd, i, ovr, votes));
+		tn_confusion_add(&conf, (int)hd->y[i], hd->cv_pred ? hd->cv_pred[i] :
+				 pred ? pred[i] : fold_decision(hd, i, ovr, votes));
 	tn_confusion_scores(&conf, NULL, &mf1, NULL);
 	tn_confusion_release(&conf);
 	free(votes);
+	free(pred);
 	return mf1;
 }
 
@@ -174,6 +184,54 @@ static int run_candidate(const struct tn_folds *f, const struct tn_feat_opts *fo
 	return tn_plan_run(plan, ds, &f->view, fold_o, 0, &tp, err);
 }
 
+/*
+ * How many fold splits choose on a view of n documents: one more split for
+ * every TN_CHOOSE_REPEAT_DOCS / n that fits, at most TN_CHOOSE_REPEATS.
+ * Small corpora leave the noisiest folds and the cheapest ones.
+ */
+static int choose_repeats(size_t n)
+{
+	size_t r = n ? TN_CHOOSE_REPEAT_DOCS / n : 1;
+
+	return r < 1 ? 1 : r > TN_CHOOSE_REPEATS ? TN_CHOOSE_REPEATS : (int)r;
+}
+
+/*
+ * Split r (r >= 1) of a candidate: its vectors ds in the folds of the first
+ * split's options o (--cv's, else the calibration folds) dealt with a seed of
+ * their own.  Each head's out-of-fold macro-F1 (platt: of the cross-fitted
+ * Platt labels) is added to f1[h], their mean over the heads to *mean.  0 or
+ * an error with err set.
+ */
+static int run_repeat(const struct tn_folds *f, struct tn_dataset *ds, const struct tn_train_opts *o,
+		      int r, int splits, int ovr, int platt, int word_max, const struct tn_progress *prog,
+		      double *f1, double *mean, struct tn_err *err)
+{
+	struct tn_train_opts ro = *o;
+	struct tn_plan plan;
+	char name[64];
+	struct stage_map tm = { prog, name };
+	struct tn_progress tp = { mapped, &tm };
+	size_t h;
+	int rc;
+
+	snprintf(name, sizeof(name), "folds (word 1-%d, split %d/%d)", word_max, r + 1, splits);
+	ro.seed = o->seed + (uint64_t)r * 0x9e3779b97f4a7c15ull;   /* the same folds, dealt anew */
+	memset(&plan, 0, sizeof(plan));
+	if (!(rc = tn_plan_init(&plan, &f->view, &ro, err)))
+		rc = tn_plan_run(&plan, ds, &f->view, &ro, 0, &tp, err);
+	for (h = 0; !rc && h < f->view.nheads; h++) {
+		double v = fold_macro_f1(&plan.hds[h], ovr, platt);
+
+		if (v < 0)
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		f1[h] += v;
+		*mean += v / (double)f->view.nheads;
+	}
+	tn_plan_release(&plan);
+	return rc;
+}
+
 void tn_folds_release(struct tn_folds *f)
 {
 	tn_plan_release(&f->plan);
@@ -191,9 +249,9 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 	struct tn_feat_opts cand[2];
 	size_t ncand = 1, i, h, nh = c->nheads;
 	int ovr = o->solver == TN_SOLVER_LIBLINEAR || (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one);
-	double best_mean = -1;
+	double best_mean = -1, *hf1 = NULL;
 	json_t *tried = NULL;
-	int rc = 0;
+	int rc = 0, r, splits = 1;
 
 	memset(f, 0, sizeof(*f));
 	f->fo = *fo;
@@ -208,6 +266,10 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 		if (!(tried = json_array()))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
+	if (!(hf1 = calloc(nh ? nh : 1, sizeof(*hf1)))) {
+		json_decref(tried);
+		return tn_err_set(err, TN_ENOMEM, "out of memory");
+	}
 	/* The folds' values choose when there are no CV predictions. */
 	fold_o.probability = o->probability || !o->cv;
 	if (!o->cv && o->fold_docs && c->ndocs > o->fold_docs) {
@@ -216,12 +278,14 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 	} else {
 		f->view = *c;   /* shallow: the corpus's own arrays */
 	}
+	if (o->choose_ngrams)
+		splits = choose_repeats(f->view.ndocs);
 	for (i = 0; i < ncand; i++) {
 		struct tn_dataset ds;
 		struct tn_plan plan;
 		float *idf = NULL;
-		double mean = 0;
-		json_t *f1 = NULL;
+		double mean = 0, split_mean;
+		json_t *f1 = NULL, *by_split = NULL;
 
 		rc = run_candidate(f, &cand[i], &fold_o, o->choose_ngrams, prog, &ds, &idf, &plan, err);
 		if (rc == TN_EINVAL && f->sampled && i == 0 && !plan.hds) {
@@ -231,24 +295,44 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 			free(idf);
 			view_release(f);
 			f->view = *c;
+			splits = choose_repeats(f->view.ndocs);
 			rc = run_candidate(f, &cand[i], &fold_o, o->choose_ngrams, prog, &ds, &idf, &plan, err);
 		}
 		if (!rc && tried && !(f1 = json_object()))
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		for (h = 0; !rc && h < nh; h++) {
-			double v = fold_macro_f1(&plan.hds[h], ovr);
+		if (!rc && tried && !(by_split = json_array()))
+			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+		for (h = 0, split_mean = 0; !rc && h < nh; h++) {
+			double v = fold_macro_f1(&plan.hds[h], ovr, tn_platt_labels(o));
 
 			if (v < 0)
 				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			hf1[h] = v;
+			split_mean += v / (double)nh;
+		}
+		for (r = 0; !rc && r < splits; r++) {
+			if (r) {
+				split_mean = 0;
+				if ((rc = run_repeat(f, &ds, &fold_o, r, splits, ovr, tn_platt_labels(o),
+						     cand[i].word_max, prog, hf1, &split_mean, err)))
+					break;
+			}
+			if (by_split)
+				json_array_append_new(by_split, json_real(round(split_mean * 1e4) / 1e4));
+		}
+		for (h = 0; !rc && h < nh; h++) {
+			double v = hf1[h] / splits;
+
 			mean += v / (double)nh;
 			if (f1)
 				json_object_set_new(f1, c->heads[h].name, json_real(round(v * 1e4) / 1e4));
 		}
 		if (!rc && tried)
-			json_array_append_new(tried, json_pack("{s:s, s:f, s:o}", "word_ngrams", i ? "1-2" : "1-1",
-							       "mean_macro_f1", round(mean * 1e4) / 1e4, "macro_f1", f1));
+			json_array_append_new(tried, json_pack("{s:s, s:f, s:o, s:o}", "word_ngrams", i ? "1-2" : "1-1",
+							       "mean_macro_f1", round(mean * 1e4) / 1e4, "macro_f1", f1,
+							       "split_mean_macro_f1", by_split));
 		else
-			json_decref(f1);
+			json_decref(f1), json_decref(by_split);
 		if (!rc && (i == 0 || mean > best_mean + TN_CHOOSE_MARGIN)) {
 			tn_plan_release(&f->plan);
 			tn_dataset_release(&f->ds);
@@ -271,9 +355,10 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 		char chosen[16];
 
 		snprintf(chosen, sizeof(chosen), "%d-%d", f->fo.word_min, f->fo.word_max);
-		f->info = json_pack("{s:s, s:s, s:i, s:I, s:b, s:f, s:O}", "word_ngrams", chosen,
-				    "criterion", "mean over the heads of the out-of-fold macro-F1",
-				    "folds", o->cv ? o->cv : TN_CALIB_FOLDS, "documents", (json_int_t)f->view.ndocs,
+		f->info = json_pack("{s:s, s:s, s:i, s:i, s:I, s:b, s:f, s:O}", "word_ngrams", chosen,
+				    "criterion", "mean over the heads and the splits of the out-of-fold macro-F1",
+				    "folds", o->cv ? o->cv : TN_CALIB_FOLDS, "splits", splits,
+				    "documents", (json_int_t)f->view.ndocs,
 				    "sampled", f->sampled, "margin", TN_CHOOSE_MARGIN, "candidates", tried);
 		if (f->info && c->group_field &&
 		    json_object_set_new(f->info, "group_field", json_string(c->group_field)))
@@ -282,6 +367,7 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 	}
 	json_decref(tried);
+	free(hf1);
 	if (rc)
 		tn_folds_release(f);
 	return rc;
@@ -292,15 +378,20 @@ void tn_train_selection_line(const struct tn_bundle *b, char *buf, size_t size)
 	json_t *sel = json_object_get(tn_bundle_info(b), "selection"), *cand;
 	const char *chosen = json_string_value(json_object_get(sel, "word_ngrams")), *group;
 	size_t i, n;
-	int len;
+	int len, splits;
+	char times[16] = "";
 
 	if (!sel || !chosen) {
 		snprintf(buf, size, "word n-grams %d-%d", b->feat.word_min, b->feat.word_max);
 		return;
 	}
 	group = json_string_value(json_object_get(sel, "group_field"));
-	len = snprintf(buf, size, "word n-grams %s, chosen by %d-fold cross-validation on %" JSON_INTEGER_FORMAT
-		       " documents%s%s (mean macro-F1", chosen, (int)json_integer_value(json_object_get(sel, "folds")),
+	splits = (int)json_integer_value(json_object_get(sel, "splits"));
+	if (splits > 1)
+		snprintf(times, sizeof(times), "%d x ", splits);
+	len = snprintf(buf, size, "word n-grams %s, chosen by %s%d-fold cross-validation on %" JSON_INTEGER_FORMAT
+		       " documents%s%s (mean macro-F1", chosen, times,
+		       (int)json_integer_value(json_object_get(sel, "folds")),
 		       json_integer_value(json_object_get(sel, "documents")), group ? " grouped by " : "",
 		       group ? group : "");
 	json_array_foreach(json_object_get(sel, "candidates"), i, cand) {

@@ -67,7 +67,8 @@ int tn_train_grid(struct tn_bundle **out, const struct tn_corpus *c, struct tn_f
 			t.C = g->C[k % g->nC];
 			t.balanced = (int)(k / g->nC);
 			t.cv = g->folds;
-			t.probability = 0;
+			/* Platt-labelled heads are scored on those labels: the CV folds calibrate. */
+			t.probability = tn_platt_labels(o);
 			t.head_C = NULL;
 			t.head_balanced = NULL;
 			if (!(rc = tn_train_check(c, &tf, &t, err)) && !(rc = tn_plan_init(&plan, c, &t, err))) {

@@ -574,7 +574,17 @@ int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus
 	for (t = 0; t < nt; t++)
 		if (tasks[t].rc)
 			return tn_err_set(err, TN_ENOMEM, "out of memory training head '%s'", c->heads[tasks[t].head].name);
+	/* A model labelled by its most probable class is cross-validated on those labels. */
+	for (t = 0; tn_platt_labels(o) && t < p->nheads; t++)
+		if (hds[t].cv_pred && hds[t].cal_dec && tn_platt_oof_labels(&hds[t], hds[t].cv_pred))
+			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	return 0;
+}
+
+int tn_platt_labels(const struct tn_train_opts *o)
+{
+	return o->probability && o->solver != TN_SOLVER_LIBLINEAR &&
+	       (o->solver == TN_SOLVER_LIBSVM || o->one_vs_one || o->platt);
 }
 
 int tn_plan_cv_confusion(const struct tn_plan *p, size_t h, struct tn_confusion *conf)
@@ -634,8 +644,7 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_plan
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		}
 		if (o->probability) {
-			int ovr = o->solver == TN_SOLVER_LIBLINEAR ||
-				  (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one && !o->platt);
+			int ovr = !tn_platt_labels(o);
 			char *svg = NULL;
 			struct tn_buf name = TN_BUF_INIT;
 			int bad = !fp || tn_calibrate_head(hd, &fp->hds[h], ovr, &svg) ||
@@ -654,6 +663,10 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_plan
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 			json_object_set_new(hd->info, "cv", tn_confusion_json(&conf, (const char *const *)ch->classes));
 			json_object_set_new(json_object_get(hd->info, "cv"), "folds", json_integer(o->cv));
+			json_object_set_new(json_object_get(hd->info, "cv"), "labels",
+					    json_string(tn_platt_labels(o) ? "most probable class, pairwise Platt "
+									     "sigmoids cross-fitted over the folds" :
+									     "decision values"));
 			if (c->group_field)
 				json_object_set_new(json_object_get(hd->info, "cv"), "group_field",
 						    json_string(c->group_field));

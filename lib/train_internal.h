@@ -21,6 +21,12 @@
 #define TN_CALIB_FOLDS 5
 /* choose.c: a richer word n-gram range must beat the mean out-of-fold macro-F1 by this much. */
 #define TN_CHOOSE_MARGIN 0.002
+/*
+ * choose.c: on fewer than TN_CHOOSE_REPEAT_DOCS / 2 documents the choice
+ * averages more splits into folds (each seeded anew), up to TN_CHOOSE_REPEATS.
+ */
+#define TN_CHOOSE_REPEAT_DOCS 5000
+#define TN_CHOOSE_REPEATS 3
 
 /* The TF-IDF vectors of a corpus, for libsvm and (after tn_dataset_add_liblinear) liblinear. */
 struct tn_dataset {
@@ -100,6 +106,21 @@ size_t tn_pair_index(size_t k, size_t a, size_t b);
 
 /* Fits every pair's sigmoid on the head's held-out decision values into m.  0 or TN_ENOMEM. */
 int tn_calibrate(struct svm_model *m, const struct tn_head_data *hd);
+
+/*
+ * The labels pairwise Platt sigmoids give the head's documents, cross-fitted
+ * over the calibration folds (each fold's sigmoids fitted on the others'
+ * out-of-fold values): what a model labelled by the most probable class
+ * predicts out of fold.  Into pred[0..hd->n).  0 or TN_ENOMEM.
+ */
+int tn_platt_oof_labels(const struct tn_head_data *hd, int *pred);
+
+/*
+ * 1 if o's models label a document by its most probable class under pairwise
+ * Platt sigmoids (libsvm's -b 1), not by their decision values: calibrated
+ * one-vs-one and libsvm heads, and --calibration platt.
+ */
+int tn_platt_labels(const struct tn_train_opts *o);
 
 /*
  * The default calibration of head hb from the out-of-fold pair values in hd

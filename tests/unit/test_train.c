@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <omp.h>
 
 #include "../../lib/bundle.h"
@@ -280,12 +281,14 @@ static void test_evaluate_failing_document(void **state)
 }
 
 struct prog_log {
-	int features_end, training_end, naming_end, folds_end, chosen_folds_end, calls, bad;
+	int features_end, training_end, naming_end, folds_end, chosen_folds_end, split_folds_end, calls, bad;
 };
 
 static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
 {
 	struct prog_log *l = ctx;
+	int split = !strcmp(stage, "folds (word 1-1, split 2/3)") || !strcmp(stage, "folds (word 1-1, split 3/3)") ||
+		    !strcmp(stage, "folds (word 1-2, split 2/3)") || !strcmp(stage, "folds (word 1-2, split 3/3)");
 
 	l->calls++;
 	l->bad += done > total;
@@ -299,9 +302,11 @@ static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
 		l->folds_end++;
 	else if ((!strcmp(stage, "folds (word 1-1)") || !strcmp(stage, "folds (word 1-2)")) && done == total)
 		l->chosen_folds_end++;
+	else if (split && done == total)
+		l->split_folds_end++;
 	else if (strcmp(stage, "features") && strcmp(stage, "training") && strcmp(stage, "naming n-grams") &&
 		 strcmp(stage, "folds") && strcmp(stage, "features (word 1-1)") && strcmp(stage, "features (word 1-2)") &&
-		 strcmp(stage, "folds (word 1-1)") && strcmp(stage, "folds (word 1-2)"))
+		 strcmp(stage, "folds (word 1-1)") && strcmp(stage, "folds (word 1-2)") && !split)
 		l->bad++;
 }
 
@@ -309,7 +314,7 @@ static void test_progress(void **state)
 {
 	struct fx *f = *state;
 	struct tn_bundle *b = NULL;
-	struct prog_log log = { 0, 0, 0, 0, 0, 0, 0 };
+	struct prog_log log = { 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct tn_progress prog = { on_progress, &log };
 
 	load_mini(f);
@@ -322,14 +327,106 @@ static void test_progress(void **state)
 	assert_int_equal(log.folds_end, 1);      /* the CV folds, which calibrate too */
 	assert_int_equal(log.naming_end, 1);
 	tn_bundle_free(b);
-	/* Choosing the word n-grams: each candidate's folds, a stage of their own. */
+	/*
+	 * Choosing the word n-grams: each candidate's folds, a stage of their
+	 * own; 60 documents are split into folds three times (choose.c).
+	 */
 	memset(&log, 0, sizeof(log));
 	f->to.choose_ngrams = 1;
 	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, &prog, NULL, &f->err), 0);
 	assert_int_equal(log.bad, 0);
 	assert_int_equal(log.chosen_folds_end, 2);
+	assert_int_equal(log.split_folds_end, 4);
 	assert_int_equal(log.folds_end, 0);
 	tn_bundle_free(b);
+}
+
+/* The manifest's "selection" of a run that chose the word n-grams on n generated documents. */
+static json_t *selection_of(struct fx *f, size_t n, char *line, size_t size)
+{
+	struct tn_bundle *b = NULL;
+	char *gen = tu_path(f->tmp, "sel.jsonl");
+	json_t *sel;
+
+	tu_gen_corpus(gen, 7, n, 3);
+	load_path(f, gen, NULL, 0);
+	f->to.choose_ngrams = 1;
+	f->to.probability = 1;
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, NULL, NULL, &f->err), 0);
+	sel = json_incref(json_object_get(tn_bundle_info(b), "selection"));
+	assert_non_null(sel);
+	tn_train_selection_line(b, line, size);
+	tn_bundle_free(b);
+	free(gen);
+	return sel;
+}
+
+/*
+ * Small corpora average the choice of word n-grams over more splits into
+ * folds (their folds are the noisiest and the cheapest): three below 1,667
+ * documents, two below 2,500, one from there.
+ */
+static void test_choice_splits(void **state)
+{
+	static const size_t n[] = { 300, 2000, 2600 };
+	static const int want[] = { 3, 2, 1 };
+	struct fx *f = *state;
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(n) / sizeof(*n); i++) {
+		json_t *sel = selection_of(f, n[i], line, sizeof(line));
+
+		assert_int_equal(json_integer_value(json_object_get(sel, "splits")), want[i]);
+		assert_int_equal(json_integer_value(json_object_get(sel, "documents")), (json_int_t)n[i]);
+		if (want[i] > 1) {
+			char times[32];
+
+			snprintf(times, sizeof(times), "chosen by %d x 5-fold", want[i]);
+			assert_true(tu_has(line, times));
+		} else {
+			assert_true(tu_has(line, "chosen by 5-fold"));
+		}
+		json_decref(sel);
+	}
+}
+
+/*
+ * A head labelled by its most probable class (pairwise Platt sigmoids, as
+ * svm-predict -b 1) is cross-validated on those labels, not on its votes:
+ * the CV figure is the calibration's cross-fitted Platt figure, and differs
+ * from the votes' figure on the same folds.
+ */
+static void test_platt_labels_cross_validated(void **state)
+{
+	struct fx *f = *state;
+	struct tn_bundle *b = NULL;
+	char *gen = tu_path(f->tmp, "ovo.jsonl");
+	json_t *cv, *platt;
+	double votes, labels;
+
+	tu_gen_corpus(gen, 3, 400, 4);
+	load_path(f, gen, NULL, 0);
+	f->to.cv = 5;
+	f->to.one_vs_one = 1;
+	f->to.probability = 0;
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, NULL, NULL, &f->err), 0);
+	cv = json_object_get(b->heads[0].info, "cv");
+	assert_string_equal(json_string_value(json_object_get(cv, "labels")), "decision values");
+	votes = json_real_value(json_object_get(cv, "macro_f1"));
+	tn_bundle_free(b);
+
+	f->to.probability = 1;
+	assert_int_equal(tn_train(&b, &f->c, &f->fo, &f->to, NULL, NULL, &f->err), 0);
+	cv = json_object_get(b->heads[0].info, "cv");
+	assert_true(tu_has(json_string_value(json_object_get(cv, "labels")), "Platt"));
+	labels = json_real_value(json_object_get(cv, "macro_f1"));
+	platt = json_object_get(json_object_get(json_object_get(b->heads[0].info, "calibration"), "compared"),
+				"platt-pairwise");
+	assert_float_equal(labels, json_real_value(json_object_get(platt, "macro_f1")), 1e-4);
+	assert_true(fabs(labels - votes) > 1e-4);
+	tn_bundle_free(b);
+	free(gen);
 }
 
 static int same_file(const char *a, const char *b)
@@ -497,6 +594,8 @@ int main(void)
 		T(test_evaluate),
 		T(test_evaluate_failing_document),
 		T(test_progress),
+		T(test_choice_splits),
+		T(test_platt_labels_cross_validated),
 		T(test_threads_do_not_matter),
 	};
 
