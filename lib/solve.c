@@ -89,34 +89,75 @@ static size_t training_docs(const struct tn_head_data *hd, const int *folds, int
 	return n;
 }
 
-/* liblinear's copies of the vectors, each with the bias node before the end. */
+/*
+ * liblinear's copies of the vectors, renumbered over the buckets they use
+ * (in bucket order, so each vector's nodes stay sorted and liblinear sums in
+ * the same order), each with the bias node before the end.
+ */
 int tn_dataset_add_liblinear(struct tn_dataset *ds)
 {
-	size_t d, total = 0, off = 0;
+	size_t d, total = 0, off = 0, j;
+	int *num = calloc((size_t)ds->nbuckets + 1, sizeof(*num)), nf = 0;
 
+	if (!num)
+		return TN_ENOMEM;
 	for (d = 0; d < ds->n; d++) {
 		const struct svm_node *x = ds->x[d];
 
-		while (x->index != -1)
-			x++;
+		for (; x->index != -1; x++)
+			num[x->index] = 1;
 		total += (size_t)(x - ds->x[d]) + 2;
 	}
+	for (j = 1; j <= (size_t)ds->nbuckets; j++)
+		if (num[j])
+			num[j] = ++nf;
 	ds->lx = malloc((ds->n ? ds->n : 1) * sizeof(*ds->lx));
 	ds->lpool = malloc((total ? total : 1) * sizeof(*ds->lpool));
-	if (!ds->lx || !ds->lpool)
+	ds->lbucket = malloc((nf ? (size_t)nf : 1) * sizeof(*ds->lbucket));
+	if (!ds->lx || !ds->lpool || !ds->lbucket) {
+		free(num);
 		return TN_ENOMEM;
+	}
+	for (j = 1; j <= (size_t)ds->nbuckets; j++)
+		if (num[j])
+			ds->lbucket[num[j] - 1] = (int)j;
+	ds->nlfeat = nf;
 	for (d = 0; d < ds->n; d++) {
 		const struct svm_node *x = ds->x[d];
 
 		ds->lx[d] = ds->lpool + off;
 		for (; x->index != -1; x++, off++) {
-			ds->lpool[off].index = x->index;
+			ds->lpool[off].index = num[x->index];
 			ds->lpool[off].value = x->value;
 		}
-		ds->lpool[off].index = ds->nbuckets + 1;
+		ds->lpool[off].index = nf + 1;
 		ds->lpool[off++].value = 1.0;
 		ds->lpool[off++].index = -1;
 	}
+	free(num);
+	return 0;
+}
+
+/*
+ * A liblinear model trained on ds->lx, its weights moved back to bucket
+ * indices (2^bits features and the bias), as classify reads it.  0 or
+ * TN_ENOMEM (m unchanged).
+ */
+static int lin_to_buckets(const struct tn_dataset *ds, struct model *m)
+{
+	size_t nw = m->nr_class == 2 ? 1 : (size_t)m->nr_class, nf = (size_t)m->nr_feature, j;
+	size_t rows = (size_t)ds->nbuckets + (m->bias >= 0);
+	double *w = calloc(rows * nw, sizeof(*w));
+
+	if (!w)
+		return TN_ENOMEM;
+	for (j = 0; j < nf; j++)
+		memcpy(w + (size_t)(ds->lbucket[j] - 1) * nw, m->w + j * nw, nw * sizeof(*w));
+	if (m->bias >= 0)
+		memcpy(w + (size_t)ds->nbuckets * nw, m->w + nf * nw, nw * sizeof(*w));
+	free(m->w);
+	m->w = w;
+	m->nr_feature = ds->nbuckets;
 	return 0;
 }
 
@@ -141,7 +182,7 @@ static struct model *train_subset_lin(const struct tn_dataset *ds, const struct 
 	for (i = 0; i < n; i++)
 		prob.y[i] = hd->y[(size_t)prob.y[i]];
 	prob.l = (int)n;
-	prob.n = ds->nbuckets + 1;
+	prob.n = ds->nlfeat + 1;
 	prob.bias = 1.0;
 	set_param(&sp, o, hd, wl, w);
 	memset(&param, 0, sizeof(param));
@@ -276,7 +317,7 @@ static struct model *train_pair(const struct tn_dataset *ds, const struct tn_hea
 		w[1] = (double)hd->n / ((double)present * (double)hd->count[b]);
 	}
 	prob.l = (int)n;
-	prob.n = ds->nbuckets + 1;
+	prob.n = ds->nlfeat + 1;
 	prob.bias = 1.0;
 	memset(&param, 0, sizeof(param));
 	param.solver_type = o->squared_hinge ? L2R_L2LOSS_SVC_DUAL : L2R_L1LOSS_SVC_DUAL;
@@ -416,7 +457,7 @@ static void run_task_pairs(const struct tn_dataset *ds, struct tn_head_data *hd,
 				}
 				for (j = 0, n = 0; j < nf; j++)
 					if (m->w[j] != 0.0) {
-						own[p][n].index = (int)j + 1;
+						own[p][n].index = ds->lbucket[j];
 						own[p][n++].value = sign * m->w[j];
 					}
 				own[p][n].index = -1;
@@ -512,8 +553,8 @@ static void ovr_scores(const struct model *m, size_t k, const struct feature_nod
  * elects the class of the highest score, as one-vs-rest does.  Two classes:
  * one support vector, w of the first class against the second.
  */
-static struct svm_model *ovr_model(const struct model *lm, const struct tn_head_data *hd,
-				   const struct tn_train_opts *o, double *bias)
+static struct svm_model *ovr_model(const struct tn_dataset *ds, const struct model *lm,
+				   const struct tn_head_data *hd, const struct tn_train_opts *o, double *bias)
 {
 	size_t k = hd->nclass, npair = k * (k - 1) / 2, nf = (size_t)lm->nr_feature, i, j, p, total = 0;
 	size_t nsv = k == 2 ? 1 : k, nw = lm->nr_class == 2 ? 1 : (size_t)lm->nr_class;
@@ -565,7 +606,7 @@ static struct svm_model *ovr_model(const struct model *lm, const struct tn_head_
 		m->SV[i] = block;
 		for (j = 0; j < nf; j++)
 			if (lm->w[j * nw + c] != 0.0) {
-				block->index = (int)j + 1;
+				block->index = ds->lbucket[j];
 				block++->value = sign * lm->w[j * nw + c];
 			}
 		block++->index = -1;
@@ -616,7 +657,7 @@ static void run_task_ovr(const struct tn_dataset *ds, struct tn_head_data *hd, c
 	if (!lm || !dec || !score)
 		goto out;
 	if (t->kind == TN_TASK_FINAL) {
-		if (!(t->bias = calloc(k, sizeof(double))) || !(t->model = ovr_model(lm, hd, o, t->bias)))
+		if (!(t->bias = calloc(k, sizeof(double))) || !(t->model = ovr_model(ds, lm, hd, o, t->bias)))
 			goto out;
 		t->nbias = k == 2 ? 1 : k;
 	} else {
@@ -659,7 +700,10 @@ void tn_solve_task(const struct tn_dataset *ds, struct tn_head_data *hds, const 
 	}
 	if (o->solver == TN_SOLVER_LIBLINEAR) {
 		t->lmodel = train_subset_lin(ds, hd, o, folds, t->kind != TN_TASK_FINAL ? t->fold : -1);
-		if (!t->lmodel) {
+		if (!t->lmodel || (t->kind == TN_TASK_FINAL && lin_to_buckets(ds, t->lmodel))) {
+			if (t->lmodel)
+				free_and_destroy_model(&t->lmodel);
+			t->lmodel = NULL;
 			t->rc = TN_ENOMEM;
 			return;
 		}

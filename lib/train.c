@@ -256,6 +256,7 @@ void tn_dataset_release(struct tn_dataset *d)
 	free(d->pool);
 	free(d->lx);
 	free(d->lpool);
+	free(d->lbucket);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -544,8 +545,7 @@ int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 		for (t = 0; t < p->nheads; t++)
 			k = hds[t].nclass > k ? hds[t].nclass : k;
-		/* Dense weights: 2 x (2^bits + 1) doubles per class (one vector for two classes). */
-		per = 2 * ((size_t)ds->nbuckets + 1) * sizeof(double) * (k == 2 ? 1 : k);
+		per = tn_linear_task_bytes(k, (size_t)ds->nlfeat);
 		fit = TN_LINEAR_TASKS_MEMORY / per;
 		if (fit < (size_t)nthreads)
 			nthreads = fit ? (int)fit : 1;
@@ -579,6 +579,11 @@ int tn_plan_run(struct tn_plan *p, struct tn_dataset *ds, const struct tn_corpus
 		if (hds[t].cv_pred && hds[t].cal_dec && tn_platt_oof_labels(&hds[t], hds[t].cv_pred))
 			return tn_err_set(err, TN_ENOMEM, "out of memory");
 	return 0;
+}
+
+size_t tn_linear_task_bytes(size_t nclass, size_t nbuckets)
+{
+	return 2 * (nbuckets + 1) * sizeof(double) * (nclass <= 2 ? 1 : nclass);
 }
 
 int tn_platt_labels(const struct tn_train_opts *o)

@@ -21,10 +21,13 @@
  * dual solver shuffles with rand(): the library defines rand() and srand()
  * with one state per thread (solve.c), and every liblinear task seeds its
  * thread's with a seed of its own, so that tasks run in parallel and stay
- * deterministic.  As many liblinear tasks run at once as their dense weight
- * vectors fit in TN_LINEAR_TASKS_MEMORY (limits.h).  With liblinear the bias
- * is a feature of value 1 at index 2^bits + 1, as liblinear's own tools
- * expect.
+ * deterministic.  liblinear keeps dense weights, so it trains on the vectors
+ * renumbered over the buckets the corpus uses (a few thousand of 2^bits);
+ * models return to bucket indices when they are kept.  As many liblinear
+ * tasks run at once as their dense weight vectors fit in
+ * TN_LINEAR_TASKS_MEMORY (limits.h).  In a saved liblinear model (--solver
+ * liblinear) the bias is a feature of value 1 at index 2^bits + 1, as
+ * liblinear's own tools expect.
  *
  * Process-wide side effects, the only ones of the library:
  *  - libsvm's and liblinear's print hooks (svm_set_print_string_function,
@@ -102,6 +105,14 @@ struct tn_progress {
 	void (*fn)(void *ctx, const char *stage, size_t done, size_t total);
 	void *ctx;
 };
+
+/*
+ * Bytes of dense weights one linear training task of a head with nclass
+ * classes holds with nbuckets hash buckets: 2 x (nbuckets + 1) doubles per
+ * class, one vector for two classes.  TN_LINEAR_TASKS_MEMORY divided by it is
+ * how many such tasks run at once.
+ */
+size_t tn_linear_task_bytes(size_t nclass, size_t nbuckets);
 
 /*
  * Checks the options and that c can train a bundle (documents, a label field).

@@ -34,8 +34,16 @@ struct tn_dataset {
 	struct svm_node **x;    /* n vectors, each ending with index -1 */
 	struct svm_node *pool;
 	size_t nfeat;           /* buckets with idf > 0 */
-	struct feature_node **lx;  /* liblinear: the same vectors with the bias node */
+	/*
+	 * liblinear: the same vectors over the buckets they use, renumbered
+	 * 1..nlfeat in bucket order (liblinear's weights are dense: a few
+	 * thousand used buckets instead of 2^bits), with the bias node nlfeat + 1.
+	 * lbucket[j] is the bucket index (1-based) of feature j + 1.
+	 */
+	struct feature_node **lx;
 	struct feature_node *lpool;
+	int *lbucket;
+	int nlfeat;
 	int nbuckets;           /* 2^bits */
 };
 
@@ -88,7 +96,7 @@ void tn_progress_report(const struct tn_progress *p, const char *stage, size_t d
  */
 int tn_dataset_build(const struct tn_corpus *c, const struct tn_feat_opts *fo, float *idf,
 		     struct tn_dataset *ds, const struct tn_progress *prog, struct tn_err *err);
-/* Adds liblinear's copies of the vectors (bias node 2^bits + 1).  0 or TN_ENOMEM. */
+/* Adds liblinear's copies of the vectors (renumbered; bias node nlfeat + 1).  0 or TN_ENOMEM. */
 int tn_dataset_add_liblinear(struct tn_dataset *ds);
 void tn_dataset_release(struct tn_dataset *ds);
 
