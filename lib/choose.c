@@ -189,6 +189,8 @@ static int run_candidate(const struct tn_folds *f, const struct tn_feat_opts *fo
  * every TN_CHOOSE_REPEAT_DOCS / n that fits, at most TN_CHOOSE_REPEATS.
  * Small corpora leave the noisiest folds and the cheapest ones.
  */
+_Static_assert(TN_CHOOSE_REPEATS == 3, "run_repeat names the stages of up to three splits");
+
 static int choose_repeats(size_t n)
 {
 	size_t r = n ? TN_CHOOSE_REPEAT_DOCS / n : 1;
@@ -207,15 +209,18 @@ static int run_repeat(const struct tn_folds *f, struct tn_dataset *ds, const str
 		      int r, int splits, int ovr, int platt, int word_max, const struct tn_progress *prog,
 		      double *f1, double *mean, struct tn_err *err)
 {
+	/* Stage names outlive the call (a progress line compares the last one it saw). */
+	static const char *const names[2][3] = {
+		{ "folds (word 1-1, split 2/2)", "folds (word 1-1, split 2/3)", "folds (word 1-1, split 3/3)" },
+		{ "folds (word 1-2, split 2/2)", "folds (word 1-2, split 2/3)", "folds (word 1-2, split 3/3)" },
+	};
 	struct tn_train_opts ro = *o;
 	struct tn_plan plan;
-	char name[64];
-	struct stage_map tm = { prog, name };
+	struct stage_map tm = { prog, names[word_max == 2][splits == 2 ? 0 : r] };
 	struct tn_progress tp = { mapped, &tm };
 	size_t h;
 	int rc;
 
-	snprintf(name, sizeof(name), "folds (word 1-%d, split %d/%d)", word_max, r + 1, splits);
 	ro.seed = o->seed + (uint64_t)r * 0x9e3779b97f4a7c15ull;   /* the same folds, dealt anew */
 	memset(&plan, 0, sizeof(plan));
 	if (!(rc = tn_plan_init(&plan, &f->view, &ro, err)))

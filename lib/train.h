@@ -100,7 +100,10 @@ struct tn_train_opts {
 void tn_train_opts_default(struct tn_train_opts *o);
 int tn_train_opts_check(const struct tn_train_opts *o, struct tn_err *err);
 
-/* Progress, reported from the calling thread only. */
+/*
+ * Progress, reported from the calling thread only.  stage is a string literal:
+ * a caller may keep the pointer to compare with the next report's.
+ */
 struct tn_progress {
 	void (*fn)(void *ctx, const char *stage, size_t done, size_t total);
 	void *ctx;
