@@ -199,6 +199,25 @@ static int choose_repeats(size_t n)
 }
 
 /*
+ * Adds each head's out-of-fold macro-F1 of plan to f1[h] and their mean over
+ * the heads to *mean.  0 or TN_ENOMEM.
+ */
+static int score_split(const struct tn_plan *plan, size_t nh, int ovr, int platt, double *f1, double *mean)
+{
+	size_t h;
+
+	for (h = 0; h < nh; h++) {
+		double v = fold_macro_f1(&plan->hds[h], ovr, platt);
+
+		if (v < 0)
+			return TN_ENOMEM;
+		f1[h] += v;
+		*mean += v / (double)nh;
+	}
+	return 0;
+}
+
+/*
  * Split r (r >= 1) of a candidate: its vectors ds in the folds of the first
  * split's options o (--cv's, else the calibration folds) dealt with a seed of
  * their own.  Each head's out-of-fold macro-F1 (platt: of the cross-fitted
@@ -218,21 +237,14 @@ static int run_repeat(const struct tn_folds *f, struct tn_dataset *ds, const str
 	struct tn_plan plan;
 	struct stage_map tm = { prog, names[word_max == 2][splits == 2 ? 0 : r] };
 	struct tn_progress tp = { mapped, &tm };
-	size_t h;
 	int rc;
 
 	ro.seed = o->seed + (uint64_t)r * 0x9e3779b97f4a7c15ull;   /* the same folds, dealt anew */
 	memset(&plan, 0, sizeof(plan));
-	if (!(rc = tn_plan_init(&plan, &f->view, &ro, err)))
-		rc = tn_plan_run(&plan, ds, &f->view, &ro, 0, &tp, err);
-	for (h = 0; !rc && h < f->view.nheads; h++) {
-		double v = fold_macro_f1(&plan.hds[h], ovr, platt);
-
-		if (v < 0)
-			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		f1[h] += v;
-		*mean += v / (double)f->view.nheads;
-	}
+	if (!(rc = tn_plan_init(&plan, &f->view, &ro, err)) &&
+	    !(rc = tn_plan_run(&plan, ds, &f->view, &ro, 0, &tp, err)) &&
+	    score_split(&plan, f->view.nheads, ovr, platt, f1, mean))
+		rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 	tn_plan_release(&plan);
 	return rc;
 }
@@ -307,21 +319,16 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
 		if (!rc && tried && !(by_split = json_array()))
 			rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-		for (h = 0, split_mean = 0; !rc && h < nh; h++) {
-			double v = fold_macro_f1(&plan.hds[h], ovr, tn_platt_labels(o));
-
-			if (v < 0)
-				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
-			hf1[h] = v;
-			split_mean += v / (double)nh;
-		}
+		memset(hf1, 0, (nh ? nh : 1) * sizeof(*hf1));
 		for (r = 0; !rc && r < splits; r++) {
-			if (r) {
-				split_mean = 0;
-				if ((rc = run_repeat(f, &ds, &fold_o, r, splits, ovr, tn_platt_labels(o),
-						     cand[i].word_max, prog, hf1, &split_mean, err)))
-					break;
-			}
+			split_mean = 0;
+			if (!r && score_split(&plan, nh, ovr, tn_platt_labels(o), hf1, &split_mean))
+				rc = tn_err_set(err, TN_ENOMEM, "out of memory");
+			else if (r)
+				rc = run_repeat(f, &ds, &fold_o, r, splits, ovr, tn_platt_labels(o), cand[i].word_max,
+						prog, hf1, &split_mean, err);
+			if (rc)
+				break;
 			if (by_split)
 				json_array_append_new(by_split, json_real(round(split_mean * 1e4) / 1e4));
 		}
