@@ -227,7 +227,7 @@ static int fit_pairs(const struct tn_head_data *hd, const int *fold, int skip, d
 	return 0;
 }
 
-/* Coupled pairwise probabilities of document i (r: k*k scratch). */
+/* Coupled pairwise probabilities of document i (r: 2k^2 + k scratch). */
 static void pair_probs(const struct tn_head_data *hd, size_t i, const double *A, const double *B, double *r,
 		       double *p)
 {
@@ -247,7 +247,7 @@ static void pair_probs(const struct tn_head_data *hd, size_t i, const double *A,
 		p[0] = r[1];
 		p[1] = r[2];
 	} else {
-		tn_couple_probabilities(k, r, p);
+		tn_couple_probabilities(k, r, p, r + k * k);
 	}
 }
 
@@ -273,7 +273,7 @@ static size_t argmax(size_t k, const double *v)
 static int cross_fit(const struct tn_head_data *hd, int softmax, struct method_figures *mf)
 {
 	size_t k = hd->nclass, npair = k * (k - 1) / 2, i;
-	double *s = malloc(k * sizeof(double)), *p = malloc(k * sizeof(double)), *r = malloc(k * k * sizeof(double));
+	double *s = malloc(k * sizeof(double)), *p = malloc(k * sizeof(double)), *r = malloc((2 * k * k + k) * sizeof(double));
 	double *A = malloc(npair * sizeof(double)), *B = malloc(npair * sizeof(double)), nll = 0;
 	struct tn_confusion conf;
 	int f, rc = TN_ENOMEM;
@@ -323,7 +323,7 @@ out:
 int tn_platt_oof_labels(const struct tn_head_data *hd, int *pred)
 {
 	size_t k = hd->nclass, npair = k * (k - 1) / 2, i;
-	double *p = malloc(k * sizeof(double)), *r = malloc(k * k * sizeof(double));
+	double *p = malloc(k * sizeof(double)), *r = malloc((2 * k * k + k) * sizeof(double));
 	double *A = malloc(npair * sizeof(double)), *B = malloc(npair * sizeof(double));
 	int f, rc = TN_ENOMEM;
 
@@ -370,11 +370,11 @@ static json_t *reliability_json(const struct tn_reliability *rel)
 	return json_pack("{s:s, s:o}", "of", "the chosen class's out-of-fold probability", "bins", bins);
 }
 
-int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr, char **svg)
+int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr, int platt_labels, char **svg)
 {
 	struct method_figures soft, platt;
-	const struct method_figures *chosen;
-	json_t *cal, *info = tn_head_info(hb);
+	const struct method_figures *chosen = &platt;
+	json_t *cal, *info = tn_head_info(hb), *compared;
 	struct tn_buf title = TN_BUF_INIT;
 	double beta = 0;
 	int rc;
@@ -382,31 +382,33 @@ int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr
 	*svg = NULL;
 	if ((rc = cross_fit(hd, 0, &platt)))
 		return rc;
-	if (ovr) {
+	if (ovr && (rc = cross_fit(hd, 1, &soft)))
+		return rc;
+	compared = ovr ? json_pack("{s:o, s:o}", "softmax-temperature", figures_json(&soft), "platt-pairwise",
+				   figures_json(&platt))
+		       : json_pack("{s:o}", "platt-pairwise", figures_json(&platt));
+	if (ovr && !platt_labels) {
 		double *s = malloc(hd->nclass * sizeof(double)), *p = malloc(hd->nclass * sizeof(double));
 
-		if (!s || !p || cross_fit(hd, 1, &soft)) {
+		if (!s || !p) {
 			free(s);
 			free(p);
+			json_decref(compared);
 			return TN_ENOMEM;
 		}
 		beta = fit_beta(hd, NULL, -1, s, p);
 		free(s);
 		free(p);
 		chosen = &soft;
-		cal = json_pack("{s:s, s:f, s:i, s:I}", "method", "softmax-temperature", "temperature", 1.0 / beta,
-				"folds", hd->ncal_folds, "documents", (json_int_t)hd->n);
-		if (cal)
-			json_object_set_new(cal, "compared", json_pack("{s:o, s:o}", "softmax-temperature",
-									figures_json(&soft), "platt-pairwise",
-									figures_json(&platt)));
+		cal = json_pack("{s:s, s:f, s:i, s:I, s:o}", "method", "softmax-temperature", "temperature", 1.0 / beta,
+				"folds", hd->ncal_folds, "documents", (json_int_t)hd->n, "compared", compared);
 	} else {
-		if (!hb->svm || (rc = tn_calibrate(hb->svm, hd)))
+		if (!hb->svm || (rc = tn_calibrate(hb->svm, hd))) {
+			json_decref(compared);
 			return rc ? rc : TN_EINVAL;
-		chosen = &platt;
+		}
 		cal = json_pack("{s:s, s:i, s:I, s:o}", "method", "platt-pairwise", "folds", hd->ncal_folds,
-				"documents", (json_int_t)hd->n,
-				"compared", json_pack("{s:o}", "platt-pairwise", figures_json(&platt)));
+				"documents", (json_int_t)hd->n, "compared", compared);
 	}
 	if (!cal || !info)
 		return TN_ENOMEM;

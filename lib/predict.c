@@ -55,6 +55,7 @@ struct tn_predict_scratch {
 	double *dec;             /* ncols (linear heads' decision values) */
 	double *dec1;            /* max_pairs, for one RBF head */
 	double *r;               /* max_class^2 pairwise probabilities */
+	double *couple;          /* max_class^2 + max_class: tn_couple_probabilities' work */
 	double *prob;            /* max_class */
 	double *cls;             /* max_class class scores */
 	int *votes;
@@ -353,10 +354,11 @@ struct tn_predict_scratch *tn_predict_scratch_create(const struct tn_predictor *
 	s->dec = calloc(p->ncols + 1, sizeof(double));
 	s->dec1 = calloc(p->max_pairs + 1, sizeof(double));
 	s->r = calloc(k * k, sizeof(double));
+	s->couple = calloc(k * k + k, sizeof(double));
 	s->prob = calloc(k, sizeof(double));
 	s->votes = calloc(k, sizeof(int));
 	s->cls = calloc(k, sizeof(double));
-	if (!s->dec || !s->dec1 || !s->r || !s->prob || !s->votes || !s->cls) {
+	if (!s->dec || !s->dec1 || !s->r || !s->couple || !s->prob || !s->votes || !s->cls) {
 		tn_predict_scratch_free(s);
 		return NULL;
 	}
@@ -370,6 +372,7 @@ void tn_predict_scratch_free(struct tn_predict_scratch *s)
 	free(s->dec);
 	free(s->dec1);
 	free(s->r);
+	free(s->couple);
 	free(s->prob);
 	free(s->votes);
 	free(s->cls);
@@ -428,19 +431,12 @@ static double sigmoid_predict(double dec, double A, double B)
 	return f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1.0 + exp(f));
 }
 
-void tn_couple_probabilities(size_t k, const double *r, double *p)
+void tn_couple_probabilities(size_t k, const double *r, double *p, double *work)
 {
 	size_t t, j, it, max_iter = k > 100 ? k : 100;
-	double *Q = malloc(k * k * sizeof(double)), *Qp = malloc(k * sizeof(double));
+	double *Q = work, *Qp = work + k * k;
 	double pQp, eps = 0.005 / (double)k;
 
-	if (!Q || !Qp) {
-		for (t = 0; t < k; t++)
-			p[t] = 1.0 / (double)k;
-		free(Q);
-		free(Qp);
-		return;
-	}
 	for (t = 0; t < k; t++) {
 		p[t] = 1.0 / (double)k;
 		Q[t * k + t] = 0;
@@ -480,8 +476,6 @@ void tn_couple_probabilities(size_t k, const double *r, double *p)
 			}
 		}
 	}
-	free(Q);
-	free(Qp);
 }
 
 void tn_softmax(size_t k, const double *s, double beta, double *p)
@@ -593,7 +587,7 @@ static void decide(const struct head_plan *hp, int margins, struct tn_predict_sc
 			prob[0] = r[1];
 			prob[1] = r[2];
 		} else {
-			tn_couple_probabilities(k, r, prob);
+			tn_couple_probabilities(k, r, prob, s->couple);
 		}
 		for (i = 1; i < k; i++)
 			if (prob[i] > prob[best])

@@ -95,8 +95,11 @@ int tn_predict_decision_values(const struct tn_predictor *p, struct tn_predict_s
 /* Memory held by the collapsed weights, in bytes. */
 size_t tn_predictor_bytes(const struct tn_predictor *p);
 
-/* Pairwise coupling of Wu, Lin and Weng (2004): r is k x k, r[i][j] = P(i | i or j). */
-void tn_couple_probabilities(size_t k, const double *r, double *p);
+/*
+ * Pairwise coupling of Wu, Lin and Weng (2004): r is k x k, r[i][j] = P(i | i
+ * or j); work holds k * k + k doubles (it runs once per document).
+ */
+void tn_couple_probabilities(size_t k, const double *r, double *p, double *work);
 
 /* p = softmax(beta * s): k probabilities, computed without overflow. */
 void tn_softmax(size_t k, const double *s, double beta, double *p);

@@ -42,6 +42,7 @@ void tn_train_opts_default(struct tn_train_opts *o)
 	o->cache_mb = 100;
 	o->seed = 0x5eed;
 	o->probability = 1;
+	o->platt = 1;
 	o->fold_docs = TN_FOLD_DOCS;
 }
 
@@ -649,10 +650,10 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_plan
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		}
 		if (o->probability) {
-			int ovr = !tn_platt_labels(o);
+			int ovr = o->solver != TN_SOLVER_LIBSVM && !o->one_vs_one;
 			char *svg = NULL;
 			struct tn_buf name = TN_BUF_INIT;
-			int bad = !fp || tn_calibrate_head(hd, &fp->hds[h], ovr, &svg) ||
+			int bad = !fp || tn_calibrate_head(hd, &fp->hds[h], ovr, tn_platt_labels(o), &svg) ||
 				  tn_buf_addf(&name, "reliability-%s.svg", hd->name) ||
 				  tn_bundle_add_file(b, name.ptr, svg, strlen(svg));
 

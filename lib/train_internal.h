@@ -131,14 +131,15 @@ int tn_platt_oof_labels(const struct tn_head_data *hd, int *pred);
 int tn_platt_labels(const struct tn_train_opts *o);
 
 /*
- * The default calibration of head hb from the out-of-fold pair values in hd
- * (see calibrate.c): for one-vs-rest heads (ovr) a softmax temperature, else
- * pairwise Platt sigmoids in hb->svm.  Writes "calibration" (method, its
- * parameters, cross-fitted log loss and macro-F1 of the methods compared, the
- * reliability table) into hb's manifest entry and the reliability plot into
- * *svg (malloc'd).  0 or TN_ENOMEM.
+ * The calibration of head hb from the out-of-fold pair values in hd (see
+ * calibrate.c): pairwise Platt sigmoids in hb->svm when platt_labels (the
+ * label then the most probable class), else (one-vs-rest heads only) a softmax
+ * temperature.  One-vs-rest heads (ovr) compare both methods.  Writes
+ * "calibration" (method, its parameters, cross-fitted log loss and macro-F1 of
+ * the methods compared, the reliability table) into hb's manifest entry and
+ * the reliability plot into *svg (malloc'd).  0 or TN_ENOMEM.
  */
-int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr, char **svg);
+int tn_calibrate_head(struct tn_head *hb, const struct tn_head_data *hd, int ovr, int platt_labels, char **svg);
 
 /*
  * The training plan of a corpus: each head's documents and folds, and the

@@ -122,17 +122,29 @@ check(n == 100000, n)
 '
 }
 
-@test "--no-probability gives the margin scores: same labels, 0.5 at a tie" {
+@test "--no-probability gives the margin scores: the decision's labels, 0.5 at a tie" {
 	head -n 200 "$ROOT/data/news/test.jsonl" >in.jsonl
+	# The default bundle labels by the most probable class (Platt), the
+	# margins by the decision: mostly the same label, not always.
 	"$C" -q -m "$MODEL" -o - --all-scores in.jsonl >p.jsonl
 	"$C" -q -m "$MODEL" -o - --all-scores --no-probability in.jsonl >m.jsonl
+	# A softmax bundle keeps the decision as its label: always the same.
+	"$T" -q -o soft --calibration softmax --labels topic,tone "$ROOT/data/news/train.jsonl"
+	"$C" -q -m soft -o - --all-scores in.jsonl >sp.jsonl
+	"$C" -q -m soft -o - --all-scores --no-probability in.jsonl >sm.jsonl
 	py '
-for a, b in zip(open("p.jsonl"), open("m.jsonl")):
-    a, b = json.loads(a), json.loads(b)
+same = 0
+for a, b, sa, sb in zip(open("p.jsonl"), open("m.jsonl"), open("sp.jsonl"), open("sm.jsonl")):
+    a, b, sa, sb = (json.loads(x) for x in (a, b, sa, sb))
     for h in ("topic", "tone"):
-        check(a[h] == b[h], "same label", a, b)
-        check(b[h + "_score"] >= 0.5, "the winner has a positive margin", b)
-        check(abs(sum(b[h + "_scores"].values()) - 1) > 1e-3 or len(b[h + "_scores"]) == 2, "not a distribution", b)
+        check(a[h] == max(a[h + "_scores"], key=a[h + "_scores"].get), "Platt: the most probable class", a)
+        check(abs(sum(a[h + "_scores"].values()) - 1) < 1e-3, "a distribution (4 decimals)", a)
+        same += a[h] == b[h]
+        check(sa[h] == sb[h], "softmax: the same label as the margins", sa, sb)
+        for r in (b, sb):
+            check(r[h + "_score"] >= 0.5, "the winner has a positive margin", r)
+            check(abs(sum(r[h + "_scores"].values()) - 1) > 1e-3 or len(r[h + "_scores"]) == 2, "not a distribution", r)
+check(same >= 0.9 * 400, "Platt and the decision agree on most labels", same)
 '
 }
 
@@ -143,7 +155,7 @@ m = json.load(open(os.environ["MODEL"] + "/manifest.json"))
 import xml.etree.ElementTree as ET
 for h in m["heads"]:
     c = h["calibration"]
-    check(c["method"] == "softmax-temperature" and c["temperature"] > 0, c)
+    check(c["method"] == "platt-pairwise" and "temperature" not in c, c)
     check(set(c["compared"]) == {"softmax-temperature", "platt-pairwise"}, c)
     bins = c["reliability"]["bins"]
     check(len(bins) == 10 and sum(b["documents"] for b in bins) == h["documents"], bins)

@@ -292,11 +292,16 @@ same_bundle() {
 	if ! command -v svm-predict >/dev/null; then
 		skip "svm-predict (libsvm-tools) is not installed"
 	fi
-	# One-vs-rest (the default; calibrated by a softmax temperature in the
-	# manifest), and one-vs-one, whose Platt sigmoids are in the model file.
-	train -o model -q "$DATA/mini.jsonl"
+	# One-vs-rest calibrated by a softmax temperature (in the manifest; the
+	# model file has no probA/probB), one-vs-rest with Platt's sigmoids (the
+	# default) and one-vs-one, both with their sigmoids in the model file.
+	train -o model --calibration softmax -q "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^prob[AB]' model/topic.svm)" = 0 ]
+	svm_predict_reads model
+	train -o model -q "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^prob[AB]' model/topic.svm)" = 2 ]
 	svm_predict_reads model
 	train -o model --multiclass ovo -q "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]

@@ -32,7 +32,8 @@ struct fx {
 	char *tmp;
 };
 
-static struct tn_bundle *train_mini(struct tn_corpus *c, int probability)
+/* The mini corpus trained with the defaults; probability and platt as given (-1: the default). */
+static struct tn_bundle *train_mini_calib(struct tn_corpus *c, int probability, int platt)
 {
 	struct tn_corpus_opts co;
 	struct tn_feat_opts fo;
@@ -50,9 +51,16 @@ static struct tn_bundle *train_mini(struct tn_corpus *c, int probability)
 	tn_feat_opts_default(&fo);
 	tn_train_opts_default(&to);
 	to.probability = probability;
+	if (platt >= 0)
+		to.platt = platt;
 	if (tn_train(&b, c, &fo, &to, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	return b;
+}
+
+static struct tn_bundle *train_mini(struct tn_corpus *c, int probability)
+{
+	return train_mini_calib(c, probability, -1);
 }
 
 static int group_setup(void **state)
@@ -918,12 +926,16 @@ static void test_loaded_predicts_the_same(void **state)
 	free(dir);
 }
 
-static void test_probability_bundle(void **state)
+/*
+ * A calibrated bundle saved and loaded back: by default (platt) pairwise
+ * sigmoids in the model file; with softmax a temperature in the manifest and
+ * none in the model.
+ */
+static void check_probability_bundle(struct fx *f, int platt)
 {
-	struct fx *f = *state;
 	struct tn_corpus c;
-	struct tn_bundle *b = train_mini(&c, 1), *back = NULL;
-	char *dir = tu_path(f->tmp, "prob");
+	struct tn_bundle *b = train_mini_calib(&c, 1, platt ? -1 : 0), *back = NULL;
+	char *dir = tu_path(f->tmp, platt ? "prob-platt" : "prob-softmax");
 	struct tn_err err;
 	json_t *m;
 
@@ -933,19 +945,27 @@ static void test_probability_bundle(void **state)
 	assert_int_equal(tn_bundle_load(&back, dir, &err), 0);
 	assert_true(tn_head_has_probability(&back->heads[0]));
 	assert_true(tn_head_has_probability(&back->heads[1]));
-	/* One-vs-rest heads: a softmax temperature in the manifest, no pairwise sigmoids in the model. */
-	assert_int_equal(svm_check_probability_model(back->heads[0].svm), 0);
-	assert_true(tn_head_temperature(&back->heads[0]) > 0);
-	assert_float_equal(tn_head_temperature(&back->heads[0]), tn_head_temperature(&b->heads[0]), 1e-8);
+	assert_int_equal(svm_check_probability_model(back->heads[0].svm), platt);
+	if (platt) {
+		assert_true(tn_head_temperature(&back->heads[0]) <= 0);
+	} else {
+		assert_true(tn_head_temperature(&back->heads[0]) > 0);
+		assert_float_equal(tn_head_temperature(&back->heads[0]), tn_head_temperature(&b->heads[0]), 1e-8);
+	}
 	m = read_manifest(dir);
 	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(m, "heads"), 0), "probability")));
 	{
 		json_t *cal = json_object_get(json_array_get(json_object_get(m, "heads"), 0), "calibration");
 		json_t *bins = json_object_get(json_object_get(cal, "reliability"), "bins");
+		json_t *compared = json_object_get(cal, "compared");
 		json_int_t total = 0;
 		size_t i;
 
-		assert_string_equal(json_string_value(json_object_get(cal, "method")), "softmax-temperature");
+		assert_string_equal(json_string_value(json_object_get(cal, "method")),
+				    platt ? "platt-pairwise" : "softmax-temperature");
+		/* One-vs-rest heads compare both methods, whichever is chosen. */
+		assert_non_null(json_object_get(compared, "platt-pairwise"));
+		assert_non_null(json_object_get(compared, "softmax-temperature"));
 		assert_int_equal(json_array_size(bins), 10);
 		for (i = 0; i < json_array_size(bins); i++)
 			total += json_integer_value(json_object_get(json_array_get(bins, i), "documents"));
@@ -962,6 +982,12 @@ static void test_probability_bundle(void **state)
 	tn_bundle_free(b);
 	tn_corpus_release(&c);
 	free(dir);
+}
+
+static void test_probability_bundle(void **state)
+{
+	check_probability_bundle(*state, 1);
+	check_probability_bundle(*state, 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -782,7 +782,7 @@ static void test_platt(void **state)
 static void test_couple_probabilities(void **state)
 {
 	const double truth[3] = { 0.6, 0.3, 0.1 };
-	double r[9], p[3], q[2];
+	double r[9], p[3], q[2], work[12];
 	size_t i, j;
 
 	(void)state;
@@ -793,7 +793,7 @@ static void test_couple_probabilities(void **state)
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < 3; j++)
 			r[i * 3 + j] = i == j ? 0 : truth[i] / (truth[i] + truth[j]);
-	tn_couple_probabilities(3, r, p);
+	tn_couple_probabilities(3, r, p, work);
 	for (i = 0; i < 3; i++)
 		assert_float_equal(p[i], truth[i], 5e-3);
 	assert_true(p[0] > p[1] && p[1] > p[2]);
@@ -801,7 +801,7 @@ static void test_couple_probabilities(void **state)
 	/* No information: uniform. */
 	for (i = 0; i < 9; i++)
 		r[i] = i % 4 ? 0.5 : 0;
-	tn_couple_probabilities(3, r, p);
+	tn_couple_probabilities(3, r, p, work);
 	for (i = 0; i < 3; i++)
 		assert_float_equal(p[i], 1.0 / 3.0, 1e-9);
 	/* Two classes: the pair probability itself. */
@@ -809,7 +809,7 @@ static void test_couple_probabilities(void **state)
 	r[1] = 0.8;
 	r[2] = 0.2;
 	r[3] = 0;
-	tn_couple_probabilities(2, r, q);
+	tn_couple_probabilities(2, r, q, work);
 	assert_float_equal(q[0], 0.8, 1e-3);
 	assert_float_equal(q[1], 0.2, 1e-3);
 }
