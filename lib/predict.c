@@ -467,12 +467,14 @@ void tn_couple_probabilities(size_t k, const double *r, double *p, double *work)
 			break;
 		for (t = 0; t < k; t++) {
 			double diff = (-Qp[t] + pQp) / Q[t * k + t];
+			/* libsvm divides by 1 + diff; one reciprocal instead of 2k divisions. */
+			double inv = 1.0 / (1 + diff);
 
 			p[t] += diff;
-			pQp = (pQp + diff * (diff * Q[t * k + t] + 2 * Qp[t])) / (1 + diff) / (1 + diff);
+			pQp = (pQp + diff * (diff * Q[t * k + t] + 2 * Qp[t])) * inv * inv;
 			for (j = 0; j < k; j++) {
-				Qp[j] = (Qp[j] + diff * Q[t * k + j]) / (1 + diff);
-				p[j] /= (1 + diff);
+				Qp[j] = (Qp[j] + diff * Q[t * k + j]) * inv;
+				p[j] *= inv;
 			}
 		}
 	}
