@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # make eval's own code, without network or peers: the fetch scripts' parsing
 # (data/fetch/reuters.py, data/fetch/spamassassin.py) on tiny fixtures in
-# tests/data/fetch/, and bench/metrics.py against hand-computed figures.
+# tests/data/fetch/, bench/metrics.py against hand-computed figures, and
+# bench/peers/bench_report.py's extrapolation of the peers' slice runs.
 # Run: bats tests/e2e/eval.bats
 
 setup() {
@@ -255,4 +256,32 @@ EOF
 	run python3 "$ROOT/bench/metrics.py" gap --truth truth.jsonl --a perfect.txt --b short.txt
 	[ "$status" -eq 1 ]
 	[ "$output" = "metrics.py: 11 true labels, 11 and 5 predictions" ]
+}
+
+# --- bench/peers/bench_report.py ---------------------------------------------
+
+@test "bench_report.py: a slice run is extrapolated from the shortest start-up, not one that waited on the disk" {
+	run python3 - "$ROOT/bench/peers" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import bench_report as br
+
+def rows(*walls, cpu=None):
+    return [{"run": i + 1, "wall": w, "rss_kb": 1024, "ok": True, "cpu": w if cpu is None else cpu,
+             "others": 0.0} for i, w in enumerate(walls)]
+
+info = {"archive": {"bytes": 1000e6, "documents": 1000}, "slice": {"bytes": 100e6, "documents": 100}}
+# Start-up 0.8 s; one start-up waited 12 s on the disk and another 4.9 s,
+# close to the slice's 5.1 s: the median would leave 0.2 s of work to scale.
+runs = {"sklearn-1": rows(5.0, 5.1, 5.2), "sklearn-load": rows(0.8, 12.0, 4.9, cpu=0.8)}
+r = br.measure(runs, info)["sklearn-1"]
+assert r["extrapolated"] and r["load"] == 0.8, r
+assert abs(r["wall"] - (0.8 + (5.1 - 0.8) * 10)) < 1e-9, r
+# Not on the slice: the median run, nothing extrapolated.
+r = br.measure({"tenor-1": rows(3.0, 2.0, 9.0)}, info)["tenor-1"]
+assert not r["extrapolated"] and r["wall"] == 3.0, r
+print("ok")
+EOF
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
 }
