@@ -265,7 +265,7 @@ int tn_folds_run(struct tn_folds *f, const struct tn_corpus *c, const struct tn_
 	struct tn_train_opts fold_o = *o;
 	struct tn_feat_opts cand[2];
 	size_t ncand = 1, i, h, nh = c->nheads;
-	int ovr = o->solver == TN_SOLVER_LIBLINEAR || (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one);
+	int ovr = tn_one_vs_rest(o);
 	double best_mean = -1, *hf1 = NULL;
 	json_t *tried = NULL;
 	int rc = 0, r, splits = 1;

@@ -457,8 +457,7 @@ static json_t *head_info(const struct tn_corpus *c, size_t h, const struct tn_he
 	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:i, s:o}",
 			 "solver", tn_solver_name(o->solver),
 			 "loss", o->squared_hinge ? "squared-hinge" : "hinge",   /* libsvm: hinge (tn_train_opts_check) */
-			 "multiclass", o->solver == TN_SOLVER_LIBSVM || (o->solver == TN_SOLVER_LINEAR && o->one_vs_one) ?
-			 "one-vs-one" : "one-vs-rest",
+			 "multiclass", tn_one_vs_rest(o) ? "one-vs-rest" : "one-vs-one",
 			 "C", hd->C,
 			 "gamma", o->kernel == TN_KERNEL_RBF ? o->gamma : 0.0,
 			 "class_weight", hd->balanced ? "balanced" : "none",
@@ -587,6 +586,11 @@ size_t tn_linear_task_bytes(size_t nclass, size_t nbuckets)
 	return 2 * (nbuckets + 1) * sizeof(double) * (nclass <= 2 ? 1 : nclass);
 }
 
+int tn_one_vs_rest(const struct tn_train_opts *o)
+{
+	return o->solver == TN_SOLVER_LIBLINEAR || (o->solver == TN_SOLVER_LINEAR && !o->one_vs_one);
+}
+
 int tn_platt_labels(const struct tn_train_opts *o)
 {
 	return o->probability && o->solver != TN_SOLVER_LIBLINEAR &&
@@ -650,10 +654,9 @@ static int assemble(struct tn_bundle *b, struct tn_plan *p, const struct tn_plan
 				return tn_err_set(err, TN_ENOMEM, "out of memory");
 		}
 		if (o->probability) {
-			int ovr = o->solver != TN_SOLVER_LIBSVM && !o->one_vs_one;
 			char *svg = NULL;
 			struct tn_buf name = TN_BUF_INIT;
-			int bad = !fp || tn_calibrate_head(hd, &fp->hds[h], ovr, tn_platt_labels(o), &svg) ||
+			int bad = !fp || tn_calibrate_head(hd, &fp->hds[h], tn_one_vs_rest(o), tn_platt_labels(o), &svg) ||
 				  tn_buf_addf(&name, "reliability-%s.svg", hd->name) ||
 				  tn_bundle_add_file(b, name.ptr, svg, strlen(svg));
 

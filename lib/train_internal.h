@@ -130,6 +130,9 @@ int tn_platt_oof_labels(const struct tn_head_data *hd, int *pred);
  */
 int tn_platt_labels(const struct tn_train_opts *o);
 
+/* 1 if o's models are one per class (liblinear, the linear solver's ovr), 0 if one per class pair. */
+int tn_one_vs_rest(const struct tn_train_opts *o);
+
 /*
  * The calibration of head hb from the out-of-fold pair values in hd (see
  * calibrate.c): pairwise Platt sigmoids in hb->svm when platt_labels (the

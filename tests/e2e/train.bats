@@ -377,6 +377,10 @@ EOF
 	train -o test -q --solver liblinear --bits 16 --test "$DATA/mini-test.jsonl" "$DATA/mini.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$(manifest test 'm["heads"][0]["test"]["documents"], m["heads"][0]["test"]["accuracy"] >= 0.75')" = "(12, True)" ]
+	# liblinear is one-vs-rest whatever --multiclass says: calibrated by the softmax.
+	train -o ovo -q --solver liblinear --multiclass ovo --bits 16 "$DATA/mini.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(manifest ovo '[(h["multiclass"], h["calibration"]["method"]) for h in m["heads"]]')" = "[('one-vs-rest', 'softmax-temperature'), ('one-vs-rest', 'softmax-temperature')]" ]
 	# liblinear's own predict reads the model (vectors made of its features with weights).
 	if command -v liblinear-predict >/dev/null; then
 		awk 'f && NF { n++; for (i = 1; i <= NF; i++) if ($i != 0) { print "0 " n ":1"; break } } $0 == "w" { f = 1 }' \
